@@ -1,0 +1,25 @@
+"""Customer analytics engine: pure pandas/numpy, no Odoo import."""
+
+from .classification import (
+    ABC_METRICS,
+    FACT_COLUMNS,
+    RESULT_COLUMNS,
+    ClassificationRules,
+    abc_classes,
+    classify,
+    reconcile,
+    window_bounds,
+    xyz_classes,
+)
+
+__all__ = [
+    "ABC_METRICS",
+    "FACT_COLUMNS",
+    "RESULT_COLUMNS",
+    "ClassificationRules",
+    "abc_classes",
+    "classify",
+    "reconcile",
+    "window_bounds",
+    "xyz_classes",
+]

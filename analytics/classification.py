@@ -1,0 +1,309 @@
+"""ABC/XYZ classification of customers from a customer x month aggregate.
+
+Pure pandas/numpy: the Odoo layer hands in one aggregate fetched from
+PostgreSQL and the state it holds now, and gets back the rows to write and
+the class changes to record. Nothing here imports Odoo, so the rules can be
+tested (and reused) without a database.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+ABC_METRICS = ("revenue", "margin", "count")
+
+# Columns of the aggregate: one row per customer and calendar month of the
+# analysis window; `month` is missing (NaT) on the one row per customer that
+# sums its documents outside the window (older history and the current month).
+FACT_COLUMNS = (
+    "partner_id",
+    "month",
+    "revenue",
+    "margin",
+    "doc_count",
+    "first_date",
+    "last_date",
+)
+
+# What a classification run stores per customer and company.
+RESULT_COLUMNS = (
+    "abc_class",
+    "abc_class_computed",
+    "xyz_class",
+    "abc_xyz_class",
+    "abc_metric_value",
+    "abc_share",
+    "abc_cumulative_share",
+    "classification_revenue",
+    "classification_margin",
+    "classification_document_count",
+    "xyz_variation",
+    "purchase_month_count",
+    "first_purchase_date",
+    "last_purchase_date",
+    "class_change_date",
+)
+FLOAT_COLUMNS = (
+    "abc_metric_value",
+    "abc_share",
+    "abc_cumulative_share",
+    "classification_revenue",
+    "classification_margin",
+    "xyz_variation",
+)
+INTEGER_COLUMNS = ("classification_document_count", "purchase_month_count")
+DATE_COLUMNS = ("first_purchase_date", "last_purchase_date", "class_change_date")
+CLASS_COLUMNS = ("abc_class", "abc_class_computed", "xyz_class", "abc_xyz_class")
+
+# Stored figures are rounded so that an unchanged database gives identical
+# values and a second run writes nothing.
+ROUNDING = {
+    "abc_metric_value": 2,
+    "classification_revenue": 2,
+    "classification_margin": 2,
+    "abc_share": 4,
+    "abc_cumulative_share": 4,
+    "xyz_variation": 4,
+}
+# Keeps a customer sitting exactly on a threshold on the side the rule says,
+# whatever the floating-point noise of the sums.
+TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class ClassificationRules:
+    """The settings of one company; thresholds are percentages."""
+
+    metric: str = "revenue"
+    abc_window_months: int = 12
+    xyz_window_months: int = 12
+    abc_threshold_a: float = 80.0
+    abc_threshold_b: float = 95.0
+    xyz_threshold_x: float = 10.0
+    xyz_threshold_y: float = 25.0
+    min_history_months: int = 3
+
+    def violations(self):
+        """Codes of the rules that cannot work; empty when all is well.
+
+        Codes, not messages: the caller words them in the user's language.
+        """
+        problems = []
+        if self.metric not in ABC_METRICS:
+            problems.append("metric")
+        if not 0 < self.abc_threshold_a < self.abc_threshold_b < 100:
+            problems.append("abc_thresholds")
+        if not 0 < self.xyz_threshold_x < self.xyz_threshold_y:
+            problems.append("xyz_thresholds")
+        if self.abc_window_months < 1 or self.xyz_window_months < 1:
+            problems.append("windows")
+        if not 1 <= self.min_history_months <= self.xyz_window_months:
+            problems.append("min_history")
+        return problems
+
+    @property
+    def fetch_months(self):
+        """How many full months before the run the aggregate must detail."""
+        return max(self.abc_window_months, self.xyz_window_months)
+
+
+def month_index(values):
+    """Months since year 0 for dates (Series of datetime64); NaT -> -1."""
+    values = pd.to_datetime(values)
+    index = values.dt.year * 12 + values.dt.month - 1
+    return index.fillna(-1).astype(np.int64).to_numpy()
+
+
+def window_bounds(run_date, months):
+    """First day of the window and first day after it: the `months` full
+    calendar months that end before the month of `run_date`."""
+    end = date(run_date.year, run_date.month, 1)
+    start = (pd.Timestamp(end) - pd.DateOffset(months=months)).date()
+    return start, end
+
+
+def abc_classes(metric, threshold_a, threshold_b):
+    """ABC class, share and cumulative share (percent) of positive values.
+
+    A customer is A while the cumulative share of the customers before it is
+    below `threshold_a`, B while below `threshold_b`, otherwise C; equal
+    values share the class of the first of them. Customers without a
+    positive value are not in the result.
+    """
+    positive = metric[metric > 0].sort_values(ascending=False, kind="stable")
+    columns = ["abc_share", "abc_cumulative_share", "abc_class_computed"]
+    if positive.empty:
+        return pd.DataFrame(columns=columns, index=positive.index)
+    total = positive.sum()
+    running = positive.cumsum()
+    tie_groups = positive.groupby(positive, sort=False)
+    through_ties = running.groupby(positive, sort=False).transform("max")
+    before = (through_ties - tie_groups.transform("sum")) * 100.0 / total
+    classes = np.select(
+        [before < threshold_a - TOLERANCE, before < threshold_b - TOLERANCE],
+        ["A", "B"],
+        default="C",
+    )
+    return pd.DataFrame(
+        {
+            "abc_share": positive * 100.0 / total,
+            "abc_cumulative_share": through_ties * 100.0 / total,
+            "abc_class_computed": classes,
+        },
+        index=positive.index,
+    )
+
+
+def xyz_classes(monthly, first_month, threshold_x, threshold_y, min_months):
+    """XYZ class and coefficient of variation of monthly revenue.
+
+    `monthly` is a customers x months array of net revenue (months in order,
+    missing months as 0); `first_month` the column of each customer's first
+    sale (0 when it is before the window, len(months) or more when after).
+    The series starts at that column; fewer than `min_months` months or a
+    mean that is not positive gives no class (NaN).
+    """
+    n_months = monthly.shape[1]
+    start = np.clip(first_month, 0, n_months)
+    in_series = np.arange(n_months)[None, :] >= start[:, None]
+    length = n_months - start
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(in_series, monthly, 0.0).sum(axis=1) / length
+        deviation = np.where(in_series, monthly - mean[:, None], 0.0)
+        std = np.sqrt((deviation**2).sum(axis=1) / length)
+        variation = std / mean
+    valid = (length >= min_months) & (mean > TOLERANCE)
+    variation = np.where(valid, variation, np.nan)
+    classes = np.select(
+        [
+            variation <= threshold_x / 100.0 + TOLERANCE,
+            variation <= threshold_y / 100.0 + TOLERANCE,
+            valid,
+        ],
+        ["X", "Y", "Z"],
+        default="",
+    )
+    return variation, np.where(classes == "", None, classes)
+
+
+def classify(facts, run_date, rules):
+    """Classify every customer of the aggregate `facts` (see FACT_COLUMNS).
+
+    Returns one row per customer (index `partner_id`) with the computed
+    columns of RESULT_COLUMNS; manual overrides and change dates are applied
+    later by `reconcile`.
+    """
+    facts = facts.copy()
+    facts["month_index"] = month_index(facts["month"])
+    end = run_date.year * 12 + run_date.month - 1
+    abc_start = end - rules.abc_window_months
+    xyz_start = end - rules.xyz_window_months
+
+    by_partner = facts.groupby("partner_id", sort=True)
+    result = pd.DataFrame(
+        {
+            "first_purchase_date": pd.to_datetime(by_partner["first_date"].min()),
+            "last_purchase_date": pd.to_datetime(by_partner["last_date"].max()),
+        }
+    )
+
+    in_abc = facts[(facts["month_index"] >= abc_start) & (facts["month_index"] < end)]
+    abc_sums = in_abc.groupby("partner_id")[["revenue", "margin", "doc_count"]].sum()
+    abc_sums = abc_sums.reindex(result.index, fill_value=0)
+    result["classification_revenue"] = abc_sums["revenue"].astype(float)
+    result["classification_margin"] = abc_sums["margin"].astype(float)
+    result["classification_document_count"] = abc_sums["doc_count"].astype(np.int64)
+    months_bought = in_abc[in_abc["doc_count"] > 0].groupby("partner_id").size()
+    result["purchase_month_count"] = months_bought.reindex(result.index, fill_value=0)
+
+    metric_column = {
+        "revenue": "classification_revenue",
+        "margin": "classification_margin",
+        "count": "classification_document_count",
+    }[rules.metric]
+    result["abc_metric_value"] = result[metric_column].astype(float).round(2)
+    result = result.join(abc_classes(result["abc_metric_value"], rules.abc_threshold_a, rules.abc_threshold_b))
+
+    in_xyz = facts[(facts["month_index"] >= xyz_start) & (facts["month_index"] < end)]
+    rows = result.index.get_indexer(in_xyz["partner_id"])
+    monthly = np.zeros((len(result), rules.xyz_window_months))
+    np.add.at(monthly, (rows, in_xyz["month_index"].to_numpy() - xyz_start), in_xyz["revenue"].to_numpy(float))
+    first_month = month_index(result["first_purchase_date"].reset_index(drop=True)) - xyz_start
+    variation, classes = xyz_classes(
+        monthly,
+        first_month,
+        rules.xyz_threshold_x,
+        rules.xyz_threshold_y,
+        rules.min_history_months,
+    )
+    result["xyz_variation"] = variation
+    result["xyz_class"] = classes
+    for column, digits in ROUNDING.items():
+        result[column] = result[column].astype(float).round(digits)
+    return result
+
+
+def reconcile(computed, current, run_date):
+    """Merge a fresh classification with the stored state of one company.
+
+    `current` holds the stored RESULT_COLUMNS plus `abc_class_manual` for the
+    customers that have any (index `partner_id`). Customers no longer in
+    `computed` are cleared, a manual ABC class wins over the computed one,
+    and the change date moves only when the computed ABC or XYZ class moves.
+
+    Returns (rows to write: RESULT_COLUMNS for the customers whose stored
+    values change, None where a value is cleared; class changes: old and new
+    ABC/XYZ and the metric value per customer whose computed class moved).
+    """
+    current = current.reindex(columns=[*RESULT_COLUMNS, "abc_class_manual"])
+    index = computed.index.union(current.index)
+    new = computed.reindex(index=index, columns=RESULT_COLUMNS)
+    old = current.reindex(index=index)
+
+    manual = old["abc_class_manual"]
+    new["abc_class"] = manual.where(manual.notna(), new["abc_class_computed"])
+    both = new["abc_class"].notna() & new["xyz_class"].notna()
+    cells = new.loc[both, "abc_class"].astype(str) + new.loc[both, "xyz_class"].astype(str)
+    new["abc_xyz_class"] = cells.reindex(index)
+
+    moved = ~_same(old, new, "abc_class_computed") | ~_same(old, new, "xyz_class")
+    # a customer with no sales left loses its figures but keeps the date its
+    # class went away, so a list still says since when it has none
+    new["class_change_date"] = pd.to_datetime(old["class_change_date"])
+    new.loc[moved, "class_change_date"] = pd.Timestamp(run_date)
+    changes = pd.DataFrame(
+        {
+            "old_abc_class": old.loc[moved, "abc_class_computed"],
+            "new_abc_class": new.loc[moved, "abc_class_computed"],
+            "old_xyz_class": old.loc[moved, "xyz_class"],
+            "new_xyz_class": new.loc[moved, "xyz_class"],
+            "metric_value": new.loc[moved, "abc_metric_value"],
+        }
+    )
+
+    differs = pd.Series(False, index=index)
+    for column in RESULT_COLUMNS:
+        differs |= ~_same(old, new, column)
+    to_write = new.loc[differs].astype(object)
+    return to_write.where(to_write.notna(), None), changes.astype(object).where(changes.notna(), None)
+
+
+def _same(old, new, column):
+    """Element-wise equality of one column where two missing values are equal.
+
+    The comparison follows what the column holds, not its dtype: a column
+    with no value at all comes back from pandas as float.
+    """
+    left, right = old[column], new[column]
+    if column in FLOAT_COLUMNS or column in INTEGER_COLUMNS:
+        left = pd.to_numeric(left).to_numpy(float)
+        right = pd.to_numeric(right).to_numpy(float)
+        equal = np.isclose(left, right, rtol=0, atol=1e-9) | (np.isnan(left) & np.isnan(right))
+        return pd.Series(equal, index=old.index)
+    if column in DATE_COLUMNS:
+        left, right = pd.to_datetime(left), pd.to_datetime(right)
+    else:
+        left, right = left.astype(object), right.astype(object)
+    return (left == right) | (left.isna() & right.isna())

@@ -1,0 +1,229 @@
+"""Hand-computed cases for the ABC/XYZ engine."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import ClassificationRules, abc_classes, classify, reconcile, window_bounds, xyz_classes
+
+RUN_DATE = date(2025, 1, 15)  # window: 2024-01 .. 2024-12
+WINDOW_MONTHS = [f"2024-{m:02d}-01" for m in range(1, 13)]
+
+
+def facts_from(series, first_dates=None, outside=None):
+    """Aggregate rows from {partner: [12 monthly revenues of 2024]}.
+
+    `first_dates` overrides a customer's first-ever sale (default: its first
+    month with a non-zero value); `outside` adds out-of-window revenue.
+    """
+    rows = []
+    for partner, revenues in series.items():
+        dated = [(m, r) for m, r in zip(WINDOW_MONTHS, revenues, strict=True) if r]
+        first = (first_dates or {}).get(partner) or (dated[0][0] if dated else "2023-06-01")
+        last = dated[-1][0] if dated else first
+        for month, revenue in dated:
+            rows.append((partner, month, revenue, revenue / 2, 1, first, last))
+        if outside and partner in outside:
+            rows.append((partner, None, outside[partner], 0.0, 1, first, last))
+    return pd.DataFrame(
+        rows,
+        columns=["partner_id", "month", "revenue", "margin", "doc_count", "first_date", "last_date"],
+    )
+
+
+def classes(values, a=80.0, b=95.0):
+    result = abc_classes(pd.Series(values, index=range(1, len(values) + 1), dtype=float), a, b)
+    return result["abc_class_computed"].reindex(range(1, len(values) + 1)).tolist()
+
+
+class TestAbc:
+    def test_threshold_is_compared_with_share_before_the_customer(self):
+        # shares before: 0, 50, 80, 95 -> A, A, B (80 is not below 80), C (95 not below 95)
+        assert classes([50, 30, 15, 5]) == ["A", "A", "B", "C"]
+
+    def test_customer_crossing_threshold_belongs_to_upper_class(self):
+        # the second customer takes the cumulative share from 70 to 90: still A
+        assert classes([70, 20, 10]) == ["A", "A", "B"]
+
+    def test_equal_values_share_the_class_of_the_first(self):
+        # alone, the third customer would start at 80 % and be B
+        assert classes([60, 20, 20]) == ["A", "A", "A"]
+        assert classes([40, 40, 10, 10]) == ["A", "A", "B", "B"]
+
+    def test_non_positive_values_get_no_class(self):
+        assert classes([100, 0, -20]) == ["A", np.nan, np.nan]
+
+    def test_single_customer_is_a_with_full_share(self):
+        result = abc_classes(pd.Series([123.0], index=[7]), 80, 95)
+        assert result.loc[7].tolist() == [100.0, 100.0, "A"]
+
+    def test_shares_are_percentages(self):
+        result = abc_classes(pd.Series([50.0, 30.0, 20.0], index=[1, 2, 3]), 80, 95)
+        assert result["abc_share"].tolist() == [50.0, 30.0, 20.0]
+        assert result["abc_cumulative_share"].tolist() == [50.0, 80.0, 100.0]
+
+    def test_custom_thresholds(self):
+        # shares before: 0, 50 (not below 50), 80, 95
+        assert classes([50, 30, 15, 5], a=50, b=90) == ["A", "B", "B", "C"]
+
+
+class TestXyz:
+    def run(self, rows, first=None, min_months=3):
+        monthly = np.array(rows, dtype=float)
+        first = np.zeros(len(rows), dtype=int) if first is None else np.array(first)
+        return xyz_classes(monthly, first, 10.0, 25.0, min_months)
+
+    def test_boundaries_are_inclusive(self):
+        variation, result = self.run(
+            [
+                [100] * 12,  # CV 0
+                [90, 110] * 6,  # CV exactly 0.10
+                [89, 111] * 6,  # CV 0.11
+                [75, 125] * 6,  # CV exactly 0.25
+                [0, 200] * 6,  # CV 1
+            ]
+        )
+        assert list(result) == ["X", "X", "Y", "Y", "Z"]
+        assert variation[1] == pytest.approx(0.10)
+        assert variation[4] == pytest.approx(1.0)
+
+    def test_all_zero_months_give_no_class(self):
+        variation, result = self.run([[0] * 12])
+        assert result[0] is None and np.isnan(variation[0])
+
+    def test_refunds_bigger_than_sales_give_no_class(self):
+        _, result = self.run([[100, -300] + [0] * 10])
+        assert result[0] is None
+
+    def test_series_starts_at_first_sale(self):
+        # first sale in the 10th month: series [100, 100, 100] -> X, not Z
+        _, result = self.run([[0] * 9 + [100, 100, 100]], first=[9])
+        assert result[0] == "X"
+
+    def test_new_customer_with_short_history_is_not_unstable(self):
+        _, result = self.run([[0] * 10 + [100, 5]], first=[10])
+        assert result[0] is None
+
+    def test_months_without_sale_count_as_zero(self):
+        # 6 months of 100 and 6 empty months: mean 50, std 50 -> CV 1 -> Z
+        variation, result = self.run([[100, 0] * 6])
+        assert result[0] == "Z" and variation[0] == pytest.approx(1.0)
+
+
+class TestClassify:
+    def test_full_classification(self):
+        facts = facts_from(
+            {
+                1: [100] * 12,  # 1200, steady
+                2: [0, 100] * 6,  # 600, irregular
+                3: [10] * 12,  # 120
+                4: [0] * 9 + [30, 30, 30],  # new customer, 90
+            },
+            first_dates={4: "2024-10-03"},
+        )
+        result = classify(facts, RUN_DATE, ClassificationRules())
+        # total 2010: shares before 0, 59.7, 89.55, 95.52
+        assert result["abc_class_computed"].tolist() == ["A", "A", "B", "C"]
+        assert result["xyz_class"].tolist() == ["X", "Z", "X", "X"]
+        assert result.loc[2, "classification_revenue"] == 600
+        assert result.loc[2, "purchase_month_count"] == 6
+        assert result.loc[4, "first_purchase_date"] == pd.Timestamp("2024-10-03")
+        assert result.loc[1, "abc_share"] == pytest.approx(59.7015, abs=1e-4)
+
+    def test_sales_outside_window_do_not_count(self):
+        facts = facts_from({1: [0] * 12, 2: [10] * 12}, outside={1: 5000.0})
+        result = classify(facts, RUN_DATE, ClassificationRules())
+        assert pd.isna(result.loc[1, "abc_class_computed"])
+        assert pd.isna(result.loc[1, "xyz_class"])
+        assert result.loc[1, "classification_revenue"] == 0
+        assert result.loc[2, "abc_class_computed"] == "A"
+
+    def test_margin_and_count_metrics(self):
+        facts = facts_from({1: [100] * 12, 2: [10] * 12})
+        facts.loc[facts["partner_id"] == 2, "margin"] = 1000.0  # 12000 against 600
+        by_margin = classify(facts, RUN_DATE, ClassificationRules(metric="margin"))
+        assert by_margin["abc_class_computed"].tolist() == ["C", "A"]
+        by_count = classify(facts, RUN_DATE, ClassificationRules(metric="count"))
+        assert by_count["abc_class_computed"].tolist() == ["A", "A"]
+        assert by_count.loc[1, "abc_metric_value"] == 12
+
+    def test_shorter_abc_window(self):
+        facts = facts_from({1: [100] * 6 + [0] * 6, 2: [0] * 6 + [10] * 6})
+        result = classify(facts, RUN_DATE, ClassificationRules(abc_window_months=3))
+        assert result.loc[1, "classification_revenue"] == 0
+        assert result.loc[2, "abc_class_computed"] == "A"
+
+
+class TestReconcile:
+    def classified(self, series):
+        return classify(facts_from(series), RUN_DATE, ClassificationRules())
+
+    def test_first_run_writes_everyone_and_records_changes(self):
+        computed = self.classified({1: [100] * 12, 2: [1] * 12})
+        to_write, changes = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        assert sorted(to_write.index) == [1, 2]
+        assert to_write.loc[1, "abc_xyz_class"] == "AX"
+        assert to_write.loc[1, "class_change_date"] == pd.Timestamp(RUN_DATE)
+        assert changes.loc[1].tolist() == [None, "A", None, "X", 1200.0]
+
+    def test_second_run_on_same_data_writes_nothing(self):
+        computed = self.classified({1: [100] * 12, 2: [1] * 12, 3: [0, 5] * 6})
+        stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        to_write, changes = reconcile(computed, stored, date(2025, 1, 16))
+        assert to_write.empty and changes.empty
+
+    def test_manual_class_wins_and_change_date_follows_computed_class(self):
+        computed = self.classified({1: [100] * 12, 2: [1] * 12})
+        stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        stored["abc_class_manual"] = [None, "A"]
+        stored = stored.astype(object)
+        to_write, changes = reconcile(computed, stored, date(2025, 2, 1))
+        assert to_write.loc[2, "abc_class"] == "A"
+        assert to_write.loc[2, "abc_class_computed"] == "C"
+        assert to_write.loc[2, "abc_xyz_class"] == "AX"
+        assert to_write.loc[2, "class_change_date"] == pd.Timestamp(RUN_DATE)
+        assert changes.empty
+
+    def test_customer_without_sales_any_more_is_cleared(self):
+        stored, _ = reconcile(self.classified({1: [100] * 12, 2: [1] * 12}), pd.DataFrame(), RUN_DATE)
+        later = date(2025, 3, 1)
+        to_write, changes = reconcile(self.classified({1: [100] * 12}), stored, later)
+        assert to_write.loc[2, "abc_class"] is None
+        assert to_write.loc[2, "classification_revenue"] is None
+        assert to_write.loc[2, "class_change_date"] == pd.Timestamp(later)
+        assert changes.loc[2, ["old_abc_class", "new_abc_class"]].tolist() == ["C", None]
+
+    def test_manual_class_without_sales_is_kept(self):
+        current = pd.DataFrame({"abc_class_manual": ["B"]}, index=pd.Index([9], name="partner_id"))
+        to_write, changes = reconcile(self.classified({1: [100] * 12}), current, RUN_DATE)
+        assert to_write.loc[9, "abc_class"] == "B"
+        assert to_write.loc[9, "abc_xyz_class"] is None
+        assert 9 not in changes.index
+
+
+class TestRules:
+    def test_defaults_are_valid(self):
+        assert ClassificationRules().violations() == []
+
+    @pytest.mark.parametrize(
+        ("changes", "code"),
+        [
+            ({"abc_threshold_a": 95.0}, "abc_thresholds"),
+            ({"abc_threshold_b": 100.0}, "abc_thresholds"),
+            ({"abc_threshold_a": 0.0}, "abc_thresholds"),
+            ({"xyz_threshold_x": 30.0}, "xyz_thresholds"),
+            ({"xyz_threshold_x": 0.0}, "xyz_thresholds"),
+            ({"abc_window_months": 0}, "windows"),
+            ({"min_history_months": 0}, "min_history"),
+            ({"min_history_months": 13}, "min_history"),
+            ({"metric": "volume"}, "metric"),
+        ],
+    )
+    def test_impossible_rules_are_named(self, changes, code):
+        assert ClassificationRules(**changes).violations() == [code]
+
+    def test_window_is_full_months_before_the_run(self):
+        assert window_bounds(date(2025, 1, 15), 12) == (date(2024, 1, 1), date(2025, 1, 1))
+        assert window_bounds(date(2025, 3, 1), 2) == (date(2025, 1, 1), date(2025, 3, 1))
