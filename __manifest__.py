@@ -1,0 +1,28 @@
+{
+    "name": "Customer Segmentation",
+    "summary": "ABC/XYZ classes on every customer, per company, recomputed on schedule",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "Customer Segmentation contributors",
+    "website": "https://github.com/customer-segmentation/customer_segmentation",
+    "license": "AGPL-3",
+    "development_status": "Alpha",
+    "depends": ["sale"],
+    "external_dependencies": {"python": ["pandas", "numpy"]},
+    "data": [
+        "security/customer_segmentation_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/res_partner_views.xml",
+        "views/customer_classification_history_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/customer_segmentation_menus.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "customer_segmentation/static/src/scss/customer_segmentation.scss",
+        ],
+    },
+    "installable": True,
+    "application": False,
+}
