@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, ClassificationRules, classify, reconcile, window_bounds
+from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, window_bounds
 from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS
 
 STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")

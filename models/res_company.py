@@ -153,7 +153,7 @@ class ResCompany(models.Model):
             try:
                 with self.env.cr.savepoint():
                     company._recompute_customer_classification()
-            except Exception as error:  # noqa: BLE001 - one company must not stop the others
+            except Exception as error:  # one company must not stop the others
                 _logger.exception("Customer classification of company %s failed", company.id)
                 self.env.invalidate_all(flush=False)
                 company.segmentation_last_error = str(error)
