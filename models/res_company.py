@@ -108,9 +108,9 @@ class ResCompany(models.Model):
             raise AccessError(self.env._("Only segmentation administrators can recompute customer classes."))
         classified = changed = 0
         for company in self.sudo():
-            customers, rows = company._recompute_customer_classification()
-            classified += customers
-            changed += rows
+            stats = company._recompute_customer_classification()
+            classified += stats["customers"]
+            changed += stats["written"]
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -127,16 +127,16 @@ class ResCompany(models.Model):
     def _recompute_customer_classification(self):
         self.ensure_one()
         started = time.monotonic()
-        customers, changed = self.env["customer.classification"]._run(self)
+        stats = self.env["customer.classification"]._run(self)
         self.write({"segmentation_last_run": fields.Datetime.now(), "segmentation_last_error": False})
         _logger.info(
             "Classified %s customers of company %s (%s updated) in %.1f s",
-            customers,
+            stats["customers"],
             self.id,
-            changed,
+            stats["written"],
             time.monotonic() - started,
         )
-        return customers, changed
+        return stats
 
     @api.model
     def _cron_recompute_customer_classification(self):
