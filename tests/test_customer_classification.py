@@ -1,0 +1,347 @@
+from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+RUN_DATE = date(2025, 1, 15)  # window: the 12 months of 2024
+
+
+def monthly(day=10):
+    return [date(2024, month, day) for month in range(1, 13)]
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerClassification(AccountTestInvoicingCommon):
+    """Known invoices, hand-computed classes.
+
+    Company 1, window 2024 (totals 15200):
+      big    12 x 1000 (half of them invoiced to its contact)  12000  share before 0     A  X
+      mid    12 x 200, one credit note of 200 in June           2200  share before 78.9  A  Z (CV 0.30)
+      small  3 x 600 in a currency at 2 per company unit         900  share before 93.4  B  X (new, 3 months)
+      tiny   one invoice of 100 in March, plus a draft and a     100  share before 99.3  C  Z
+             cancelled invoice that must not count
+      gone   5000, archived afterwards: not in the client base
+      old    a sale in 2022 only: no class
+    Company 2: other 12 x 1000, mid 12 x 50 -> mid is C there.
+    """
+
+    @classmethod
+    def get_default_groups(cls):
+        return super().get_default_groups() | cls.env.ref("sales_team.group_sale_manager")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.company_2 = cls.setup_other_company()["company"]
+        cls.env.user.company_ids |= cls.company_2
+        cls.foreign = cls.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        cls.product = cls._create_product(name="Widget", lst_price=100.0, standard_price=40.0, taxes_id=[])
+        Partner = cls.env["res.partner"]
+        cls.big, cls.mid, cls.small, cls.tiny, cls.gone, cls.old, cls.other = Partner.create(
+            [{"name": name, "is_company": True} for name in ("Big", "Mid", "Small", "Tiny", "Gone", "Old", "Other")]
+        )
+        cls.big_contact = Partner.create({"name": "Alice", "parent_id": cls.big.id})
+        invoices = [(cls.big_contact if i % 2 else cls.big, day, 1000.0) for i, day in enumerate(monthly())]
+        invoices += [(cls.mid, day, 200.0) for day in monthly()]
+        invoices += [(cls.tiny, date(2024, 3, 5), 100.0), (cls.gone, date(2024, 5, 5), 5000.0)]
+        invoices += [(cls.old, date(2022, 4, 1), 700.0)]
+        cls._post(cls._invoices(cls.company, invoices))
+        cls._post(cls._invoices(cls.company, [(cls.mid, date(2024, 6, 20), 200.0)], move_type="out_refund"))
+        cls._post(
+            cls._invoices(
+                cls.company,
+                [(cls.small, date(2024, month, 3), 600.0) for month in (10, 11, 12)],
+                currency=cls.foreign,
+            )
+        )
+        cls._invoices(cls.company, [(cls.tiny, date(2024, 4, 1), 10000.0)])  # draft
+        cls._post(cls._invoices(cls.company, [(cls.tiny, date(2024, 5, 1), 10000.0)])).button_cancel()
+        cls._post(
+            cls._invoices(
+                cls.company_2,
+                [(cls.other, day, 1000.0) for day in monthly()] + [(cls.mid, day, 50.0) for day in monthly()],
+            )
+        )
+        cls.gone.action_archive()
+        cls.salesman = new_test_user(
+            cls.env, login="seg_salesman", groups="sales_team.group_sale_salesman", company_id=cls.company.id
+        )
+        cls.seg_manager = new_test_user(
+            cls.env,
+            login="seg_manager",
+            groups="sales_team.group_sale_manager",
+            company_id=cls.company.id,
+        )
+
+    @classmethod
+    def _invoices(cls, company, rows, move_type="out_invoice", currency=None):
+        return (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                [
+                    {
+                        "move_type": move_type,
+                        "partner_id": partner.id,
+                        "invoice_date": invoice_date,
+                        "currency_id": (currency or company.currency_id).id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"product_id": cls.product.id, "price_unit": amount, "quantity": 1, "tax_ids": []}
+                            )
+                        ],
+                    }
+                    for partner, invoice_date, amount in rows
+                ]
+            )
+        )
+
+    @classmethod
+    def _post(cls, moves):
+        moves.action_post()
+        return moves
+
+    def _recompute(self, companies=None, run_date=RUN_DATE):
+        with freeze_time(run_date):
+            (companies or self.company).action_recompute_customer_classification()
+
+    def _classes(self, partner, company=None):
+        partner = partner.with_company(company or self.company)
+        return partner.abc_class, partner.xyz_class, partner.abc_xyz_class
+
+    def test_classes_on_real_invoices(self):
+        self._recompute()
+        self.assertEqual(self._classes(self.big), ("A", "X", "AX"))
+        self.assertEqual(self._classes(self.mid), ("A", "Z", "AZ"))
+        self.assertEqual(self._classes(self.small), ("B", "X", "BX"))
+        self.assertEqual(self._classes(self.tiny), ("C", "Z", "CZ"))
+        self.assertEqual(self._classes(self.old), (False, False, False))
+        self.assertEqual(self._classes(self.big_contact), (False, False, False), "classes live on the company")
+
+    def test_figures_refunds_currency_and_contacts(self):
+        self._recompute()
+        big = self.big.with_company(self.company)
+        self.assertEqual(big.classification_revenue, 12000.0, "the contact's invoices count for its company")
+        self.assertEqual(big.classification_margin, 12000.0 - 12 * 40.0)
+        self.assertEqual(big.purchase_month_count, 12)
+        self.assertEqual(big.first_purchase_date, date(2024, 1, 10))
+        mid = self.mid.with_company(self.company)
+        self.assertEqual(mid.classification_revenue, 2200.0, "the credit note nets out")
+        self.assertEqual(mid.classification_document_count, 12)
+        self.assertAlmostEqual(mid.xyz_variation, 0.3015, places=4)
+        self.assertAlmostEqual(mid.abc_share, 2200 / 15200 * 100, places=3)
+        self.assertAlmostEqual(mid.abc_cumulative_share, 14200 / 15200 * 100, places=3)
+        small = self.small.with_company(self.company)
+        self.assertEqual(small.classification_revenue, 900.0, "converted to company currency")
+        self.assertEqual(small.first_purchase_date, date(2024, 10, 3))
+        tiny = self.tiny.with_company(self.company)
+        self.assertEqual(tiny.classification_revenue, 100.0, "draft and cancelled invoices never count")
+        old = self.old.with_company(self.company)
+        self.assertEqual(old.last_purchase_date, date(2022, 4, 1))
+        self.assertEqual(old.classification_revenue, 0.0)
+
+    def test_archived_customer_is_not_ranked(self):
+        self._recompute()
+        gone = self.gone.with_context(active_test=False).with_company(self.company)
+        self.assertFalse(gone.abc_class)
+        self.assertFalse(gone.classification_revenue)
+
+    def test_two_companies_sharing_a_customer(self):
+        self._recompute(self.company | self.company_2)
+        self.assertEqual(self._classes(self.mid, self.company), ("A", "Z", "AZ"))
+        self.assertEqual(self._classes(self.mid, self.company_2), ("C", "X", "CX"))
+        self.assertEqual(self._classes(self.other, self.company_2), ("A", "X", "AX"))
+        self.assertEqual(self._classes(self.other, self.company), (False, False, False))
+        Partner = self.env["res.partner"].with_company(self.company_2)
+        self.assertEqual(Partner.search([("abc_class", "=", "C"), ("id", "in", self.mid.ids)]), self.mid)
+        groups = dict(Partner._read_group([("id", "in", (self.mid | self.other).ids)], ["abc_class"], ["__count"]))
+        self.assertEqual(groups, {"A": 1, "C": 1})
+
+    def test_second_run_writes_nothing_and_history_follows_changes(self):
+        History = self.env["customer.classification.history"]
+        self._recompute()
+        first = History.search([("partner_id", "=", self.mid.id), ("company_id", "=", self.company.id)])
+        self.assertRecordValues(
+            first, [{"old_abc_class": False, "new_abc_class": "A", "new_xyz_class": "Z", "date": RUN_DATE}]
+        )
+        history_count = History.search_count([])
+        with freeze_time(RUN_DATE):
+            stats = self.env["customer.classification"]._run(self.company)
+        self.assertEqual(stats["written"], 0)
+        self.assertEqual(History.search_count([]), history_count)
+
+        # a big new invoice for tiny in January 2025 moves it up a month later
+        # (its window is now February 2024 to January 2025: 100 + 30000)
+        self._post(self._invoices(self.company, [(self.tiny, date(2025, 1, 20), 30000.0)]))
+        self._recompute(run_date=date(2025, 2, 15))
+        tiny = self.tiny.with_company(self.company)
+        self.assertEqual(tiny.abc_class, "A")
+        self.assertEqual(tiny.class_change_date, date(2025, 2, 15))
+        change = History.search([("partner_id", "=", self.tiny.id)], limit=1)
+        self.assertRecordValues(change, [{"old_abc_class": "C", "new_abc_class": "A", "metric_value": 30100.0}])
+        # big loses its January sale: 11 x 1000 then 0 -> CV 0.30, Z; mid falls to B, small to C
+        self.assertRecordValues(
+            History.search([("partner_id", "=", self.big.id)], limit=1),
+            [{"old_abc_class": "A", "new_abc_class": "A", "old_xyz_class": "X", "new_xyz_class": "Z"}],
+        )
+        self.assertEqual(History.search_count([("date", "=", date(2025, 2, 15))]), 4)
+        self.assertEqual(
+            (self.mid.with_company(self.company).abc_class, self.small.with_company(self.company).abc_class),
+            ("B", "C"),
+        )
+
+    def test_margin_and_count_metrics(self):
+        self.company.segmentation_abc_metric = "count"
+        self._recompute()
+        self.assertEqual(self.big.with_company(self.company).abc_metric_value, 12)
+        self.assertEqual(self.tiny.with_company(self.company).abc_metric_value, 1)
+        self.company.segmentation_abc_metric = "margin"
+        self._recompute()
+        self.assertEqual(self.mid.with_company(self.company).abc_metric_value, 2200.0 - 11 * 40.0)
+
+    def test_refunds_can_be_left_out(self):
+        self.company.segmentation_include_refunds = False
+        self._recompute()
+        self.assertEqual(self.mid.with_company(self.company).classification_revenue, 2400.0)
+        self.assertEqual(self.mid.with_company(self.company).xyz_class, "X")
+
+    def test_confirmed_sales_orders_as_source(self):
+        self.company.segmentation_sales_source = "order"
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.tiny.id,
+                "currency_id": self.company.currency_id.id,
+                "order_line": [Command.create({"product_id": self.product.id, "price_unit": 500.0, "tax_ids": []})],
+            }
+        )
+        order.action_confirm()
+        order.date_order = "2024-06-10 10:00:00"
+        draft = order.copy()
+        draft.date_order = "2024-07-10 10:00:00"
+        self._recompute()
+        tiny = self.tiny.with_company(self.company)
+        self.assertEqual(tiny.classification_revenue, 500.0, "only the confirmed order counts")
+        self.assertEqual(tiny.abc_class, "A")
+        self.assertFalse(self.big.with_company(self.company).abc_class, "invoices do not count any more")
+
+    def test_manual_override(self):
+        self._recompute()
+        tiny = self.tiny.with_user(self.seg_manager).with_company(self.company)
+        tiny.abc_class_manual = "A"
+        self.assertEqual((tiny.abc_class, tiny.abc_class_computed, tiny.abc_xyz_class), ("A", "C", "AZ"))
+        self.assertTrue(tiny.abc_class_overridden)
+        overridden = self.env["res.partner"].search([("abc_class_overridden", "=", True)])
+        self.assertEqual(overridden, self.tiny)
+        self._recompute()
+        self.assertEqual(tiny.abc_class, "A", "manual wins over the next run")
+        tiny.abc_class_manual = False
+        self.assertEqual((tiny.abc_class, tiny.abc_xyz_class), ("C", "CZ"))
+        self.assertFalse(tiny.abc_class_overridden)
+
+    def test_salesperson_reads_but_cannot_change(self):
+        self._recompute()
+        big = self.big.with_user(self.salesman).with_company(self.company)
+        self.assertEqual(big.abc_xyz_class, "AX")
+        self.assertEqual(
+            self.env["res.partner"].with_user(self.salesman).search([("abc_class", "=", "A"), ("id", "=", big.id)]),
+            big,
+        )
+        with self.assertRaises(AccessError):
+            big.write({"abc_class_manual": "C"})
+        with self.assertRaises(AccessError):
+            big.write({"abc_class": "C"})
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.salesman).action_recompute_customer_classification()
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.salesman).write({"segmentation_abc_threshold_a": 70.0})
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(self.salesman).create({})
+        self.assertEqual(big.abc_class, "A")
+
+    def test_settings_validation_changes_nothing(self):
+        for values in (
+            {"segmentation_abc_threshold_a": 96.0},
+            {"segmentation_abc_threshold_b": 100.0},
+            {"segmentation_abc_threshold_a": 0.0},
+            {"segmentation_xyz_threshold_x": 30.0},
+            {"segmentation_abc_window_months": 0},
+            {"segmentation_min_history_months": 0},
+            {"segmentation_min_history_months": 13},
+        ):
+            with self.subTest(values=values), self.assertRaises(ValidationError):
+                with self.env.cr.savepoint():
+                    self.company.write(values)
+        self.assertEqual(self.company.segmentation_abc_threshold_a, 80.0)
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.env["res.config.settings"].create({"segmentation_abc_threshold_a": 99.0}).execute()
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.segmentation_abc_threshold_a, 80.0)
+
+    def test_settings_recompute_button_and_counts(self):
+        settings = self.env["res.config.settings"].create({"segmentation_abc_threshold_a": 70.0})
+        with freeze_time(RUN_DATE):
+            action = settings.action_recompute_customer_classification()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(self.company.segmentation_abc_threshold_a, 70.0, "pending settings are saved first")
+        self.assertTrue(self.company.segmentation_last_run)
+        settings = self.env["res.config.settings"].create({})
+        # with A up to 70 %: big (share before 0) A, mid (78.9) B, small (93.4) B, tiny C
+        self.assertEqual(
+            (settings.segmentation_count_a, settings.segmentation_count_b, settings.segmentation_count_c), (1, 2, 1)
+        )
+        self.assertEqual(settings.segmentation_count_x, 2)
+
+    def test_merged_customers(self):
+        self._recompute()
+        wizard = self.env["base.partner.merge.automatic.wizard"]
+        wizard._merge((self.tiny | self.small).ids, self.small, extra_checks=False)
+        self._recompute()
+        small = self.small.with_company(self.company)
+        self.assertEqual(small.classification_revenue, 1000.0, "the merged sales count for the destination")
+        self.assertFalse(self.tiny.exists())
+
+    def test_concurrent_run_is_refused(self):
+        # another transaction can only lock a committed company: the main one
+        main_company = self.env.ref("base.main_company")
+        with self.env.registry.cursor() as other_cr:
+            other_cr.execute("SET LOCAL lock_timeout = '5s'")
+            other_cr.execute("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", [main_company.id])
+            with self.assertRaises(UserError), mute_logger("odoo.sql_db"):
+                self._recompute(main_company)
+
+    def test_cron_goes_on_after_a_failing_company(self):
+        Classification = self.env.registry["customer.classification"]
+        run = Classification._run
+
+        def failing_for_company_1(this, company, run_date=None):
+            if company == self.company:
+                this.env.cr.execute(
+                    "UPDATE res_partner SET abc_class = jsonb_build_object(%s, 'C') WHERE id = %s",
+                    [str(company.id), self.big.id],
+                )
+                raise ValueError("broken data in company 1")
+            return run(this, company, run_date)
+
+        cron = self.env.ref("customer_segmentation.ir_cron_recompute_customer_classification")
+        with (
+            patch.object(Classification, "_run", failing_for_company_1),
+            freeze_time(RUN_DATE),
+            self.enter_registry_test_mode(),
+            self.assertLogs("odoo.addons.customer_segmentation.models.res_company", "ERROR") as logs,
+        ):
+            cron.method_direct_trigger()
+        self.assertIn(f"Customer classification of company {self.company.id} failed", logs.output[0])
+        self.env.invalidate_all()
+        self.assertIn("broken data in company 1", self.company.segmentation_last_error)
+        self.assertFalse(self.company.segmentation_last_run)
+        self.assertEqual(self._classes(self.other, self.company_2), ("A", "X", "AX"))
+        self.assertTrue(self.company_2.segmentation_last_run)
+        self.assertEqual(self.big.with_company(self.company).abc_class, False, "company 1 is rolled back whole")
