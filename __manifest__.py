@@ -7,7 +7,7 @@
     "website": "https://github.com/customer-segmentation/customer_segmentation",
     "license": "AGPL-3",
     "development_status": "Alpha",
-    "depends": ["sale"],
+    "depends": ["sale_management"],
     "external_dependencies": {"python": ["pandas", "numpy"]},
     "data": [
         "security/customer_segmentation_security.xml",
@@ -21,6 +21,9 @@
     "assets": {
         "web.assets_backend": [
             "customer_segmentation/static/src/scss/customer_segmentation.scss",
+        ],
+        "web.assets_tests": [
+            "customer_segmentation/static/tests/tours/**/*",
         ],
     },
     "installable": True,

@@ -1,0 +1,101 @@
+import { registry } from "@web/core/registry";
+
+// Data comes from test_classification_tour.py: "Tour Anchor Ltd" is AX.
+registry.category("web_tour.tours").add("customer_classification_manager_tour", {
+    url: "/odoo/action-customer_segmentation.res_partner_action_abc_xyz_matrix",
+    steps: () => [
+        {
+            content: "the ABC-XYZ matrix opens as a pivot with the A row",
+            trigger: ".o_pivot .o_pivot_header_cell_closed:contains('A')",
+        },
+        {
+            content: "switch to the kanban view",
+            trigger: ".o_switch_view.o_kanban",
+            run: "click",
+        },
+        {
+            content: "the cell is a coloured badge on the card",
+            trigger: ".o_kanban_record:contains('Tour Anchor Ltd') .o_customer_segmentation_cell_AX",
+            run: "click",
+        },
+        {
+            content: "open the Segmentation tab",
+            trigger: ".o_notebook .nav-link:contains('Segmentation')",
+            run: "click",
+        },
+        {
+            content: "the tab shows the cell and the manual class an administrator may set",
+            trigger: ".o_field_widget[name=abc_xyz_class]:contains('AX')",
+        },
+        {
+            trigger: ".o_field_widget[name=abc_class_manual]",
+        },
+        {
+            content: "the history of class changes is listed",
+            trigger: ".o_field_widget[name=classification_history_ids] .o_data_row",
+        },
+        {
+            content: "go to the Sales settings",
+            trigger: "body",
+            run() {
+                window.location.href = "/odoo/action-sale.action_sale_config_settings";
+            },
+            expectUnloadPage: true,
+        },
+        {
+            content: "the Customer Segmentation block is there",
+            trigger: ".o_settings_container:has(.o_field_widget[name=segmentation_sales_source])",
+        },
+        {
+            trigger: ".o_field_widget[name=segmentation_abc_threshold_a] input",
+        },
+        {
+            content: "recompute now",
+            trigger: "button[name=action_recompute_customer_classification]",
+            run: "click",
+        },
+        {
+            content: "a notification reports the run",
+            trigger: ".o_notification:contains('Customer classes recomputed')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("customer_classification_salesman_tour", {
+    url: "/odoo/action-account.res_partner_action_customer",
+    steps: () => [
+        {
+            content: "switch to the list",
+            trigger: ".o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            content: "group customers by ABC-XYZ cell",
+            trigger: ".o_list_view .o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            trigger: ".o_group_by_menu .o-dropdown-item:contains('ABC-XYZ Cell')",
+            run: "click",
+        },
+        {
+            trigger: ".o_group_name:contains('AX')",
+            run: "click",
+        },
+        {
+            trigger: ".o_data_row td[name=complete_name]:contains('Tour Anchor Ltd')",
+            run: "click",
+        },
+        {
+            trigger: ".o_notebook .nav-link:contains('Segmentation')",
+            run: "click",
+        },
+        {
+            content: "a salesperson sees the classes but not the manual override",
+            trigger: ".o_field_widget[name=abc_xyz_class]:contains('AX'):not(:has(input))",
+        },
+        {
+            trigger: ".o_notebook:not(:has(.o_field_widget[name=abc_class_manual]))",
+        },
+    ],
+});

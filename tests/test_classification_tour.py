@@ -1,0 +1,49 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestClassificationTour(HttpCase):
+    """The classification screens, opened in a browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.anchor, cls.second = cls.env["res.partner"].create(
+            [
+                {"name": "Tour Anchor Ltd", "is_company": True, "customer_rank": 1},
+                {"name": "Tour Second Ltd", "is_company": True, "customer_rank": 1},
+            ]
+        )
+        cls.salesman = new_test_user(
+            cls.env, login="tour_salesman", groups="sales_team.group_sale_salesman", name="Tour Salesman"
+        )
+        (cls.anchor | cls.second).user_id = cls.salesman
+        # classes as a run leaves them, so the screens have something to show
+        cls.anchor.write({"abc_class": "A", "abc_class_computed": "A", "xyz_class": "X", "abc_xyz_class": "AX"})
+        cls.second.write({"abc_class": "C", "abc_class_computed": "C", "xyz_class": "Z", "abc_xyz_class": "CZ"})
+        cls.env["customer.classification.history"].create(
+            {
+                "partner_id": cls.anchor.id,
+                "company_id": cls.env.company.id,
+                "date": fields.Date.today() - timedelta(days=30),
+                "new_abc_class": "A",
+                "new_xyz_class": "X",
+            }
+        )
+
+    def test_manager_screens(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.res_partner_action_abc_xyz_matrix",
+            "customer_classification_manager_tour",
+            login="admin",
+        )
+
+    def test_salesman_screens(self):
+        self.start_tour(
+            "/odoo/action-account.res_partner_action_customer",
+            "customer_classification_salesman_tour",
+            login="tour_salesman",
+        )
