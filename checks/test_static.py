@@ -1,0 +1,96 @@
+"""Static checks of the addon's manifest, XML, access files and Python
+idioms: what an Odoo 19 install would reject or warn about, caught without
+Odoo."""
+
+import ast
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ast.literal_eval((ROOT / "__manifest__.py").read_text())
+XML_FILES = sorted(p for p in ROOT.rglob("*.xml") if ".git" not in p.parts)
+PY_FILES = sorted(p for p in ROOT.rglob("*.py") if ".git" not in p.parts and "checks" not in p.parts)
+MODEL_NAMES = {
+    match
+    for path in PY_FILES
+    for match in re.findall(r"^\s+_name = \"([\w.]+)\"", path.read_text(), flags=re.MULTILINE)
+}
+
+
+def test_manifest_keys():
+    assert MANIFEST["version"].startswith("19.0.")
+    assert MANIFEST["license"] in {"LGPL-3", "AGPL-3"}
+    assert MANIFEST["installable"] is True
+    for key in ("name", "summary", "author", "website", "category", "depends", "development_status"):
+        assert MANIFEST.get(key), key
+    assert set(MANIFEST["external_dependencies"]["python"]) >= {"pandas", "numpy"}
+
+
+@pytest.mark.parametrize("key", ["data", "demo"])
+def test_manifest_files_exist(key):
+    for name in MANIFEST.get(key, []):
+        assert (ROOT / name).is_file(), name
+
+
+def test_every_xml_and_csv_is_loaded():
+    loaded = set(MANIFEST.get("data", [])) | set(MANIFEST.get("demo", []))
+    for path in [*XML_FILES, *ROOT.glob("security/*.csv")]:
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith(("static/", "checks/")):
+            continue
+        assert relative in loaded, f"{relative} is not in the manifest"
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_xml_uses_odoo_19_views(path):
+    tree = etree.parse(str(path))
+    assert not tree.xpath("//tree"), "Odoo 19 has <list>, not <tree>"
+    assert not tree.xpath("//*[@attrs or @states]"), "attrs/states were removed: use invisible= expressions"
+    for record in tree.xpath("//record|//menuitem|//template"):
+        record_id = record.get("id", "")
+        assert not record_id.startswith("customer_segmentation."), f"no module prefix on own ids: {record_id}"
+
+
+def test_access_file():
+    with (ROOT / "security/ir.model.access.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows, "no access rights"
+    seen = set()
+    for row in rows:
+        assert row["id"].startswith("access_"), row["id"]
+        assert row["id"] not in seen, f"duplicate {row['id']}"
+        seen.add(row["id"])
+        model = row["model_id:id"].removeprefix("model_").replace("_", ".")
+        assert any(name.replace("_", ".") == model for name in MODEL_NAMES), f"unknown model {row['model_id:id']}"
+        assert row["group_id:id"], f"{row['id']} gives access to everybody"
+        assert {row[p] for p in ("perm_read", "perm_write", "perm_create", "perm_unlink")} <= {"0", "1"}
+
+
+def test_every_stored_model_has_access_rights():
+    with (ROOT / "security/ir.model.access.csv").open() as handle:
+        covered = {row["model_id:id"] for row in csv.DictReader(handle)}
+    abstract = {
+        name
+        for path in PY_FILES
+        for name in re.findall(
+            r"class \w+\(models\.(?:AbstractModel|TransientModel)\):[^\n]*\n(?:\s+\"\"\"[\s\S]*?\"\"\"\n)?"
+            r"\s+_name = \"([\w.]+)\"",
+            path.read_text(),
+        )
+    }
+    for name in MODEL_NAMES - abstract:
+        assert "model_" + name.replace(".", "_") in covered, f"{name} has no access rights"
+
+
+@pytest.mark.parametrize("path", PY_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_python_idioms(path):
+    source = path.read_text()
+    assert "_sql_constraints" not in source, "use models.Constraint"
+    assert not re.search(r"self\._(cr|uid|context)\b", source), "use self.env.cr / env.uid / env.context"
+    assert "safe_eval" not in source, "domains are parsed as data"
+    if "analytics" in path.parts:
+        assert not re.search(r"^\s*(from|import) odoo", source, flags=re.MULTILINE), "the engine imports no Odoo"
