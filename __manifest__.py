@@ -18,6 +18,9 @@
         "views/res_config_settings_views.xml",
         "views/customer_segmentation_menus.xml",
     ],
+    "demo": [
+        "demo/customer_segmentation_demo.xml",
+    ],
     "assets": {
         "web.assets_backend": [
             "customer_segmentation/static/src/scss/customer_segmentation.scss",

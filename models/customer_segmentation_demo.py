@@ -1,0 +1,294 @@
+import logging
+import math
+import random
+import re
+import time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.fields import Command
+
+_logger = logging.getLogger(__name__)
+
+SEED = 19
+HISTORY_MONTHS = 36
+
+# The client base of an office furniture and supplies distributor. Revenue is
+# what the customer buys in the twelve full months before the current one, in
+# thousands of the company currency; the levels are set so that the default
+# thresholds (80 % / 95 %) cut A, B and C between the groups below with a
+# margin, whatever the install date. The pattern gives the XYZ class: X buys
+# every month about the same, Y every month with seasonal swings, Z now and
+# then; "lost" stopped buying over a year ago (no class), "new" started last
+# month (an ABC class, no XYZ class yet).
+CUSTOMERS = (
+    # name, city, country, pattern, revenue, contact person
+    ("Harbor Point Coworking", "Boston", "US", "X", 420, "Emily Carter"),
+    ("Summit Ridge Medical Group", "Denver", "US", "X", 360, "Daniel Brooks"),
+    ("Lakeshore Unified School District", "Chicago", "US", "X", 300, None),
+    ("Cascade Hotels & Resorts", "Seattle", "US", "X", 250, "Grace Nakamura"),
+    ("Meridian Business Parks", "Atlanta", "US", "Y", 390, "Marcus Hill"),
+    ("Northgate Property Management", "Minneapolis", "US", "Y", 330, None),
+    ("Maple Leaf Office Interiors", "Toronto", "CA", "Y", 270, "Chloe Tremblay"),
+    ("Pacific Crest University", "San Diego", "US", "Y", 230, None),
+    ("Ironwood Construction Group", "Dallas", "US", "Z", 340, "Ryan Alvarez"),
+    ("Sierra Event Productions", "Las Vegas", "US", "Z", 280, None),
+    ("Atlas Fit-Out Contractors", "Houston", "US", "Z", 240, None),
+    ("Riverbend County Administration", "Kansas City", "US", "Z", 210, "Patricia Owens"),
+    ("Greenfield Accounting", "Columbus", "US", "X", 46, "Laura Bennett"),
+    ("Oak & Stone Law Partners", "Philadelphia", "US", "X", 39, None),
+    ("Bright Smile Dental Clinics", "Phoenix", "US", "X", 33, None),
+    ("Keystone Insurance Agency", "Pittsburgh", "US", "X", 30, "Kevin Walsh"),
+    ("Blue Heron Veterinary Hospitals", "Tampa", "US", "X", 27, None),
+    ("Quill & Ledger Bookkeeping", "Richmond", "US", "X", 25, None),
+    ("Copperline Marketing Agency", "Austin", "US", "Y", 43, "Sofia Ramirez"),
+    ("Harborview Logistics", "Baltimore", "US", "Y", 37, None),
+    ("Vista Real Estate Advisors", "Miami", "US", "Y", 32, None),
+    ("Fjord Design Studio", "Vancouver", "CA", "Y", 29, "Erik Lindqvist"),
+    ("Sonoran Call Center Services", "Tucson", "US", "Y", 27, None),
+    ("Elm Street Public Library", "Hartford", "US", "Y", 25, None),
+    ("Trailhead Outdoor Events", "Salt Lake City", "US", "Z", 41, None),
+    ("Redwood Film Studios", "Los Angeles", "US", "Z", 35, "Jordan Lee"),
+    ("Beacon Trade Fair Services", "Orlando", "US", "Z", 31, None),
+    ("Granite State Renovations", "Manchester", "US", "Z", 28, None),
+    ("Monarch Wedding Venues", "Nashville", "US", "Z", 26, None),
+    ("Altamira Oficinas", "Monterrey", "MX", "Z", 26, "Andrea Castillo"),
+    ("Pinecrest Pediatrics", "Raleigh", "US", "X", 12, None),
+    ("Cornerstone Tax Advisors", "Omaha", "US", "X", 10.5, None),
+    ("Little Acorns Daycare", "Madison", "US", "X", 9.5, "Hannah Schultz"),
+    ("Willow Creek Yoga Studio", "Boulder", "US", "X", 8, None),
+    ("Main Street Pharmacy", "Albany", "US", "X", 7, None),
+    ("Tidewater Surveyors", "Norfolk", "US", "X", 6, None),
+    ("Prairie Sky Insurance Brokers", "Winnipeg", "CA", "X", 5, None),
+    ("Hillside Optometry", "Spokane", "US", "X", 4, None),
+    ("Lantern Translation Services", "Providence", "US", "X", 3.5, None),
+    ("Red Barn Farm Supply", "Des Moines", "US", "Y", 11.5, "Tom Jensen"),
+    ("Silver Lining Cleaning Co.", "Louisville", "US", "Y", 10, None),
+    ("Foxglove Florists", "Savannah", "US", "Y", 9, None),
+    ("Copper Kettle Café Group", "Milwaukee", "US", "Y", 7.5, None),
+    ("Evergreen Landscaping", "Olympia", "US", "Y", 6.5, None),
+    ("Starling Print Shop", "Burlington", "US", "Y", 5.5, None),
+    ("Coastal Kayak Tours", "Charleston", "US", "Y", 4.5, None),
+    ("Northern Lights Music School", "Anchorage", "US", "Y", 4, None),
+    ("Bayou Catering Company", "New Orleans", "US", "Y", 3, None),
+    ("Ridgeway Photography", "Santa Fe", "US", "Z", 11, None),
+    ("Blue Mesa Pop-up Stores", "Albuquerque", "US", "Z", 10, None),
+    ("Old Mill Antiques", "Lancaster", "US", "Z", 9, None),
+    ("Harvest Moon Festival Association", "Sacramento", "US", "Z", 8.5, "Olivia Grant"),
+    ("Quarry Lane Builders", "Boise", "US", "Z", 8, None),
+    ("Driftwood Holiday Rentals", "Myrtle Beach", "US", "Z", 7, None),
+    ("Kestrel Drone Surveys", "Reno", "US", "Z", 6, None),
+    ("Lighthouse Community Theater", "Portland", "US", "Z", 5, None),
+    ("Juniper Consulting", "Cheyenne", "US", "Z", 4.5, None),
+    ("Cedar Point Scout Council", "Toledo", "US", "Z", 3.5, None),
+    ("Marlowe Travel Agency", "Buffalo", "US", "lost", 30, None),
+    ("Nova Biotech Labs", "Cambridge", "US", "new", 4, "Priya Sharma"),
+)
+# Customers that started buying a few months ago: their XYZ series starts at
+# the first purchase, so regular buying still reads as X.
+FIRST_PURCHASE_MONTHS_AGO = {"Keystone Insurance Agency": 10, "Tidewater Surveyors": 7}
+CONTACT_FUNCTIONS = ("Purchasing Manager", "Office Manager", "Facilities Manager")
+# Price discount in percent by yearly revenue (thousands), largest first, so
+# that margins differ from revenue and a margin-based ABC differs too.
+DISCOUNTS = ((150, 10.0), (20, 5.0), (0, 0.0))
+# Line amounts at least this many times the net unit price keep the rounding
+# of quantities small against a customer's monthly revenue.
+MIN_UNITS_PER_LINE = 15
+
+
+class CustomerSegmentationDemo(models.AbstractModel):
+    """Generates the demo client base from Python: three years of invoices
+    for sixty customers are far too many records to write out as XML."""
+
+    _name = "customer.segmentation.demo"
+    _description = "Customer Segmentation Demo Data"
+
+    @api.model
+    def _generate_demo_data(self, product_ids, salesperson_ids):
+        """Create the demo customers, their invoices and a few credit notes in
+        the current company, then classify them so the matrix is filled."""
+        started = time.perf_counter()
+        company = self.env.company
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
+        )
+        if not journal:
+            _logger.warning("No sales journal in company %s: no customer segmentation demo invoices", company.id)
+            return
+        rng = random.Random(SEED)
+        today = fields.Date.context_today(self)
+        products = self.env["product.product"].browse(product_ids).sorted("lst_price")
+        salespeople = self.env["res.users"].browse(salesperson_ids)
+        moves = self.env["account.move"].with_context(tracking_disable=True)
+
+        customers = self._create_demo_customers(rng, salespeople)
+        invoice_vals = []
+        for spec, customer in zip(CUSTOMERS, customers, strict=True):
+            name, _city, _country, pattern, revenue, _contact = spec
+            amounts = _monthly_amounts(rng, pattern, revenue * 1000.0, FIRST_PURCHASE_MONTHS_AGO.get(name))
+            invoice_vals += _invoice_vals(rng, customer, journal, products, amounts, revenue, today)
+        invoices = moves.create(invoice_vals)
+        invoices.action_post()
+        refunds = moves.create(_refund_vals(rng, invoices, today))
+        refunds.action_post()
+        generated = time.perf_counter()
+
+        company.sudo().action_recompute_customer_classification()
+        _logger.info(
+            "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s, classified in %.1f s",
+            len(customers),
+            len(invoices),
+            len(refunds),
+            generated - started,
+            time.perf_counter() - generated,
+        )
+
+    def _create_demo_customers(self, rng, salespeople):
+        """The companies of CUSTOMERS, in that order, some with a contact
+        person whom part of the invoices are addressed to."""
+        codes = {spec[2] for spec in CUSTOMERS}
+        countries = {c.code: c.id for c in self.env["res.country"].search([("code", "in", list(codes))])}
+        vals_list = []
+        for index, (name, city, country, _pattern, _revenue, contact) in enumerate(CUSTOMERS):
+            domain = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".example.com"
+            vals = {
+                "name": name,
+                "is_company": True,
+                "city": city,
+                "country_id": countries[country],
+                "email": f"orders@{domain}",
+                "website": f"https://www.{domain}",
+                "user_id": salespeople[index % len(salespeople)].id,
+            }
+            if contact:
+                vals["child_ids"] = [
+                    Command.create(
+                        {
+                            "name": contact,
+                            "function": rng.choice(CONTACT_FUNCTIONS),
+                            "email": contact.lower().replace(" ", ".") + "@" + domain,
+                        }
+                    )
+                ]
+            vals_list.append(vals)
+        return self.env["res.partner"].create(vals_list)
+
+
+def _monthly_amounts(rng, pattern, revenue, first_months_ago=None):
+    """Revenue per month: index 0 is the current month, index k the month k
+    months back, down to HISTORY_MONTHS.
+
+    Amounts are scaled so that the twelve full months before the current one
+    add up to `revenue`; a customer with nothing there ("lost") gets
+    `revenue` per year of its past instead.
+    """
+    growth = rng.uniform(-0.05, 0.15)
+    phase = rng.uniform(0, 2 * math.pi)
+    window = range(1, 13)
+    sporadic = set(rng.sample(window, rng.randint(2, 5)))
+    raw = []
+    for months_ago in range(HISTORY_MONTHS + 1):
+        trend = (1 + growth) ** (-months_ago / 12)
+        if pattern == "X":
+            amount = trend * rng.uniform(0.95, 1.05)
+        elif pattern == "Y":
+            amount = trend * (1 + 0.24 * math.sin(2 * math.pi * months_ago / 12 + phase)) * rng.uniform(0.97, 1.03)
+        elif pattern == "Z":
+            buys = months_ago in sporadic if months_ago in window else rng.random() < 0.3
+            amount = trend * rng.uniform(0.5, 1.5) if buys else 0.0
+        elif pattern == "lost":
+            amount = rng.uniform(0.9, 1.1) if months_ago > 15 else 0.0
+        else:  # "new"
+            amount = 1.0 if months_ago <= 1 else 0.0
+        if first_months_ago is not None and months_ago > first_months_ago:
+            amount = 0.0
+        raw.append(amount)
+    in_window = sum(raw[1:13])
+    scale = revenue / in_window if in_window else revenue / 12
+    return [amount * scale for amount in raw]
+
+
+def _invoice_vals(rng, customer, journal, products, amounts, revenue, today):
+    """Invoices of one customer for its monthly amounts: larger customers
+    split a month over more invoices, invoices over up to three lines."""
+    discount = next(rate for floor, rate in DISCOUNTS if revenue >= floor)
+    invoices_per_month = 3 if revenue >= 150 else 2 if revenue >= 20 else 1
+    contact = customer.child_ids[:1]
+    this_month = today.replace(day=1)
+    vals_list = []
+    for months_ago, amount in enumerate(amounts):
+        if not amount:
+            continue
+        month = this_month - relativedelta(months=months_ago)
+        last_day = today.day if months_ago == 0 else 28
+        count = rng.randint(1, invoices_per_month)
+        for share in _split(rng, amount, count):
+            line_count = rng.randint(1, min(3, max(1, int(share // 300))))
+            lines = [
+                Command.create(_line_vals(rng, products, part, discount)) for part in _split(rng, share, line_count)
+            ]
+            vals_list.append(
+                {
+                    "move_type": "out_invoice",
+                    "journal_id": journal.id,
+                    "partner_id": (contact if contact and rng.random() < 0.5 else customer).id,
+                    "invoice_user_id": customer.user_id.id,
+                    "invoice_date": month.replace(day=rng.randint(1, last_day)),
+                    "invoice_line_ids": lines,
+                }
+            )
+    return vals_list
+
+
+def _split(rng, amount, parts):
+    """`amount` cut into `parts` random but not tiny pieces."""
+    weights = [rng.uniform(0.5, 1.5) for _part in range(parts)]
+    total = sum(weights)
+    return [amount * weight / total for weight in weights]
+
+
+def _line_vals(rng, products, amount, discount):
+    """A line worth about `amount`: a product cheap enough for a sizeable
+    quantity (the cheapest one otherwise) at its sales price."""
+    net = 1 - discount / 100
+    affordable = products.filtered(lambda p: p.lst_price * net * MIN_UNITS_PER_LINE <= amount) or products[:1]
+    product = rng.choice(affordable)
+    return {
+        "product_id": product.id,
+        "quantity": max(1, round(amount / (product.lst_price * net))),
+        "price_unit": product.lst_price,
+        "discount": discount,
+    }
+
+
+def _refund_vals(rng, invoices, today):
+    """Credit notes for goods returned from a few invoices of the last year:
+    a tenth of the first line, dated a few days after the invoice."""
+    year_ago = today - relativedelta(years=1)
+    recent = invoices.filtered(lambda move: year_ago <= move.invoice_date <= today - relativedelta(days=30))
+    vals_list = []
+    for invoice in invoices.browse(rng.sample(recent.ids, min(8, len(recent)))):
+        line = invoice.invoice_line_ids[0]
+        vals_list.append(
+            {
+                "move_type": "out_refund",
+                "journal_id": invoice.journal_id.id,
+                "partner_id": invoice.partner_id.id,
+                "invoice_user_id": invoice.invoice_user_id.id,
+                "invoice_date": invoice.invoice_date + relativedelta(days=rng.randint(3, 20)),
+                "reversed_entry_id": invoice.id,
+                "ref": invoice.env._("Goods returned from %(invoice)s", invoice=invoice.name),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": line.product_id.id,
+                            "quantity": max(1, round(line.quantity / 10)),
+                            "price_unit": line.price_unit,
+                            "discount": line.discount,
+                        }
+                    )
+                ],
+            }
+        )
+    return vals_list
