@@ -197,6 +197,10 @@ def classify(facts, run_date, rules):
     """
     facts = facts.copy()
     facts["month_index"] = month_index(facts["month"])
+    # dates, not the strings a CSV gives: pandas takes the minimum of a
+    # string column one group at a time in Python, seconds for 100,000 customers
+    facts["first_date"] = pd.to_datetime(facts["first_date"])
+    facts["last_date"] = pd.to_datetime(facts["last_date"])
     end = run_date.year * 12 + run_date.month - 1
     abc_start = end - rules.abc_window_months
     xyz_start = end - rules.xyz_window_months

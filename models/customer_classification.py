@@ -1,3 +1,4 @@
+import csv
 import io
 import time
 
@@ -12,7 +13,6 @@ from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, windo
 from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS
 
 STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")
-WRITE_BATCH = 20000
 SQL_TYPES = {
     **dict.fromkeys(FLOAT_COLUMNS, "float8"),
     **dict.fromkeys(INTEGER_COLUMNS, "int4"),
@@ -201,11 +201,18 @@ class CustomerClassification(models.AbstractModel):
         return state
 
     def _write_state(self, company, to_write):
-        """Write the changed rows into the per-company JSON columns, in
-        batches of one UPDATE each; a missing value removes the company's key."""
+        """Write the changed rows into the per-company JSON columns: COPY
+        them into a temporary table, then merge it in one UPDATE; a missing
+        value removes the company's key. COPY spares building and parsing a
+        query of a million literals."""
         if to_write.empty:
             return
         key = str(company.id)
+        staged = self._stage_rows(
+            "customer_classification_new",
+            {"id": "int4", **{column: SQL_TYPES.get(column, "varchar") for column in RESULT_COLUMNS}},
+            [to_write.index.tolist(), *(_column_values(to_write[column], column) for column in RESULT_COLUMNS)],
+        )
         assignments = SQL(", ").join(
             SQL(
                 "%(column)s = CASE WHEN new.%(column)s IS NULL THEN partner.%(column)s - %(key)s"
@@ -215,30 +222,33 @@ class CustomerClassification(models.AbstractModel):
             )
             for column in RESULT_COLUMNS
         )
-        names = SQL(", ").join(SQL.identifier(column) for column in RESULT_COLUMNS)
-        for start in range(0, len(to_write), WRITE_BATCH):
-            batch = to_write.iloc[start : start + WRITE_BATCH]
-            values = {column: _column_values(batch[column], column) for column in RESULT_COLUMNS}
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE res_partner partner SET %(assignments)s
-                      FROM unnest(%(ids)s::int4[], %(arrays)s) AS new(id, %(names)s)
-                     WHERE partner.id = new.id
-                    """,
-                    assignments=assignments,
-                    ids=batch.index.tolist(),
-                    arrays=SQL(", ").join(
-                        SQL("%s::%s[]", values[column], SQL(SQL_TYPES.get(column, "varchar")))
-                        for column in RESULT_COLUMNS
-                    ),
-                    names=names,
-                )
-            )
+        self.env.cr.execute(
+            SQL("UPDATE res_partner partner SET %s FROM %s AS new WHERE partner.id = new.id", assignments, staged)
+        )
+        self.env.cr.execute(SQL("DROP TABLE %s", staged))
 
     def _write_history(self, company, changes, run_date):
         if changes.empty:
             return
+        staged = self._stage_rows(
+            "customer_classification_change",
+            {
+                "partner_id": "int4",
+                "old_abc": "varchar",
+                "new_abc": "varchar",
+                "old_xyz": "varchar",
+                "new_xyz": "varchar",
+                "metric": "float8",
+            },
+            [
+                changes.index.tolist(),
+                changes["old_abc_class"].tolist(),
+                changes["new_abc_class"].tolist(),
+                changes["old_xyz_class"].tolist(),
+                changes["new_xyz_class"].tolist(),
+                changes["metric_value"].tolist(),
+            ],
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -249,21 +259,32 @@ class CustomerClassification(models.AbstractModel):
                 SELECT new.partner_id, %(company)s, %(date)s, new.old_abc, new.new_abc,
                        new.old_xyz, new.new_xyz, new.old_abc || new.old_xyz, new.new_abc || new.new_xyz, new.metric,
                        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-                  FROM unnest(%(partners)s::int4[], %(old_abc)s::varchar[], %(new_abc)s::varchar[],
-                              %(old_xyz)s::varchar[], %(new_xyz)s::varchar[], %(metric)s::float8[])
-                       AS new(partner_id, old_abc, new_abc, old_xyz, new_xyz, metric)
+                  FROM %(staged)s AS new
                 """,
                 company=company.id,
                 date=run_date,
                 uid=self.env.uid,
-                partners=changes.index.tolist(),
-                old_abc=changes["old_abc_class"].tolist(),
-                new_abc=changes["new_abc_class"].tolist(),
-                old_xyz=changes["old_xyz_class"].tolist(),
-                new_xyz=changes["new_xyz_class"].tolist(),
-                metric=changes["metric_value"].tolist(),
+                staged=staged,
             )
         )
+        self.env.cr.execute(SQL("DROP TABLE %s", staged))
+
+    def _stage_rows(self, name, columns, values):
+        """A temporary table `name` of `columns` ({name: SQL type}) filled
+        through COPY with `values`, one list per column (None for NULL)."""
+        table = SQL.identifier(name)
+        self.env.cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP",
+                table,
+                SQL(", ").join(SQL("%s %s", SQL.identifier(column), SQL(kind)) for column, kind in columns.items()),
+            )
+        )
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(zip(*values, strict=True))
+        buffer.seek(0)
+        self.env.cr.copy_expert(f"COPY {name} FROM STDIN WITH (FORMAT csv)", buffer)
+        return table
 
 
 def _column_values(series, column):
