@@ -15,6 +15,8 @@
         "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
         "views/customer_classification_history_views.xml",
+        "views/customer_segment_views.xml",
+        "wizards/customer_segment_assign_wizard.xml",
         "views/res_config_settings_views.xml",
         "views/customer_segmentation_menus.xml",
     ],

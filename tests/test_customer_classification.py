@@ -72,7 +72,10 @@ class TestCustomerClassification(AccountTestInvoicingCommon):
         )
         cls.gone.action_archive()
         cls.salesman = new_test_user(
-            cls.env, login="seg_salesman", groups="sales_team.group_sale_salesman", company_id=cls.company.id
+            cls.env,
+            login="seg_salesman",
+            groups="sales_team.group_sale_salesman,base.group_partner_manager",
+            company_id=cls.company.id,
         )
         cls.seg_manager = new_test_user(
             cls.env,
@@ -258,6 +261,9 @@ class TestCustomerClassification(AccountTestInvoicingCommon):
             big.write({"abc_class_manual": "C"})
         with self.assertRaises(AccessError):
             big.write({"abc_class": "C"})
+        self.env["res.partner"].with_user(self.salesman).create({"name": "Plain customer"})  # may create customers
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.salesman).create({"name": "Self-made A", "abc_class": "A"})
         with self.assertRaises(AccessError):
             self.company.with_user(self.salesman).action_recompute_customer_classification()
         with self.assertRaises(AccessError):

@@ -1,1 +1,2 @@
 from . import base_partner_merge_automatic_wizard
+from . import customer_segment_assign_wizard
