@@ -70,6 +70,10 @@ registry.category("web_tour.tours").add("customer_classification_salesman_tour",
             run: "click",
         },
         {
+            content: "wait for the list to be loaded before opening the search panel",
+            trigger: ".o_list_view .o_data_row:contains('Tour Anchor Ltd')",
+        },
+        {
             content: "group customers by ABC-XYZ cell",
             trigger: ".o_list_view .o_searchview_dropdown_toggler",
             run: "click",
@@ -77,6 +81,9 @@ registry.category("web_tour.tours").add("customer_classification_salesman_tour",
         {
             trigger: ".o_group_by_menu .o-dropdown-item:contains('ABC-XYZ Cell')",
             run: "click",
+        },
+        {
+            trigger: ".o_searchview_facet:contains('ABC-XYZ Cell')",
         },
         {
             trigger: ".o_group_name:contains('AX')",
