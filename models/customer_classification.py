@@ -13,6 +13,15 @@ from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, windo
 from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS
 
 STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")
+# the product and units of a document line (aliased `line`), for `_cost`
+COST_JOINS = SQL(
+    """
+    LEFT JOIN product_product product ON product.id = line.product_id
+    LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+    LEFT JOIN uom_uom line_uom ON line_uom.id = line.product_uom_id
+    LEFT JOIN uom_uom product_uom ON product_uom.id = template.uom_id
+    """
+)
 SQL_TYPES = {
     **dict.fromkeys(FLOAT_COLUMNS, "float8"),
     **dict.fromkeys(INTEGER_COLUMNS, "int4"),
@@ -112,16 +121,12 @@ class CustomerClassification(models.AbstractModel):
                    move.invoice_date AS doc_date,
                    move.move_type = 'out_invoice' AS is_sale,
                    SUM(-line.balance) AS revenue,
-                   SUM(-line.balance - SIGN(-line.balance) * ABS(line.quantity)
-                       * COALESCE(line_uom.factor, 1) / COALESCE(NULLIF(product_uom.factor, 0), 1)
-                       * COALESCE((product.standard_price ->> %(company_key)s)::float8, 0)) AS margin
+                   SUM(-line.balance - CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END
+                       * %(cost)s) AS margin
               FROM account_move_line line
               JOIN account_move move ON move.id = line.move_id
               JOIN res_partner customer ON customer.id = move.commercial_partner_id
-              LEFT JOIN product_product product ON product.id = line.product_id
-              LEFT JOIN product_template template ON template.id = product.product_tmpl_id
-              LEFT JOIN uom_uom line_uom ON line_uom.id = line.product_uom_id
-              LEFT JOIN uom_uom product_uom ON product_uom.id = template.uom_id
+              %(cost_joins)s
              WHERE move.company_id = %(company)s
                AND move.state = 'posted'
                AND move.move_type IN %(move_types)s
@@ -130,8 +135,9 @@ class CustomerClassification(models.AbstractModel):
              GROUP BY move.id
             """,
             company=company.id,
-            company_key=str(company.id),
             move_types=move_types,
+            cost=self._cost(company, SQL("line.quantity")),
+            cost_joins=COST_JOINS,
         )
 
     def _order_documents_query(self, company):
@@ -143,18 +149,12 @@ class CustomerClassification(models.AbstractModel):
                    (sale.date_order AT TIME ZONE 'UTC')::date AS doc_date,
                    TRUE AS is_sale,
                    SUM(line.price_subtotal / COALESCE(NULLIF(sale.currency_rate, 0), 1)) AS revenue,
-                   SUM(line.price_subtotal / COALESCE(NULLIF(sale.currency_rate, 0), 1)
-                       - line.product_uom_qty
-                       * COALESCE(line_uom.factor, 1) / COALESCE(NULLIF(product_uom.factor, 0), 1)
-                       * COALESCE((product.standard_price ->> %(company_key)s)::float8, 0)) AS margin
+                   SUM(line.price_subtotal / COALESCE(NULLIF(sale.currency_rate, 0), 1) - %(cost)s) AS margin
               FROM sale_order_line line
               JOIN sale_order sale ON sale.id = line.order_id
               JOIN res_partner contact ON contact.id = sale.partner_id
               JOIN res_partner customer ON customer.id = contact.commercial_partner_id
-              LEFT JOIN product_product product ON product.id = line.product_id
-              LEFT JOIN product_template template ON template.id = product.product_tmpl_id
-              LEFT JOIN uom_uom line_uom ON line_uom.id = line.product_uom_id
-              LEFT JOIN uom_uom product_uom ON product_uom.id = template.uom_id
+              %(cost_joins)s
              WHERE sale.company_id = %(company)s
                AND sale.state = 'sale'
                AND line.display_type IS NULL
@@ -163,7 +163,19 @@ class CustomerClassification(models.AbstractModel):
              GROUP BY sale.id, customer.id
             """,
             company=company.id,
-            company_key=str(company.id),
+            cost=self._cost(company, SQL("line.product_uom_qty")),
+            cost_joins=COST_JOINS,
+        )
+
+    def _cost(self, company, quantity):
+        """Cost of `quantity` (in the line's unit) of the line's product at its
+        current cost in `company`, converted to the product's unit; needs
+        COST_JOINS."""
+        return SQL(
+            "%s * COALESCE(line_uom.factor, 1) / COALESCE(NULLIF(product_uom.factor, 0), 1)"
+            " * COALESCE((product.standard_price ->> %s)::float8, 0)",
+            quantity,
+            str(company.id),
         )
 
     def _copy_frame(self, query):

@@ -207,8 +207,11 @@ class TestCustomerClassification(AccountTestInvoicingCommon):
         self.assertEqual(self.big.with_company(self.company).abc_metric_value, 12)
         self.assertEqual(self.tiny.with_company(self.company).abc_metric_value, 1)
         self.company.segmentation_abc_metric = "margin"
+        # a free product still costs: 100 of revenue, two widgets at 40
+        self._post(self._invoices(self.company, [(self.tiny, date(2024, 8, 1), 0.0)]))
         self._recompute()
         self.assertEqual(self.mid.with_company(self.company).abc_metric_value, 2200.0 - 11 * 40.0)
+        self.assertEqual(self.tiny.with_company(self.company).abc_metric_value, 100.0 - 2 * 40.0)
 
     def test_refunds_can_be_left_out(self):
         self.company.segmentation_include_refunds = False
