@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from .common import SegmentationTestCase
 
 RUN_DATE = date(2025, 1, 15)  # window: the 12 months of 2024
 
@@ -18,7 +18,7 @@ def monthly(day=10):
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerClassification(AccountTestInvoicingCommon):
+class TestCustomerClassification(SegmentationTestCase):
     """Known invoices, hand-computed classes.
 
     Company 1, window 2024 (totals 15200):
@@ -33,15 +33,8 @@ class TestCustomerClassification(AccountTestInvoicingCommon):
     """
 
     @classmethod
-    def get_default_groups(cls):
-        return super().get_default_groups() | cls.env.ref("sales_team.group_sale_manager")
-
-    @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.company_data["company"]
-        cls.company_2 = cls.setup_other_company()["company"]
-        cls.env.user.company_ids |= cls.company_2
         cls.foreign = cls.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
         cls.product = cls._create_product(name="Widget", lst_price=100.0, standard_price=40.0, taxes_id=[])
         Partner = cls.env["res.partner"]

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from .common import SegmentationTestCase
 
 DAY_1 = datetime(2025, 3, 3, 10, 0)
 DAY_2 = datetime(2025, 3, 4, 10, 0)
@@ -16,37 +16,30 @@ MANAGER = "customer_segmentation.group_customer_segmentation_manager"
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerSegment(AccountTestInvoicingCommon):
-    """Company A holds alpha (BE, class A, salesperson), beta (FR, class B),
+class TestCustomerSegment(SegmentationTestCase):
+    """Company 1 holds alpha (BE, class A, salesperson), beta (FR, class B),
     gamma (BE, class C, no salesperson), alpha's contact (BE) and a shared
-    customer (no company, BE, class A in company B only); company B holds
-    delta (BE, class A in company B)."""
-
-    @classmethod
-    def get_default_groups(cls):
-        return super().get_default_groups() | cls.env.ref("sales_team.group_sale_manager")
+    customer (no company, BE, class A in company 2 only); company 2 holds
+    delta (BE, class A in company 2)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = cls.company_data["company"]
-        cls.company_b = cls.setup_other_company()["company"]
-        cls.env.user.company_ids |= cls.company_b
         cls.be = cls.env.ref("base.be")
         cls.fr = cls.env.ref("base.fr")
         cls.salesman = new_test_user(
             cls.env,
             login="segment_salesman",
             groups="sales_team.group_sale_salesman",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id],
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
         )
         cls.manager = new_test_user(
             cls.env,
             login="segment_manager",
             groups=f"{MANAGER},base.group_partner_manager",
-            company_id=cls.company_a.id,
-            company_ids=[cls.company_a.id, cls.company_b.id],
+            company_id=cls.company.id,
+            company_ids=[cls.company.id, cls.company_2.id],
         )
         Partner = cls.env["res.partner"]
         cls.alpha, cls.beta, cls.gamma = Partner.create(
@@ -56,19 +49,19 @@ class TestCustomerSegment(AccountTestInvoicingCommon):
                     "is_company": True,
                     "country_id": cls.be.id,
                     "user_id": cls.salesman.id,
-                    "company_id": cls.company_a.id,
+                    "company_id": cls.company.id,
                 },
-                {"name": "Seg Beta", "is_company": True, "country_id": cls.fr.id, "company_id": cls.company_a.id},
-                {"name": "Seg Gamma", "is_company": True, "country_id": cls.be.id, "company_id": cls.company_a.id},
+                {"name": "Seg Beta", "is_company": True, "country_id": cls.fr.id, "company_id": cls.company.id},
+                {"name": "Seg Gamma", "is_company": True, "country_id": cls.be.id, "company_id": cls.company.id},
             ]
         )
         cls.alpha_contact = Partner.create({"name": "Seg Alpha Buyer", "parent_id": cls.alpha.id})
         cls.shared = Partner.create({"name": "Seg Shared", "is_company": True, "country_id": cls.be.id})
         cls.delta = Partner.create(
-            {"name": "Seg Delta", "is_company": True, "country_id": cls.be.id, "company_id": cls.company_b.id}
+            {"name": "Seg Delta", "is_company": True, "country_id": cls.be.id, "company_id": cls.company_2.id}
         )
-        cls._classify(cls.company_a, {cls.alpha: ("A", 1000.0), cls.beta: ("B", 300.0), cls.gamma: ("C", 50.0)})
-        cls._classify(cls.company_b, {cls.delta: ("A", 900.0), cls.shared: ("A", 800.0)})
+        cls._classify(cls.company, {cls.alpha: ("A", 1000.0), cls.beta: ("B", 300.0), cls.gamma: ("C", 50.0)})
+        cls._classify(cls.company_2, {cls.delta: ("A", 900.0), cls.shared: ("A", 800.0)})
         cls.todo = cls.env.ref("mail.mail_activity_data_todo")
         cls.Segment = cls.env["customer.segment"].with_user(cls.manager)
 
@@ -157,7 +150,7 @@ class TestCustomerSegment(AccountTestInvoicingCommon):
         self.assertFalse(self._members(segment), "members only change on refresh")
         with freeze_time(DAY_1):
             segment.action_refresh()
-        # commercial entities of company A or shared; never a contact nor company B's customer
+        # commercial entities of company 1 or shared; never a contact nor company 2's customer
         self.assertEqual(self._members(segment), self.alpha | self.gamma | self.shared)
         self.gamma.country_id = self.fr
         self.beta.country_id = self.be
@@ -178,9 +171,9 @@ class TestCustomerSegment(AccountTestInvoicingCommon):
 
     def test_dynamic_segment_on_company_figures(self):
         """Classes are read in the segment's company: the shared customer is
-        class A in company B only."""
+        class A in company 2 only."""
         segment_a = self._dynamic("A customers", [("abc_class", "=", "A")])
-        segment_b = self._dynamic("A customers B", [("abc_class", "=", "A")], company_id=self.company_b.id)
+        segment_b = self._dynamic("A customers B", [("abc_class", "=", "A")], company_id=self.company_2.id)
         (segment_a | segment_b).action_refresh()
         self.assertEqual(self._members(segment_a), self.alpha)
         self.assertEqual(self._members(segment_b), self.delta | self.shared)
@@ -190,10 +183,10 @@ class TestCustomerSegment(AccountTestInvoicingCommon):
 
     def test_days_since_last_purchase(self):
         today = date(2025, 3, 3)
-        self.alpha.with_company(self.company_a).sudo().last_purchase_date = today - timedelta(days=10)
-        self.beta.with_company(self.company_a).sudo().last_purchase_date = today - timedelta(days=200)
+        self.alpha.with_company(self.company).sudo().last_purchase_date = today - timedelta(days=10)
+        self.beta.with_company(self.company).sudo().last_purchase_date = today - timedelta(days=200)
         with freeze_time(DAY_1):
-            self.assertEqual(self.alpha.with_company(self.company_a).days_since_last_purchase, 10)
+            self.assertEqual(self.alpha.with_company(self.company).days_since_last_purchase, 10)
             segment = self._dynamic("Asleep", [("days_since_last_purchase", ">", 90)])
             segment.action_refresh()
             self.assertEqual(self._members(segment), self.beta)
@@ -222,11 +215,11 @@ class TestCustomerSegment(AccountTestInvoicingCommon):
             (last_3_months | last_6_months).action_refresh()
             self.assertEqual(self._members(last_3_months), self.alpha)
             self.assertEqual(self._members(last_6_months), self.alpha | self.beta)
-            self.assertEqual(self.alpha.with_company(self.company_a).purchased_category_3m_ids, child)
-            self.assertEqual(self.beta.with_company(self.company_a).purchased_category_6m_ids, child)
-            self.assertFalse(self.beta.with_company(self.company_a).purchased_category_3m_ids)
+            self.assertEqual(self.alpha.with_company(self.company).purchased_category_3m_ids, child)
+            self.assertEqual(self.beta.with_company(self.company).purchased_category_6m_ids, child)
+            self.assertFalse(self.beta.with_company(self.company).purchased_category_3m_ids)
             # searching by name goes through the same query
-            Partner = self.env["res.partner"].with_company(self.company_a)
+            Partner = self.env["res.partner"].with_company(self.company)
             self.assertEqual(
                 Partner.search([("purchased_category_12m_ids", "ilike", "Seg Chairs")]), self.alpha | self.beta
             )
@@ -237,7 +230,7 @@ class TestCustomerSegment(AccountTestInvoicingCommon):
             "move_type": "out_invoice",
             "partner_id": partner.id,
             "invoice_date": invoice_date,
-            "company_id": self.company_a.id,
+            "company_id": self.company.id,
             "invoice_line_ids": [
                 Command.create({"product_id": product.id, "quantity": 1, "price_unit": 10.0, "tax_ids": []})
             ],
@@ -386,10 +379,10 @@ class TestCustomerSegment(AccountTestInvoicingCommon):
         self.assertFalse(broken.domain_error)
 
     def test_cron_keeps_segments_within_their_company(self):
-        """The scheduled action runs as superuser: company B's customer never
-        joins a segment of company A, and the other way round."""
+        """The scheduled action runs as superuser: company 2's customer never
+        joins a segment of company 1, and the other way round."""
         everyone_a = self._dynamic("Everyone A", [])
-        everyone_b = self._dynamic("Everyone B", [], company_id=self.company_b.id)
+        everyone_b = self._dynamic("Everyone B", [], company_id=self.company_2.id)
         self.env.flush_all()
         with self.enter_registry_test_mode():
             self.env.ref("customer_segmentation.ir_cron_refresh_customer_segments").method_direct_trigger()
@@ -400,21 +393,21 @@ class TestCustomerSegment(AccountTestInvoicingCommon):
         self.assertNotIn(self.alpha_contact, members_a, "contacts follow their company")
         self.assertTrue(self.delta | self.shared <= members_b)
         self.assertFalse((self.alpha | self.beta | self.gamma) & members_b)
-        self.assertFalse(members_a.filtered(lambda p: p.company_id and p.company_id != self.company_a))
-        self.assertFalse(members_b.filtered(lambda p: p.company_id and p.company_id != self.company_b))
+        self.assertFalse(members_a.filtered(lambda p: p.company_id and p.company_id != self.company))
+        self.assertFalse(members_b.filtered(lambda p: p.company_id and p.company_id != self.company_2))
 
     def test_members_shown_within_user_access(self):
         segment = self.Segment.create(
             {"name": "VIP", "segment_type": "static", "partner_ids": [Command.set([self.alpha.id, self.beta.id])]}
         )
-        # beta moves to company B afterwards: the salesman of company A no longer sees it
-        self.beta.company_id = self.company_b
+        # beta moves to company 2 afterwards: the salesman of company 1 no longer sees it
+        self.beta.company_id = self.company_2
         as_salesman = segment.with_user(self.salesman)
         self.assertEqual(as_salesman.partner_ids, self.alpha)
         self.assertEqual(as_salesman.member_count, 1)
         self.assertEqual(
             segment.with_user(self.manager)
-            .with_context(allowed_company_ids=[self.company_a.id, self.company_b.id])
+            .with_context(allowed_company_ids=[self.company.id, self.company_2.id])
             .member_count,
             2,
         )
