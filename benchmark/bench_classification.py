@@ -14,27 +14,21 @@ from an unclassified state either way.
 
 import argparse
 import json
-import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 import psycopg2
+from odoo_session import addons_path, ensure_addon, open_registry
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-from odoo.sql_db import connection_info_for, db_connect
-from odoo.tools import SQL, config
+from odoo.sql_db import connection_info_for
+from odoo.tools import SQL
 
-REPO = Path(__file__).resolve().parent.parent
-MODULE = "customer_segmentation"
 DATA_PARAM = "customer_segmentation.benchmark_data"
 MONTHS = 36
 REFUND_SHARE = 0.05
@@ -59,61 +53,6 @@ def parse_args(argv=None):
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the third run traced by tracemalloc")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-@contextmanager
-def addons_path(args):
-    """Odoo finds an addon by its folder name: expose the repository as
-    `customer_segmentation` in a scratch folder, whatever it is checked out as."""
-    folder = tempfile.mkdtemp(prefix="cs_bench_addons_")
-    try:
-        os.symlink(REPO, os.path.join(folder, MODULE))
-        yield f"{args.addons_path},{folder}"
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def odoo_options(args, paths):
-    return [
-        "-d",
-        args.db,
-        "--addons-path",
-        paths,
-        "--http-port",
-        args.http_port,
-        "--http-interface",
-        "127.0.0.1",
-        "--log-level",
-        "warn",
-    ]
-
-
-def module_state(db):
-    try:
-        with db_connect(db).cursor() as cr:
-            cr.execute("SELECT state FROM ir_module_module WHERE name = %s", [MODULE])
-            row = cr.fetchone()
-    except psycopg2.Error:
-        return None
-    return row and row[0]
-
-
-def ensure_database(args, paths):
-    """Install the addon with Odoo itself (which creates the database) when
-    it is not there yet, or update it on request."""
-    state = module_state(args.db)
-    if state == "installed" and not args.update:
-        return
-    action = "-u" if state == "installed" else "-i"
-    print(f"{'updating' if action == '-u' else 'installing'} {MODULE} in database {args.db} ...", flush=True)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run(
-            [sys.executable, "-m", "odoo", *odoo_options(args, paths), action, MODULE, "--stop-after-init"],
-            cwd=scratch,
-            check=True,
-        )
-    print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 # --------------------------------------------------------------------------
@@ -709,18 +648,13 @@ def measure(env, args):
     return runs
 
 
-def open_registry(args, paths):
-    config.parse_config(odoo_options(args, paths), setup_logging=True)
-    return Registry(args.db)
-
-
 def main(argv=None):
     args = parse_args(argv)
     with addons_path(args) as paths:
         if args.prepare_only:
             prepare(args, paths)
             return
-        ensure_database(args, paths)
+        ensure_addon(args, paths, "customer_classification_history")
         # data in a process of its own: the peak memory measured here is the
         # one of the classification
         subprocess.run([sys.executable, __file__, *(argv or sys.argv[1:]), "--prepare-only"], check=True)

@@ -23,24 +23,14 @@ back at the end unless --keep.
 """
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
-import psycopg2
+from odoo_session import addons_path, ensure_addon, open_registry
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-from odoo.sql_db import db_connect
-from odoo.tools import SQL, config
+from odoo.tools import SQL
 
-REPO = Path(__file__).resolve().parent.parent
-MODULE = "customer_segmentation"
 TARGET_RATIO = 3.0
 COUNTRIES = ["BE", "FR", "DE", "NL", "LU", "ES", "IT", "GB", "CH", "AT", "PL", "PT"]
 SALESPEOPLE = 8
@@ -55,59 +45,6 @@ def parse_args(argv=None):
     parser.add_argument("--http-port", default="8171", help="only to keep Odoo off the ports of others")
     parser.add_argument("--update", action="store_true", help="update the addon in the database first")
     return parser.parse_args(argv)
-
-
-@contextmanager
-def addons_path(args):
-    """Expose the repository as `customer_segmentation`, whatever its folder
-    is called."""
-    folder = tempfile.mkdtemp(prefix="cs_seg_bench_addons_")
-    try:
-        os.symlink(REPO, os.path.join(folder, MODULE))
-        yield f"{args.addons_path},{folder}"
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def odoo_options(args, paths):
-    return [
-        "-d",
-        args.db,
-        "--addons-path",
-        paths,
-        "--http-port",
-        args.http_port,
-        "--http-interface",
-        "127.0.0.1",
-        "--log-level",
-        "warn",
-    ]
-
-
-def addon_state(db):
-    """(module state, whether the segment tables exist)"""
-    try:
-        with db_connect(db).cursor() as cr:
-            cr.execute("SELECT state FROM ir_module_module WHERE name = %s", [MODULE])
-            row = cr.fetchone()
-            cr.execute("SELECT to_regclass('customer_segment') IS NOT NULL")
-            return row and row[0], cr.fetchone()[0]
-    except psycopg2.Error:
-        return None, False
-
-
-def ensure_addon(args, paths):
-    state, has_segments = addon_state(args.db)
-    if state == "installed" and has_segments and not args.update:
-        return
-    action = "-u" if state == "installed" else "-i"
-    print(f"{'updating' if action == '-u' else 'installing'} {MODULE} in database {args.db} ...", flush=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run(
-            [sys.executable, "-m", "odoo", *odoo_options(args, paths), action, MODULE, "--stop-after-init"],
-            cwd=scratch,
-            check=True,
-        )
 
 
 def ensure_classes(env, company):
@@ -346,9 +283,8 @@ def measure(env, args):
 def main(argv=None):
     args = parse_args(argv)
     with addons_path(args) as paths:
-        ensure_addon(args, paths)
-        config.parse_config(odoo_options(args, paths), setup_logging=True)
-        registry = Registry(args.db)
+        ensure_addon(args, paths, "customer_segment")
+        registry = open_registry(args, paths)
         with registry.cursor() as cr:
             measure(api.Environment(cr, SUPERUSER_ID, {}), args)
 
