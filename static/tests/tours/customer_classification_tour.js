@@ -14,6 +14,15 @@ registry.category("web_tour.tours").add("customer_classification_manager_tour", 
             run: "click",
         },
         {
+            content: "look the test customer up (demo data may fill the first page)",
+            trigger: ".o_kanban_view .o_searchview_input",
+            run: "edit Tour Anchor",
+        },
+        {
+            trigger: ".o_kanban_view .o_searchview_input",
+            run: "press Enter",
+        },
+        {
             content: "the cell is a coloured badge on the card",
             trigger: ".o_kanban_record:contains('Tour Anchor Ltd') .o_customer_segmentation_cell_AX",
             run: "click",
@@ -68,6 +77,15 @@ registry.category("web_tour.tours").add("customer_classification_salesman_tour",
             content: "switch to the list",
             trigger: ".o_switch_view.o_list",
             run: "click",
+        },
+        {
+            content: "look the test customers up (demo data may fill the first page)",
+            trigger: ".o_list_view .o_searchview_input",
+            run: "edit Tour",
+        },
+        {
+            trigger: ".o_list_view .o_searchview_input",
+            run: "press Enter",
         },
         {
             content: "wait for the list to be loaded before opening the search panel",
