@@ -3,10 +3,9 @@ import io
 import time
 
 import pandas as pd
-from psycopg2 import errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import LockError
 from odoo.tools import SQL
 
 from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, window_bounds
@@ -73,11 +72,12 @@ class CustomerClassification(models.AbstractModel):
 
     def _lock_company(self, company):
         """One run per company at a time: the button and the scheduled action
-        must not interleave their writes."""
+        must not interleave their writes. Other transactions may still
+        reference the company (new invoices) meanwhile."""
         try:
-            self.env.cr.execute(SQL("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE NOWAIT", company.id))
-        except errors.LockNotAvailable:
-            raise UserError(
+            company.lock_for_update(allow_referencing=True)
+        except LockError:
+            raise LockError(
                 self.env._(
                     "The customers of %(company)s are being classified right now; try again in a moment.",
                     company=company.name,

@@ -2,16 +2,15 @@ import ast
 import logging
 from datetime import datetime, time, timedelta
 
-from psycopg2 import errors
-
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import LockError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
+from .common import MEMBER_TABLE, run_committed_steps
+
 _logger = logging.getLogger(__name__)
 
-MEMBER_TABLE = "customer_segment_res_partner_rel"
 FIGURE_FIELDS = ["member_count", "revenue", "margin", "membership_count"]
 
 
@@ -263,19 +262,14 @@ class CustomerSegment(models.Model):
                 ("last_refresh", "<", today_start),
             ]
         )._sorted_for_refresh()
-        cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=len(segments))
-        for segment in segments:
-            try:
-                with self.env.cr.savepoint():
-                    if segment._refresh_members():
-                        segment.sudo().write({"domain_error": False, "last_refresh": fields.Datetime.now()})
-            except Exception as error:  # one broken segment must not stop the others
-                self.env.invalidate_all()
-                _logger.exception("Customer segment %s (id %s) could not be refreshed", segment.name, segment.id)
-                segment.domain_error = self.env._("Refresh failed: %s", error)
-            if not cron._commit_progress(1):
-                break
+        run_committed_steps(segments, self._refresh_scheduled, self._record_refresh_error, "Customer segment")
+
+    def _refresh_scheduled(self):
+        if self._refresh_members():
+            self.sudo().write({"domain_error": False, "last_refresh": fields.Datetime.now()})
+
+    def _record_refresh_error(self, error):
+        self.domain_error = self.env._("Refresh failed: %s", error)
 
     def _sorted_for_refresh(self):
         """Exclusive groups need their segments in sequence order: each one
@@ -540,8 +534,8 @@ class CustomerSegment(models.Model):
         """One change of members at a time per segment: a refresh and a hand
         edit must not interleave."""
         try:
-            self.env.cr.execute(SQL("SELECT id FROM customer_segment WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id))
-        except errors.LockNotAvailable:
+            self.lock_for_update(allow_referencing=True)
+        except LockError:
             raise UserError(
                 self.env._("The members of segment %s are being updated right now; try again in a moment.", self.name)
             ) from None

@@ -5,10 +5,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..analytics import ClassificationRules
+from .common import SEGMENTATION_MANAGER, run_committed_steps
 
 _logger = logging.getLogger(__name__)
 
-SEGMENTATION_MANAGER = "customer_segmentation.group_customer_segmentation_manager"
 RULE_FIELDS = {
     "metric": "segmentation_abc_metric",
     "abc_window_months": "segmentation_abc_window_months",
@@ -140,22 +140,15 @@ class ResCompany(models.Model):
 
     @api.model
     def _cron_recompute_customer_classification(self):
-        """Classify every company that asks for it, each in its own
-        transaction: an error in one company is logged and kept on the
-        company, and the next one still runs; an interrupted run resumes with
-        the companies that waited longest."""
+        """Classify every company that asks for it, each in its own committed
+        step, those that waited longest first: a failure is kept on its
+        company and the others still run."""
         companies = self.search(
             [("segmentation_auto_recompute", "=", True)], order="segmentation_last_run ASC NULLS FIRST, id"
         )
-        cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=len(companies))
-        for company in companies:
-            try:
-                with self.env.cr.savepoint():
-                    company._recompute_customer_classification()
-            except Exception as error:  # one company must not stop the others
-                _logger.exception("Customer classification of company %s failed", company.id)
-                self.env.invalidate_all(flush=False)
-                company.segmentation_last_error = str(error)
-            if cron._commit_progress(1) <= 0:
-                break
+        run_committed_steps(
+            companies,
+            lambda company: company._recompute_customer_classification(),
+            lambda company, error: company.write({"segmentation_last_error": str(error)}),
+            "Customer classification of company",
+        )

@@ -8,11 +8,11 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..analytics import RESULT_COLUMNS
+from .common import MEMBER_TABLE, SEGMENTATION_MANAGER
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
 ABC_XYZ_CELLS = [(abc + xyz, abc + xyz) for abc, _label in ABC_CLASSES for xyz, _label2 in XYZ_CLASSES]
-SEGMENTATION_MANAGER = "customer_segmentation.group_customer_segmentation_manager"
 CLASSIFICATION_FIELDS = frozenset(RESULT_COLUMNS)
 
 
@@ -132,7 +132,7 @@ class ResPartner(models.Model):
     )
     segment_ids = fields.Many2many(
         "customer.segment",
-        "customer_segment_res_partner_rel",
+        MEMBER_TABLE,
         "partner_id",
         "segment_id",
         string="Segments",

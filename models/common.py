@@ -1,0 +1,45 @@
+"""Names and the scheduled-run loop shared by the addon's models."""
+
+import logging
+
+from psycopg2 import errors
+
+from odoo.exceptions import LockError
+
+_logger = logging.getLogger(__name__)
+
+SEGMENTATION_MANAGER = "customer_segmentation.group_customer_segmentation_manager"
+SALES_USER = "sales_team.group_sale_salesman"
+# Money summed from the sales documents: readable by whoever may read every
+# posted invoice and confirmed order of a customer, never more widely.
+MONEY_READERS = "sales_team.group_sale_salesman_all_leads,account.group_account_invoice,account.group_account_readonly"
+MEMBER_TABLE = "customer_segment_res_partner_rel"
+# "bought in the last N months" criteria of segment rules
+PURCHASE_WINDOWS = (3, 6, 12)
+# another transaction holds the record: skip it, the next run takes it
+BUSY_ERRORS = (LockError, errors.LockNotAvailable, errors.SerializationFailure)
+
+
+def run_committed_steps(records, step, on_error, label):
+    """Call `step(record)` for each record in its own committed step of the
+    running scheduled action, so that a run cut short resumes with what is
+    left. A record another transaction is working on is skipped (logged,
+    taken by the next run); any other error is logged, rolled back and
+    handed to `on_error(record, error)` while the others go on."""
+    env = records.env
+    cron = env["ir.cron"]
+    cron._commit_progress(remaining=len(records))
+    for record in records:
+        try:
+            with env.cr.savepoint():
+                step(record)
+        except BUSY_ERRORS:
+            env.invalidate_all(flush=False)
+            _logger.info("%s %s is busy in another transaction; the next run takes it", label, record.id)
+        except Exception as error:  # one record must not stop the others
+            env.invalidate_all(flush=False)
+            _logger.exception("%s %s failed", label, record.id)
+            with env.cr.savepoint():
+                on_error(record, error)
+        if cron._commit_progress(1) <= 0:
+            break
