@@ -1,0 +1,136 @@
+"""The life cycle of a client base, by calendar month.
+
+A customer *purchases* in a month when it has at least one invoice or order
+dated in it. With a churn threshold of T months:
+
+- it is **active** in month M while it purchased in one of the T months that
+  end with M (M - T < purchase month <= M);
+- it is **new** in the month of its first purchase ever;
+- it is **returning** in a month it purchases after more than T months
+  without a purchase (a gap longer than the churn threshold);
+- it is **lost** in the month its last purchase becomes exactly T months old
+  (the first month it is no longer active).
+
+A run of active months is a *spell*: it starts with a new or returning
+purchase and ends with a loss, so the active customers of a month are the
+spells started up to it minus those lost up to it, and the net growth of a
+period is new + returning - lost. Months are integers (year * 12 + month - 1)
+so that the arithmetic stays exact.
+
+Statuses of a customer in the current month: lost (not active any more),
+at risk (active, but no purchase for half the threshold or longer), new (its
+first spell started less than T months ago), returned (a later spell started
+less than T months ago), active otherwise.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+COUNT_COLUMNS = ("active_count", "active_start_count", "new_count", "returning_count", "lost_count")
+STATUSES = ("new", "active", "at_risk", "lost", "returned")
+
+
+def month_index(value):
+    """A date-like value as a month number: year * 12 + month - 1."""
+    return value.year * 12 + value.month - 1
+
+
+def month_start(index):
+    """The (year, month) of a month number."""
+    return int(index) // 12, int(index) % 12 + 1
+
+
+def spells(purchases, threshold):
+    """Spells of activity from `purchases` (columns partner_id, month: one row
+    per customer and month with a purchase, month numbers).
+
+    Returns one row per spell: partner_id, start, last (month of its last
+    purchase), lost (month it is lost: last + threshold), is_first.
+    """
+    if threshold < 1:
+        raise ValueError("the churn threshold must be at least one month")
+    frame = purchases[["partner_id", "month"]].drop_duplicates().sort_values(["partner_id", "month"])
+    previous = frame.groupby("partner_id")["month"].shift()
+    starts = previous.isna() | (frame["month"] - previous > threshold)
+    frame = frame.assign(spell=starts.cumsum())
+    result = frame.groupby("spell").agg(
+        partner_id=("partner_id", "first"), start=("month", "min"), last=("month", "max")
+    )
+    result["lost"] = result["last"] + threshold
+    result["is_first"] = ~result["partner_id"].duplicated()
+    return result.reset_index(drop=True).astype(
+        {"partner_id": "int64", "start": "int64", "last": "int64", "lost": "int64"}
+    )
+
+
+def statuses(spell_rows, current, threshold):
+    """The lifecycle status of every customer with a purchase, in month
+    `current` (a Series indexed by partner_id)."""
+    last_spell = spell_rows.drop_duplicates("partner_id", keep="last").set_index("partner_id")
+    risk_after = math.ceil(threshold / 2)
+    recent_start = current - last_spell["start"] < threshold
+    conditions = [
+        last_spell["lost"] <= current,
+        current - last_spell["last"] >= risk_after,
+        recent_start & last_spell["is_first"],
+        recent_start & ~last_spell["is_first"],
+    ]
+    status = np.select(conditions, ["lost", "at_risk", "new", "returned"], default="active")
+    return pd.Series(status, index=last_spell.index, name="lifecycle_status")
+
+
+def base_counts(spell_rows, groups, current, first_month, period="month"):
+    """Counts of the client base per group and period, from the first period
+    containing `first_month` to the one containing `current`.
+
+    `groups` is a frame indexed by partner_id whose columns are the group keys
+    (a customer missing from it is in no group: key values NaN are kept as
+    their own group). Returns columns: the group keys, period (month number
+    of the period's first month), active_count (active at the end of the
+    period, or now for the running one), active_start_count (active at the end
+    of the previous period), new_count, returning_count, lost_count.
+    """
+    keys = list(groups.columns)
+    size = PERIOD_MONTHS[period]
+    columns = [*keys, "period", *COUNT_COLUMNS]
+    if spell_rows.empty:
+        return pd.DataFrame(columns=columns)
+    spell_rows = spell_rows.join(groups, on="partner_id")
+    starts = spell_rows.assign(
+        month=spell_rows["start"],
+        new_count=spell_rows["is_first"].astype(int),
+        returning_count=(~spell_rows["is_first"]).astype(int),
+        lost_count=0,
+    )
+    losses = spell_rows[spell_rows["lost"] <= current].assign(
+        month=lambda frame: frame["lost"], new_count=0, returning_count=0, lost_count=1
+    )
+    events = pd.concat([starts, losses])[[*keys, "month", "new_count", "returning_count", "lost_count"]]
+    events = events.groupby([*keys, "month"], dropna=False).sum()
+    first = min(int(events.index.get_level_values("month").min()), first_month)
+    months = pd.RangeIndex(first, current + 1, name="month")
+    monthly = {
+        column: events[column].unstack("month", fill_value=0).reindex(columns=months, fill_value=0)
+        for column in ("new_count", "returning_count", "lost_count")
+    }
+    active = (monthly["new_count"] + monthly["returning_count"] - monthly["lost_count"]).cumsum(axis=1)
+    first_period = first_month - (first_month % 12) % size
+    rows = []
+    for period_start in range(first_period, current + 1, size):
+        in_period = list(range(period_start, min(period_start + size, current + 1)))
+        before = period_start - 1
+        frame = pd.DataFrame(
+            {
+                "active_count": active[in_period[-1]],
+                "active_start_count": active[before] if before in active.columns else 0,
+                **{column: monthly[column][in_period].sum(axis=1) for column in monthly},
+            }
+        )
+        frame["period"] = period_start
+        rows.append(frame)
+    result = pd.concat(rows).reset_index()
+    counts = result[list(COUNT_COLUMNS)]
+    return result[(counts != 0).any(axis=1)][columns].reset_index(drop=True)
