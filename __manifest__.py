@@ -7,7 +7,7 @@
     "website": "https://github.com/customer-segmentation/customer_segmentation",
     "license": "AGPL-3",
     "development_status": "Alpha",
-    "depends": ["sale_management"],
+    "depends": ["sale_management", "sale_margin"],
     "external_dependencies": {"python": ["pandas", "numpy"]},
     "data": [
         "security/customer_segmentation_security.xml",
@@ -19,6 +19,11 @@
         "wizards/customer_segment_assign_wizard.xml",
         "views/res_config_settings_views.xml",
         "views/customer_segmentation_menus.xml",
+        "views/customer_sales_plan_views.xml",
+        "views/res_config_settings_analyses_views.xml",
+        "report/customer_analysis_views.xml",
+        "report/customer_base_review_templates.xml",
+        "report/customer_base_review_reports.xml",
     ],
     "demo": [
         "demo/customer_segmentation_demo.xml",

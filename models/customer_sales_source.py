@@ -42,7 +42,9 @@ class CustomerSalesSource(models.AbstractModel):
         partner_id (commercial entity), document_id, date, is_refund,
         product_id, categ_id, quantity (product unit, negative on credit
         notes), revenue and cost (numeric, company currency, negative on
-        credit notes; the cost is the product's current cost in `company`).
+        credit notes; the cost at the time of sale: an order line's own cost,
+        an invoice line's product cost frozen for its month by the analyses,
+        the product's current cost for a month not frozen yet).
         """
         if company._segmentation_sales_source() == "order":
             query = self._order_lines(company)
@@ -69,11 +71,15 @@ class CustomerSalesSource(models.AbstractModel):
                    template.categ_id,
                    %(quantity)s AS quantity,
                    -line.balance AS revenue,
-                   %(quantity)s * %(unit_cost)s AS cost
+                   %(quantity)s * COALESCE(frozen.unit_cost, %(unit_cost)s) AS cost
               FROM account_move_line line
               JOIN account_move move ON move.id = line.move_id
               JOIN res_partner customer ON customer.id = move.commercial_partner_id
               %(product_joins)s
+              LEFT JOIN customer_product_cost frozen
+                     ON frozen.company_id = move.company_id
+                    AND frozen.product_id = line.product_id
+                    AND frozen.month = date_trunc('month', move.invoice_date)::date
              WHERE move.company_id = %(company)s
                AND move.state = 'posted'
                AND move.move_type IN %(move_types)s
@@ -89,7 +95,8 @@ class CustomerSalesSource(models.AbstractModel):
 
     def _order_lines(self, company):
         """Confirmed sales orders, converted to company currency at the
-        order's rate, on their order date."""
+        order's rate, on their order date; the cost is the line's own
+        (`purchase_price`, set when the order was made)."""
         quantity = self._product_quantity(SQL("line.product_uom_qty"))
         return SQL(
             """
@@ -101,7 +108,11 @@ class CustomerSalesSource(models.AbstractModel):
                    template.categ_id,
                    %(quantity)s AS quantity,
                    line.price_subtotal / COALESCE(NULLIF(sale.currency_rate, 0), 1) AS revenue,
-                   %(quantity)s * %(unit_cost)s AS cost
+                   COALESCE(
+                       line.product_uom_qty * line.purchase_price::numeric
+                           / COALESCE(NULLIF(sale.currency_rate, 0), 1),
+                       %(quantity)s * %(unit_cost)s
+                   ) AS cost
               FROM sale_order_line line
               JOIN sale_order sale ON sale.id = line.order_id
               JOIN res_partner contact ON contact.id = sale.partner_id

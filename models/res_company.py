@@ -182,6 +182,7 @@ class ResCompany(models.Model):
         self.ensure_one()
         started = time.monotonic()
         stats = self.env["customer.classification"]._run(self)
+        stats["analyses"] = self.env["customer.analysis"]._refresh(self)
         self.write({"segmentation_last_run": fields.Datetime.now(), "segmentation_last_error": False})
         _logger.info(
             "Classified %s customers of company %s (%s updated) in %.1f s",

@@ -1,0 +1,143 @@
+import logging
+import time
+
+import pandas as pd
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..analytics import lifecycle
+
+_logger = logging.getLogger(__name__)
+
+
+class CustomerAnalysis(models.AbstractModel):
+    """Brings the stored analyses of a company up to date, after its
+    classification run and in the same transaction: costs at the time of
+    sale, the sales per customer and month, the dynamics and profitability
+    rows, the client base counts and every customer's lifecycle status.
+    Each stored table is refreshed by comparing with what it holds, so a
+    rerun on unchanged data writes nothing."""
+
+    _name = "customer.analysis"
+    _description = "Customer Analyses Refresh"
+
+    @api.model
+    def _refresh(self, company, run_date=None):
+        run_date = run_date or company._segmentation_today()
+        stats = {}
+        clock = time.perf_counter()
+        if company._segmentation_sales_source() == "invoice":
+            stats["costs_frozen"] = self.env["customer.product.cost"]._freeze(company)
+        stats["months_written"] = self.env["customer.sales.month"]._refresh(company)
+        stats["dynamics_written"] = self.env["customer.dynamics.report"]._refresh(company, run_date)
+        stats.update(self._refresh_lifecycle(company, run_date))
+        if company.segmentation_analyses_date != run_date:
+            company.segmentation_analyses_date = run_date
+        self.env.invalidate_all()
+        stats["seconds"] = time.perf_counter() - clock
+        _logger.info("Analyses of company %s refreshed: %s", company.id, stats)
+        return stats
+
+    def _refresh_lifecycle(self, company, run_date):
+        """Spells of activity of every customer (analytics.lifecycle), then
+        the client base counts per period and group, and the statuses."""
+        threshold = company._segmentation_churn_months()
+        current = lifecycle.month_index(run_date)
+        classification = self.env["customer.classification"]
+        bought = classification._copy_frame(
+            SQL(
+                """
+                SELECT partner_id, (EXTRACT(YEAR FROM month) * 12 + EXTRACT(MONTH FROM month) - 1)::int AS month
+                  FROM customer_sales_month
+                 WHERE company_id = %s AND document_count > 0 AND month <= %s
+                """,
+                company.id,
+                run_date,
+            )
+        )
+        spell_rows = lifecycle.spells(bought, threshold)
+        groups = classification._copy_frame(
+            SQL(
+                """
+                SELECT partner.id AS partner_id, partner.user_id, partner.team_id,
+                       partner.abc_xyz_class ->> %(key)s AS abc_xyz_class
+                  FROM res_partner partner
+                 WHERE partner.id IN (SELECT partner_id FROM customer_sales_month WHERE company_id = %(company)s)
+                """,
+                key=str(company.id),
+                company=company.id,
+            )
+        ).set_index("partner_id")
+        first_month = lifecycle.month_index(run_date.replace(year=run_date.year - 3, month=1))
+        frames = []
+        for period in lifecycle.PERIOD_MONTHS:
+            counts = lifecycle.base_counts(spell_rows, groups, current, first_month, period)
+            frames.append(counts.assign(period_type=period))
+        base = pd.concat(frames, ignore_index=True)
+        written = self.env["customer.base.report"]._write_counts(company, base)
+        status = lifecycle.statuses(spell_rows, current, threshold) if len(spell_rows) else pd.Series(dtype=object)
+        changed = self.env["res.partner"]._write_lifecycle_status(company, status)
+        return {"base_written": written, "statuses_written": changed}
+
+    @api.model
+    def _sync_rows(self, model, company, query, keys, values, nullable_keys=()):
+        """Make the rows of `company` in `model`'s table equal to what
+        `query` returns (columns `keys` + `values`): delete the rows that are
+        gone, update those whose values differ, insert the new ones. Money
+        columns are numeric rounded in SQL, so the comparison is exact.
+        Returns the number of rows written."""
+        cr = self.env.cr
+        table = SQL.identifier(model._table)
+        staged = SQL.identifier("customer_analysis_rows")
+        cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", staged, query))
+        cr.execute(SQL("ANALYZE %s", staged))
+
+        def match(key):
+            if key in nullable_keys:
+                return SQL("stored.%s IS NOT DISTINCT FROM new.%s", SQL.identifier(key), SQL.identifier(key))
+            return SQL("stored.%s = new.%s", SQL.identifier(key), SQL.identifier(key))
+
+        same_key = SQL(" AND ").join([SQL("stored.company_id = %s", company.id), *(match(key) for key in keys)])
+        columns = SQL(", ").join(SQL.identifier(column) for column in (*keys, *values))
+        stored_values = SQL(", ").join(SQL("stored.%s", SQL.identifier(value)) for value in values)
+        new_values = SQL(", ").join(SQL("new.%s", SQL.identifier(value)) for value in values)
+        cr.execute(
+            SQL(
+                "DELETE FROM %(table)s stored WHERE stored.company_id = %(company)s"
+                " AND NOT EXISTS (SELECT 1 FROM %(staged)s new WHERE %(same_key)s)",
+                table=table,
+                company=company.id,
+                staged=staged,
+                same_key=same_key,
+            )
+        )
+        written = cr.rowcount
+        cr.execute(
+            SQL(
+                "UPDATE %(table)s stored SET (%(names)s) = ROW(%(new_values)s) FROM %(staged)s new"
+                " WHERE %(same_key)s AND (%(stored_values)s) IS DISTINCT FROM (%(new_values)s)",
+                table=table,
+                names=SQL(", ").join(SQL.identifier(value) for value in values),
+                new_values=new_values,
+                stored_values=stored_values,
+                staged=staged,
+                same_key=same_key,
+            )
+        )
+        written += cr.rowcount
+        cr.execute(
+            SQL(
+                "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s new"
+                " WHERE NOT EXISTS (SELECT 1 FROM %(table)s stored WHERE %(same_key)s)",
+                table=table,
+                columns=columns,
+                company=company.id,
+                staged=staged,
+                same_key=same_key,
+            )
+        )
+        written += cr.rowcount
+        cr.execute(SQL("DROP TABLE %s", staged))
+        model.invalidate_model()
+        return written

@@ -1,0 +1,71 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .res_partner import _classification_field
+
+LIFECYCLE_STATUSES = [
+    ("new", "New"),
+    ("active", "Active"),
+    ("at_risk", "At Risk"),
+    ("lost", "Lost"),
+    ("returned", "Returned"),
+]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    lifecycle_status = _classification_field(
+        fields.Selection,
+        "Lifecycle Status",
+        "Where the customer stands in the company's client base, from its monthly purchases and the churn "
+        "threshold: new (first purchase within the threshold), active, at risk (no purchase for half the "
+        "threshold), lost (none for the whole threshold), returned (bought again after being lost, within the "
+        "threshold). Set by the classification run.",
+        selection=LIFECYCLE_STATUSES,
+    )
+
+    @api.model
+    def _write_lifecycle_status(self, company, status):
+        """Store `status` (a Series partner_id -> status) as the statuses of
+        `company`; customers missing from it lose theirs. Only the partners
+        whose status changes are written. Returns how many."""
+        key = str(company.id)
+        classification = self.env["customer.classification"]
+        staged = classification._stage_rows(
+            "customer_lifecycle_new",
+            {"id": "int4", "status": "varchar"},
+            [[int(partner) for partner in status.index], [str(value) for value in status]],
+        )
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                UPDATE res_partner partner
+                   SET lifecycle_status = COALESCE(partner.lifecycle_status, '{}'::jsonb)
+                                          || jsonb_build_object(%(key)s, new.status)
+                  FROM %(staged)s new
+                 WHERE partner.id = new.id
+                   AND (partner.lifecycle_status ->> %(key)s) IS DISTINCT FROM new.status
+                """,
+                key=key,
+                staged=staged,
+            )
+        )
+        written = cr.rowcount
+        cr.execute(
+            SQL(
+                """
+                UPDATE res_partner partner
+                   SET lifecycle_status = partner.lifecycle_status - %(key)s
+                 WHERE partner.lifecycle_status ? %(key)s
+                   AND NOT EXISTS (SELECT 1 FROM %(staged)s new WHERE new.id = partner.id)
+                """,
+                key=key,
+                staged=staged,
+            )
+        )
+        written += cr.rowcount
+        cr.execute(SQL("DROP TABLE %s", staged))
+        self.invalidate_model(["lifecycle_status"])
+        return written

@@ -1,0 +1,4 @@
+from . import customer_base_report
+from . import customer_base_review
+from . import customer_dynamics_report
+from . import customer_plan_actual_report

@@ -1,0 +1,179 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..models.res_partner import ABC_XYZ_CELLS
+from ..models.res_partner_lifecycle import LIFECYCLE_STATUSES
+
+PERIOD_KINDS = [("calendar", "Calendar Years"), ("rolling", "12 Months to the Last Full Month")]
+TRENDS = [("growing", "Growing"), ("stable", "Stable"), ("declining", "Declining")]
+# the figures of a group are ratios of its sums, not averages of its rows
+RATIOS = {
+    "revenue_change_percent:avg": "(SUM(%(revenue)s) - SUM(%(previous_revenue)s)) * 100"
+    " / NULLIF(ABS(SUM(%(previous_revenue)s)), 0)",
+    "margin_percent:avg": "SUM(%(margin)s) * 100 / NULLIF(SUM(%(revenue)s), 0)",
+    "customer_count:sum": "COUNT(DISTINCT %(partner_id)s)",
+    "average_document_amount:avg": "SUM(%(revenue)s) / NULLIF(SUM(%(document_count)s), 0)",
+    "revenue_per_customer:avg": "SUM(%(revenue)s) / NULLIF(COUNT(DISTINCT %(partner_id)s), 0)",
+}
+
+
+class CustomerDynamicsReport(models.Model):
+    """Revenue and margin per customer and year, against the year before:
+    calendar years (the running one to date, compared with the same months
+    a year earlier) and rolling 12-month periods ending with the last full
+    month. Stored, refreshed by the classification run; the profiles of the
+    customer (salesperson, team, country, industry, pricelist, payment terms,
+    tags, cell, segments) are read from the customer when grouping, so they
+    are always the current ones. Also the profitability analysis."""
+
+    _name = "customer.dynamics.report"
+    _description = "Customer Sales Dynamics and Profitability"
+    _order = "date desc, revenue desc"
+    _log_access = False
+    _rec_name = "partner_id"
+
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    period_kind = fields.Selection(PERIOD_KINDS, string="Periods", readonly=True)
+    year = fields.Integer(readonly=True, aggregator=False, help="Year the period ends in.")
+    date = fields.Date(string="Period Start", readonly=True)
+    date_end = fields.Date(string="Period End", readonly=True)
+    is_running = fields.Boolean(string="Running Period", readonly=True, help="The current year, to date.")
+    is_latest = fields.Boolean(
+        string="Latest Period", readonly=True, help="The running calendar year; the last 12 full months."
+    )
+    revenue = fields.Float(digits="Account", readonly=True)
+    margin = fields.Float(string="Gross Margin", digits="Account", readonly=True)
+    previous_revenue = fields.Float(string="Previous Period Revenue", digits="Account", readonly=True)
+    document_count = fields.Integer(string="Invoices / Orders", readonly=True)
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    revenue_change_percent = fields.Float(string="Revenue Change (%)", digits=(16, 2), aggregator="avg", readonly=True)
+    margin_percent = fields.Float(string="Margin (%)", digits=(16, 2), aggregator="avg", readonly=True)
+    average_document_amount = fields.Float(string="Average Invoice", digits="Account", aggregator="avg", readonly=True)
+    revenue_per_customer = fields.Float(digits="Account", aggregator="avg", readonly=True)
+    trend = fields.Selection(TRENDS, readonly=True)
+    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    team_id = fields.Many2one(related="partner_id.team_id", string="Sales Team")
+    country_id = fields.Many2one(related="partner_id.country_id")
+    state_id = fields.Many2one(related="partner_id.state_id")
+    industry_id = fields.Many2one(related="partner_id.industry_id")
+    category_ids = fields.Many2many(related="partner_id.category_id", string="Tags")
+    pricelist_id = fields.Many2one(related="partner_id.specific_property_product_pricelist", string="Pricelist")
+    payment_term_id = fields.Many2one(related="partner_id.property_payment_term_id", string="Payment Terms")
+    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, related="partner_id.abc_xyz_class", string="ABC-XYZ Cell")
+    lifecycle_status = fields.Selection(LIFECYCLE_STATUSES, related="partner_id.lifecycle_status")
+    segment_ids = fields.Many2many(related="partner_id.segment_ids", string="Segments")
+
+    _company_period_idx = models.Index("(company_id, period_kind, date)")
+
+    def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec not in RATIOS:
+            return super()._read_group_select(aggregate_spec, query)
+        names = ("revenue", "previous_revenue", "margin", "partner_id", "document_count")
+        return SQL(RATIOS[aggregate_spec], **{name: self._field_to_sql(self._table, name, query) for name in names})
+
+    @api.model
+    def _periods(self, run_date):
+        """(kind, year, start, end, running, latest, previous start, previous end) of
+        the periods shown: the last three calendar years and the running one;
+        the last three rolling 12-month periods."""
+        month = run_date.replace(day=1)
+        next_month = month + relativedelta(months=1)
+        periods = []
+        for year in range(run_date.year - 3, run_date.year + 1):
+            start = run_date.replace(year=year, month=1, day=1)
+            running = year == run_date.year
+            end = next_month if running else start + relativedelta(years=1)
+            periods.append(
+                ("calendar", year, start, end, running, start - relativedelta(years=1), end - relativedelta(years=1))
+            )
+        for back in range(3):
+            end = month - relativedelta(years=back)
+            start = end - relativedelta(years=1)
+            periods.append(
+                (
+                    "rolling",
+                    (end - relativedelta(days=1)).year,
+                    start,
+                    end,
+                    False,
+                    start - relativedelta(years=1),
+                    start,
+                )
+            )
+        return periods
+
+    @api.model
+    def _refresh(self, company, run_date):
+        periods = SQL(", ").join(
+            SQL("(%s, %s, %s::date, %s::date, %s, %s, %s::date, %s::date)", *period)
+            for period in self._periods(run_date)
+        )
+        query = SQL(
+            """
+            WITH period (kind, year, date, date_end, running, latest, previous_date, previous_end)
+                 AS (VALUES %(periods)s),
+            current AS (
+                SELECT sale.partner_id, period.kind, period.date,
+                       SUM(sale.revenue) AS revenue, SUM(sale.margin) AS margin, SUM(sale.document_count) AS docs
+                  FROM customer_sales_month sale
+                  JOIN period ON sale.month >= period.date AND sale.month < period.date_end
+                 WHERE sale.company_id = %(company)s
+                 GROUP BY sale.partner_id, period.kind, period.date
+            ),
+            previous AS (
+                SELECT sale.partner_id, period.kind, period.date, SUM(sale.revenue) AS revenue
+                  FROM customer_sales_month sale
+                  JOIN period ON sale.month >= period.previous_date AND sale.month < period.previous_end
+                 WHERE sale.company_id = %(company)s
+                 GROUP BY sale.partner_id, period.kind, period.date
+            ),
+            figures AS (
+                SELECT partner_id, kind, date,
+                       COALESCE(current.revenue, 0) AS revenue, COALESCE(current.margin, 0) AS margin,
+                       COALESCE(previous.revenue, 0) AS previous_revenue, COALESCE(current.docs, 0) AS docs
+                  FROM current FULL JOIN previous USING (partner_id, kind, date)
+            )
+            SELECT figures.partner_id, period.kind AS period_kind, period.year, period.date,
+                   (period.date_end - 1) AS date_end, period.running AS is_running, period.latest AS is_latest,
+                   figures.revenue, figures.margin, figures.previous_revenue,
+                   figures.docs::int4 AS document_count, 1 AS customer_count,
+                   ROUND((figures.revenue - figures.previous_revenue) * 100
+                         / NULLIF(ABS(figures.previous_revenue), 0), 2) AS revenue_change_percent,
+                   ROUND(figures.margin * 100 / NULLIF(figures.revenue, 0), 2) AS margin_percent,
+                   ROUND(figures.revenue / NULLIF(figures.docs, 0), 2) AS average_document_amount,
+                   figures.revenue AS revenue_per_customer,
+                   CASE WHEN figures.previous_revenue <= 0
+                             THEN CASE WHEN figures.revenue > 0 THEN 'growing' ELSE 'stable' END
+                        WHEN (figures.revenue - figures.previous_revenue) * 100
+                             > %(threshold)s::numeric * figures.previous_revenue THEN 'growing'
+                        WHEN (figures.revenue - figures.previous_revenue) * 100
+                             < -%(threshold)s::numeric * figures.previous_revenue THEN 'declining'
+                        ELSE 'stable' END AS trend
+              FROM figures
+              JOIN period ON period.kind = figures.kind AND period.date = figures.date
+            """,
+            periods=periods,
+            company=company.id,
+            threshold=company._segmentation_growth_threshold(),
+        )
+        keys = ("partner_id", "period_kind", "date")
+        values = (
+            "year",
+            "date_end",
+            "is_running",
+            "is_latest",
+            "revenue",
+            "margin",
+            "previous_revenue",
+            "document_count",
+            "customer_count",
+            "revenue_change_percent",
+            "margin_percent",
+            "average_document_amount",
+            "revenue_per_customer",
+            "trend",
+        )
+        return self.env["customer.analysis"]._sync_rows(self, company, query, keys, values)
