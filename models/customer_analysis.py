@@ -60,9 +60,10 @@ class CustomerAnalysis(models.AbstractModel):
         groups = classification._copy_frame(
             SQL(
                 """
-                SELECT partner.id AS partner_id, partner.user_id, partner.team_id,
+                SELECT partner.id AS partner_id, partner.user_id, seller.sale_team_id AS team_id,
                        partner.abc_xyz_class ->> %(key)s AS abc_xyz_class
                   FROM res_partner partner
+                  LEFT JOIN res_users seller ON seller.id = partner.user_id
                  WHERE partner.id IN (SELECT partner_id FROM customer_sales_month WHERE company_id = %(company)s)
                 """,
                 key=str(company.id),

@@ -28,7 +28,9 @@ class CustomerBaseReport(models.Model):
     period_type = fields.Selection(PERIOD_TYPES, string="Periods", readonly=True)
     date = fields.Date(string="Period", readonly=True, help="First day of the month (of the quarter, of the year).")
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    team_id = fields.Many2one(
+        "crm.team", string="Sales Team", readonly=True, help="The sales team of the customer's salesperson."
+    )
     abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)
     active_count = fields.Integer(
         string="Active Customers", readonly=True, help="Customers with a purchase within the churn threshold."

@@ -135,13 +135,13 @@ class ReportClientBaseReview(models.AbstractModel):
             SQL(
                 """
                 SELECT COALESCE(users.login, '') AS login, COALESCE(seller.name, '') AS salesperson,
-                       SUM(planned_amount) AS planned,
-                       SUM(actual_amount) FILTER (WHERE is_planned) AS actual_planned,
-                       SUM(actual_amount) AS actual,
-                       SUM(actual_amount) FILTER (WHERE is_planned) * 100
-                           / NULLIF(SUM(planned_amount), 0) AS achievement,
-                       COUNT(DISTINCT partner_id) FILTER (WHERE is_planned) AS planned_customers,
-                       COUNT(DISTINCT partner_id) FILTER (WHERE NOT is_planned) AS unplanned_customers
+                       SUM(report.planned_amount) AS planned,
+                       SUM(report.actual_amount) FILTER (WHERE report.is_planned) AS actual_planned,
+                       SUM(report.actual_amount) AS actual,
+                       SUM(report.actual_amount) FILTER (WHERE report.is_planned) * 100
+                           / NULLIF(SUM(report.planned_amount), 0) AS achievement,
+                       COUNT(DISTINCT report.partner_id) FILTER (WHERE report.is_planned) AS planned_customers,
+                       COUNT(DISTINCT report.partner_id) FILTER (WHERE NOT report.is_planned) AS unplanned_customers
                   FROM customer_plan_actual_report report
                   LEFT JOIN res_users users ON users.id = report.user_id
                   LEFT JOIN res_partner seller ON seller.id = users.partner_id
@@ -220,7 +220,8 @@ class ReportClientBaseReview(models.AbstractModel):
                        SUM(report.revenue) / NULLIF(SUM(report.document_count), 0) AS average_invoice
                   FROM customer_dynamics_report report
                   JOIN res_partner partner ON partner.id = report.partner_id
-                  LEFT JOIN crm_team team ON team.id = partner.team_id
+                  LEFT JOIN res_users seller ON seller.id = partner.user_id
+                  LEFT JOIN crm_team team ON team.id = seller.sale_team_id
                   LEFT JOIN res_partner_industry industry ON industry.id = partner.industry_id
                  WHERE report.company_id = %(company)s AND report.period_kind = 'rolling' AND report.is_latest
                  GROUP BY 1 ORDER BY 2 DESC

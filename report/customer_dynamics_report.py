@@ -3,9 +3,6 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.res_partner import ABC_XYZ_CELLS
-from ..models.res_partner_lifecycle import LIFECYCLE_STATUSES
-
 PERIOD_KINDS = [("calendar", "Calendar Years"), ("rolling", "12 Months to the Last Full Month")]
 TRENDS = [("growing", "Growing"), ("stable", "Stable"), ("declining", "Declining")]
 # the figures of a group are ratios of its sums, not averages of its rows
@@ -55,15 +52,15 @@ class CustomerDynamicsReport(models.Model):
     revenue_per_customer = fields.Float(digits="Account", aggregator="avg", readonly=True)
     trend = fields.Selection(TRENDS, readonly=True)
     user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
-    team_id = fields.Many2one(related="partner_id.team_id", string="Sales Team")
+    team_id = fields.Many2one(related="partner_id.user_id.sale_team_id", string="Sales Team")
     country_id = fields.Many2one(related="partner_id.country_id")
     state_id = fields.Many2one(related="partner_id.state_id")
     industry_id = fields.Many2one(related="partner_id.industry_id")
     category_ids = fields.Many2many(related="partner_id.category_id", string="Tags")
     pricelist_id = fields.Many2one(related="partner_id.specific_property_product_pricelist", string="Pricelist")
     payment_term_id = fields.Many2one(related="partner_id.property_payment_term_id", string="Payment Terms")
-    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, related="partner_id.abc_xyz_class", string="ABC-XYZ Cell")
-    lifecycle_status = fields.Selection(LIFECYCLE_STATUSES, related="partner_id.lifecycle_status")
+    abc_xyz_class = fields.Selection(related="partner_id.abc_xyz_class", string="ABC-XYZ Cell")
+    lifecycle_status = fields.Selection(related="partner_id.lifecycle_status")
     segment_ids = fields.Many2many(related="partner_id.segment_ids", string="Segments")
 
     _company_period_idx = models.Index("(company_id, period_kind, date)")
@@ -87,7 +84,16 @@ class CustomerDynamicsReport(models.Model):
             running = year == run_date.year
             end = next_month if running else start + relativedelta(years=1)
             periods.append(
-                ("calendar", year, start, end, running, start - relativedelta(years=1), end - relativedelta(years=1))
+                (
+                    "calendar",
+                    year,
+                    start,
+                    end,
+                    running,
+                    running,
+                    start - relativedelta(years=1),
+                    end - relativedelta(years=1),
+                )
             )
         for back in range(3):
             end = month - relativedelta(years=back)
@@ -99,6 +105,7 @@ class CustomerDynamicsReport(models.Model):
                     start,
                     end,
                     False,
+                    back == 0,
                     start - relativedelta(years=1),
                     start,
                 )

@@ -1,0 +1,264 @@
+import subprocess
+import tempfile
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import SegmentationTestCase
+
+FIRST_RUN = date(2025, 3, 1)
+RUN_DATE = date(2025, 4, 15)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerAnalyses(SegmentationTestCase):
+    """Hand-checked analyses of two customers of one company (churn threshold
+    6 months, product cost 40 until the first run, 60 afterwards):
+
+      Cycle   100 in January and February 2024, 100 in March 2025: new in
+              January 2024, lost in August 2024, returning in March 2025.
+      Steady  100 every month from January 2024 to April 2025, except 80 in
+              March 2025 (plan of March 2025: 100).
+
+    August 2024: active at the start 2 (both), lost 1 -> churn 50 %.
+    Invoices up to February 2025 are first aggregated at cost 40 (the first
+    run): their margin stays 60 after the cost becomes 60.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product = cls._create_product(name="Paper", lst_price=100.0, standard_price=40.0, taxes_id=[])
+        cls.cycle, cls.steady = cls.env["res.partner"].create(
+            [{"name": name, "is_company": True} for name in ("Cycle", "Steady")]
+        )
+        early = [(cls.cycle, date(2024, 1, 10), 100.0), (cls.cycle, date(2024, 2, 10), 100.0)]
+        early += [(cls.steady, date(2024, month, 10), 100.0) for month in range(1, 13)]
+        early += [(cls.steady, date(2025, month, 10), 100.0) for month in (1, 2)]
+        cls._invoices(early).action_post()
+        with freeze_time(FIRST_RUN):
+            cls.company.action_recompute_customer_classification()
+        cls.product.with_company(cls.company).standard_price = 60.0
+        cls._invoices(
+            [
+                (cls.cycle, date(2025, 3, 10), 100.0),
+                (cls.steady, date(2025, 3, 10), 80.0),
+                (cls.steady, date(2025, 4, 10), 100.0),
+            ]
+        ).action_post()
+        cls.plan = cls.env["customer.sales.plan"].create(
+            {
+                "partner_id": cls.steady.id,
+                "period_type": "month",
+                "date_start": date(2025, 3, 1),
+                "amount": 100.0,
+            }
+        )
+
+    @classmethod
+    def _invoices(cls, rows):
+        return (
+            cls.env["account.move"]
+            .with_company(cls.company)
+            .create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": invoice_date,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"product_id": cls.product.id, "price_unit": amount, "quantity": 1, "tax_ids": []}
+                            )
+                        ],
+                    }
+                    for partner, invoice_date, amount in rows
+                ]
+            )
+        )
+
+    def _recompute(self):
+        with freeze_time(RUN_DATE):
+            self.company.action_recompute_customer_classification()
+
+    def _base(self, month, period_type="month"):
+        """Totals of the client base of a period, as the pivot reads them."""
+        [row] = self.env["customer.base.report"]._read_group(
+            [("company_id", "=", self.company.id), ("period_type", "=", period_type), ("date", "=", month)],
+            [],
+            [
+                "active_start_count:sum",
+                "active_count:sum",
+                "new_count:sum",
+                "returning_count:sum",
+                "lost_count:sum",
+                "churn_rate:avg",
+            ],
+        )
+        return list(row)
+
+    def test_client_base_by_hand(self):
+        self._recompute()
+        # start, active, new, returning, lost, churn (none without customers at the start)
+        self.assertEqual(self._base(date(2024, 1, 1)), [0, 2, 2, 0, 0, False])
+        self.assertEqual(self._base(date(2024, 8, 1)), [2, 1, 0, 0, 1, 50.0])
+        self.assertEqual(self._base(date(2025, 3, 1)), [1, 2, 0, 1, 0, 0.0])
+        self.assertEqual(self._base(date(2024, 1, 1), "year"), [0, 1, 2, 0, 1, False])
+        # the churn of a quarter is its losses over the customers active when it starts
+        self.assertEqual(self._base(date(2024, 7, 1), "quarter"), [2, 1, 0, 0, 1, 50.0])
+        partners = (self.cycle | self.steady).with_company(self.company)
+        self.assertEqual(partners.mapped("lifecycle_status"), ["returned", "active"])
+        self.assertEqual(
+            self.env["res.partner"].with_company(self.company).search([("lifecycle_status", "=", "returned")]),
+            self.cycle,
+        )
+
+    def test_cost_at_the_time_of_sale(self):
+        self._recompute()
+        months = self.env["customer.sales.month"].search([("partner_id", "=", self.steady.id)])
+        margins = {month.month: month.margin for month in months}
+        self.assertEqual(margins[date(2024, 1, 1)], 60.0)  # cost 40 when first aggregated
+        self.assertEqual(margins[date(2025, 2, 1)], 60.0)
+        self.assertEqual(margins[date(2025, 3, 1)], 20.0)  # 80 - 60
+        self.assertEqual(margins[date(2025, 4, 1)], 40.0)
+        # the classification reads the same costs: April 2024 .. March 2025
+        self.assertEqual(self.steady.with_company(self.company).classification_margin, 11 * 60.0 + 20.0)
+        frozen = self.env["customer.product.cost"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(
+            {(cost.month, cost.unit_cost) for cost in frozen if cost.month in (date(2024, 1, 1), date(2025, 3, 1))},
+            {(date(2024, 1, 1), 40.0), (date(2025, 3, 1), 60.0)},
+        )
+
+    def test_plan_against_actual(self):
+        self._recompute()
+        Report = self.env["customer.plan.actual.report"]
+        planned = Report.search([("plan_id", "=", self.plan.id)])
+        self.assertRecordValues(
+            planned,
+            [
+                {
+                    "partner_id": self.steady.id,
+                    "planned_amount": 100.0,
+                    "actual_amount": 80.0,
+                    "gap_amount": 20.0,
+                    "achievement_percent": 80.0,
+                }
+            ],
+        )
+        # Cycle bought in March without a plan: plan 0
+        unplanned = Report.search([("partner_id", "=", self.cycle.id), ("date_start", "=", date(2025, 3, 1))])
+        self.assertRecordValues(unplanned, [{"is_planned": False, "planned_amount": 0.0, "actual_amount": 100.0}])
+        [(achievement, gap)] = Report._read_group(
+            [("company_id", "=", self.company.id), ("date_start", "=", date(2025, 3, 1))],
+            [],
+            ["achievement_percent:avg", "gap_amount:sum"],
+        )
+        self.assertEqual((achievement, gap), (80.0, -80.0))
+
+    def test_plan_periods(self):
+        Plan = self.env["customer.sales.plan"]
+        with self.assertRaises(ValidationError):
+            Plan.create(
+                {"partner_id": self.steady.id, "period_type": "quarter", "date_start": date(2025, 1, 1), "amount": 1}
+            )
+        with self.assertRaises(ValidationError):
+            Plan.create(
+                {
+                    "partner_id": self.cycle.id,
+                    "date_start": date(2025, 1, 1),
+                    "date_end": date(2025, 1, 15),
+                    "amount": 1,
+                }
+            )
+        quarter = Plan.create(
+            {"partner_id": self.steady.id, "period_type": "quarter", "date_start": date(2025, 4, 1), "amount": 300}
+        )
+        self.assertEqual(quarter.date_end, date(2025, 6, 30))
+        self.assertEqual(
+            Plan.get_import_templates()[0]["template"], "/customer_segmentation/static/xls/customer_sales_plan.xlsx"
+        )
+
+    def test_dynamics(self):
+        self._recompute()
+        Report = self.env["customer.dynamics.report"]
+        rows = Report.search([("company_id", "=", self.company.id), ("period_kind", "=", "calendar")])
+        figures = {(row.partner_id, row.year): (row.revenue, row.previous_revenue, row.trend) for row in rows}
+        self.assertEqual(figures[self.steady, 2024], (1200.0, 0.0, "growing"))
+        # 2025 to date (January-April) against January-April 2024
+        self.assertEqual(figures[self.steady, 2025], (380.0, 400.0, "stable"))
+        self.assertEqual(figures[self.cycle, 2025], (100.0, 200.0, "declining"))
+        [(change, margin_percent, customers)] = Report._read_group(
+            [("company_id", "=", self.company.id), ("period_kind", "=", "calendar"), ("year", "=", 2025)],
+            [],
+            ["revenue_change_percent:avg", "margin_percent:avg", "customer_count:sum"],
+        )
+        # (480 - 600) / 600; margins 20 + 60 + 60 + 40 (Steady) + 40 (Cycle) of 480
+        self.assertEqual(round(change, 2), -20.0)
+        self.assertEqual(round(margin_percent, 2), round(220 * 100 / 480, 2))
+        self.assertEqual(customers, 2)
+        # grouped by a profile of the customer: its salesperson
+        self.steady.user_id = self.env.user
+        groups = dict(
+            Report._read_group(
+                [("company_id", "=", self.company.id), ("period_kind", "=", "calendar"), ("year", "=", 2024)],
+                ["user_id"],
+                ["revenue:sum"],
+            )
+        )
+        self.assertEqual(groups[self.env.user], 1200.0)
+
+    def test_rerun_writes_nothing(self):
+        self._recompute()
+        with freeze_time(RUN_DATE):
+            stats = self.company._recompute_customer_classification()["analyses"]
+        self.assertEqual(
+            [stats[key] for key in ("months_written", "dynamics_written", "base_written", "statuses_written")],
+            [0, 0, 0, 0],
+        )
+        self.assertEqual(stats["costs_frozen"], 0)
+
+    def test_access(self):
+        self._recompute()
+        salesman = new_test_user(
+            self.env, login="analyses_salesman", groups="sales_team.group_sale_salesman", company_id=self.company.id
+        )
+        with self.assertRaises(AccessError):
+            self.env["customer.dynamics.report"].with_user(salesman).search([])
+        with self.assertRaises(AccessError):
+            self.env["customer.plan.actual.report"].with_user(salesman).search([])
+        self.assertTrue(self.env["customer.base.report"].with_user(salesman).search_count([]))
+        own = self.env["customer.sales.plan"].create(
+            {"partner_id": self.cycle.id, "date_start": date(2025, 5, 1), "amount": 50, "user_id": salesman.id}
+        )
+        self.assertEqual(self.env["customer.sales.plan"].with_user(salesman).search([]), own)
+        with self.assertRaises(AccessError):
+            own.with_user(salesman).amount = 60
+
+    def test_review_pdf(self):
+        self._recompute()
+        self.company.name = "Review Test Company"
+        with self.allow_pdf_render():
+            pdf, kind = (
+                self.env["ir.actions.report"]
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf("customer_segmentation.action_report_client_base_review", self.company.ids)
+            )
+        self.assertEqual(kind, "pdf")
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+            file.write(pdf)
+            file.flush()
+            text = subprocess.run(["pdftotext", "-layout", file.name, "-"], capture_output=True, check=True).stdout
+        text = " ".join(text.decode().split())
+        self.assertIn("Client base review: Review Test Company", text)
+        # 2024: 1,400 of revenue, 2025 to date: 480 (-20 % against January-April 2024)
+        self.assertIn("2024 1,400.00", text)
+        self.assertIn("2025 (to date) 480.00", text)
+        self.assertIn("-20.0 %", text)
+        # plans of this year: 80 of 100
+        self.assertIn("Plans of this year are 80.0 % achieved (80.0 of 100.0).", text)
+        # 2024: 2 new, 1 lost; churn 1 / 0 active at the start is not shown as a number
+        self.assertIn("Steady", text)
