@@ -1,0 +1,67 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestAnalysisTour(HttpCase):
+    """Each analysis opened in a browser by a manager, on figures the run
+    has just refreshed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+        product = cls.env["product.product"].create(
+            {"name": "Tour Paper", "list_price": 100.0, "standard_price": 40.0, "taxes_id": []}
+        )
+        steady = cls.env["res.partner"].create({"name": "Tour Steady Ltd", "is_company": True})
+        today = fields.Date.context_today(cls.env["res.partner"])
+        month = today.replace(day=1)
+        moves = cls.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": steady.id,
+                    "invoice_date": month - relativedelta(months=back),
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product.id, "price_unit": 1000.0, "quantity": 1, "tax_ids": []})
+                    ],
+                }
+                for back in range(1, 15)
+            ]
+        )
+        moves.action_post()
+        cls.env["customer.sales.plan"].create(
+            {"partner_id": steady.id, "date_start": month, "amount": 1000.0}
+        )
+        company.action_recompute_customer_classification()
+
+    def test_dynamics(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.customer_dynamics_report_action",
+            "customer_dynamics_report_tour",
+            login="admin",
+        )
+
+    def test_profitability(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.customer_profitability_report_action",
+            "customer_profitability_report_tour",
+            login="admin",
+        )
+
+    def test_plan_actual(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.customer_plan_actual_report_action",
+            "customer_plan_actual_report_tour",
+            login="admin",
+        )
+
+    def test_client_base(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.customer_base_report_action",
+            "customer_base_report_tour",
+            login="admin",
+        )
