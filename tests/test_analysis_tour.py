@@ -33,9 +33,7 @@ class TestAnalysisTour(HttpCase):
             ]
         )
         moves.action_post()
-        cls.env["customer.sales.plan"].create(
-            {"partner_id": steady.id, "date_start": month, "amount": 1000.0}
-        )
+        cls.env["customer.sales.plan"].create({"partner_id": steady.id, "date_start": month, "amount": 1000.0})
         company.action_recompute_customer_classification()
 
     def test_dynamics(self):
