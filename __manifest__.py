@@ -27,6 +27,7 @@
     ],
     "demo": [
         "demo/customer_segmentation_demo.xml",
+        "demo/customer_sales_plan_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -120,3 +120,37 @@ class CustomerSalesPlan(models.Model):
                 "template": "/customer_segmentation/static/xls/customer_sales_plan.xlsx",
             }
         ]
+
+    @api.model
+    def _create_demo_plans(self):
+        """Demo: a quarterly plan for the current year for every customer
+        who bought last year: its revenue of the same quarter last year plus
+        10 %, rounded to hundreds, so that plan vs actual shows customers
+        ahead of and behind their plans."""
+        company = self.env.company
+        year = fields.Date.context_today(self).year
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, EXTRACT(QUARTER FROM month)::int AS quarter, SUM(revenue)
+                  FROM customer_sales_month
+                 WHERE company_id = %s AND month >= %s AND month < %s
+                 GROUP BY 1, 2 HAVING SUM(revenue) > 0
+                """,
+                company.id,
+                fields.Date.to_date(f"{year - 1}-01-01"),
+                fields.Date.to_date(f"{year}-01-01"),
+            )
+        )
+        self.create(
+            [
+                {
+                    "partner_id": partner_id,
+                    "company_id": company.id,
+                    "period_type": "quarter",
+                    "date_start": fields.Date.to_date(f"{year}-{(quarter - 1) * 3 + 1:02d}-01"),
+                    "amount": round(float(revenue) * 1.1, -2),
+                }
+                for partner_id, quarter, revenue in self.env.cr.fetchall()
+            ]
+        )
