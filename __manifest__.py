@@ -20,6 +20,7 @@
         "views/res_config_settings_views.xml",
         "views/customer_segmentation_menus.xml",
         "views/customer_sales_plan_views.xml",
+        "views/res_partner_lifecycle_views.xml",
         "views/res_config_settings_analyses_views.xml",
         "report/customer_analysis_views.xml",
         "report/customer_base_review_templates.xml",
