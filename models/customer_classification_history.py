@@ -12,7 +12,7 @@ class CustomerClassificationHistory(models.Model):
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one("res.company", string="Company", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     date = fields.Date(required=True, index=True)
     old_abc_class = fields.Selection(ABC_CLASSES, string="Previous ABC")
     new_abc_class = fields.Selection(ABC_CLASSES, string="New ABC")
@@ -20,7 +20,7 @@ class CustomerClassificationHistory(models.Model):
     new_xyz_class = fields.Selection(XYZ_CLASSES, string="New XYZ")
     old_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="Previous Cell")
     new_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="New Cell")
-    metric_value = fields.Float(string="Metric Value", aggregator="sum", help="ABC metric of the customer in that run.")
+    metric_value = fields.Float(aggregator="sum", help="ABC metric of the customer in that run.")
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
 
     _partner_company_date_idx = models.Index("(partner_id, company_id, date)")

@@ -62,7 +62,7 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         if self.segmentation_interval_number < 1:
             raise ValidationError(self.env._("The classification must be scheduled at least every 1 unit of time."))
-        super().set_values()
+        res = super().set_values()
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo().write(
@@ -71,6 +71,7 @@ class ResConfigSettings(models.TransientModel):
                     "interval_type": self.segmentation_interval_type,
                 }
             )
+        return res
 
     def action_recompute_customer_classification(self):
         self.execute()
