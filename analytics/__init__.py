@@ -3,6 +3,7 @@
 from .classification import (
     ABC_METRICS,
     FACT_COLUMNS,
+    MAX_WINDOW_MONTHS,
     RESULT_COLUMNS,
     ClassificationRules,
     abc_classes,
@@ -15,6 +16,7 @@ from .classification import (
 __all__ = [
     "ABC_METRICS",
     "FACT_COLUMNS",
+    "MAX_WINDOW_MONTHS",
     "RESULT_COLUMNS",
     "ClassificationRules",
     "abc_classes",

@@ -14,18 +14,26 @@ import pandas as pd
 
 ABC_METRICS = ("revenue", "margin", "count")
 
-# Columns of the aggregate: one row per customer and calendar month of the
-# analysis window; `month` is missing (NaT) on the one row per customer that
-# sums its documents outside the window (older history and the current month).
+# Columns of the aggregate, two kinds of rows per customer. Month rows
+# (`is_total` false): net revenue and number of sales per calendar month of
+# the analysis window; `month` is missing (NaT) on the one row that sums the
+# documents outside it. One total row (`is_total` true): the exact sums of
+# the ABC window, rounded once by the database (`window_*`), and the first
+# and last sale ever.
 FACT_COLUMNS = (
     "partner_id",
+    "is_total",
     "month",
     "revenue",
-    "margin",
     "doc_count",
+    "window_revenue",
+    "window_margin",
+    "window_doc_count",
     "first_date",
     "last_date",
 )
+# the longest window a setting may ask for: ten years
+MAX_WINDOW_MONTHS = 120
 
 # What a classification run stores per customer and company.
 RESULT_COLUMNS = (
@@ -57,8 +65,9 @@ INTEGER_COLUMNS = ("classification_document_count", "purchase_month_count")
 DATE_COLUMNS = ("first_purchase_date", "last_purchase_date", "class_change_date")
 CLASS_COLUMNS = ("abc_class", "abc_class_computed", "xyz_class", "abc_xyz_class")
 
-# Stored figures are rounded so that an unchanged database gives identical
-# values and a second run writes nothing.
+# Digits each stored figure keeps: amounts come rounded from the database,
+# ratios are rounded here, and stored and new values are compared at these
+# digits, so that an unchanged database gives a run that writes nothing.
 ROUNDING = {
     "abc_metric_value": 2,
     "classification_revenue": 2,
@@ -97,7 +106,7 @@ class ClassificationRules:
             problems.append("abc_thresholds")
         if not 0 < self.xyz_threshold_x < self.xyz_threshold_y:
             problems.append("xyz_thresholds")
-        if self.abc_window_months < 1 or self.xyz_window_months < 1:
+        if not (1 <= self.abc_window_months <= MAX_WINDOW_MONTHS and 1 <= self.xyz_window_months <= MAX_WINDOW_MONTHS):
             problems.append("windows")
         if not 1 <= self.min_history_months <= self.xyz_window_months:
             problems.append("min_history")
@@ -191,34 +200,32 @@ def xyz_classes(monthly, first_month, threshold_x, threshold_y, min_months):
 def classify(facts, run_date, rules):
     """Classify every customer of the aggregate `facts` (see FACT_COLUMNS).
 
-    Returns one row per customer (index `partner_id`) with the computed
-    columns of RESULT_COLUMNS; manual overrides and change dates are applied
-    later by `reconcile`.
+    Returns one row per customer (index `partner_id`, sorted, so that the
+    same facts always give the same sums) with the computed columns of
+    RESULT_COLUMNS; manual overrides and change dates are applied later by
+    `reconcile`.
     """
-    facts = facts.copy()
-    facts["month_index"] = month_index(facts["month"])
-    # dates, not the strings a CSV gives: pandas takes the minimum of a
-    # string column one group at a time in Python, seconds for 100,000 customers
-    facts["first_date"] = pd.to_datetime(facts["first_date"])
-    facts["last_date"] = pd.to_datetime(facts["last_date"])
+    totals_mask = facts["is_total"].astype(bool)
+    totals = facts[totals_mask].set_index("partner_id").sort_index()
+    months = facts[~totals_mask].copy()
+    months["month_index"] = month_index(months["month"])
     end = run_date.year * 12 + run_date.month - 1
     abc_start = end - rules.abc_window_months
     xyz_start = end - rules.xyz_window_months
 
-    by_partner = facts.groupby("partner_id", sort=True)
     result = pd.DataFrame(
         {
-            "first_purchase_date": pd.to_datetime(by_partner["first_date"].min()),
-            "last_purchase_date": pd.to_datetime(by_partner["last_date"].max()),
-        }
+            # dates, not the strings a CSV gives: pandas compares strings
+            # one group at a time in Python
+            "first_purchase_date": pd.to_datetime(totals["first_date"]),
+            "last_purchase_date": pd.to_datetime(totals["last_date"]),
+            "classification_revenue": totals["window_revenue"].astype(float).fillna(0.0),
+            "classification_margin": totals["window_margin"].astype(float).fillna(0.0),
+            "classification_document_count": totals["window_doc_count"].fillna(0).astype(np.int64),
+        },
+        index=totals.index,
     )
-
-    in_abc = facts[(facts["month_index"] >= abc_start) & (facts["month_index"] < end)]
-    abc_sums = in_abc.groupby("partner_id")[["revenue", "margin", "doc_count"]].sum()
-    abc_sums = abc_sums.reindex(result.index, fill_value=0)
-    result["classification_revenue"] = abc_sums["revenue"].astype(float)
-    result["classification_margin"] = abc_sums["margin"].astype(float)
-    result["classification_document_count"] = abc_sums["doc_count"].astype(np.int64)
+    in_abc = months[(months["month_index"] >= abc_start) & (months["month_index"] < end)]
     months_bought = in_abc[in_abc["doc_count"] > 0].groupby("partner_id").size()
     result["purchase_month_count"] = months_bought.reindex(result.index, fill_value=0)
 
@@ -227,13 +234,14 @@ def classify(facts, run_date, rules):
         "margin": "classification_margin",
         "count": "classification_document_count",
     }[rules.metric]
-    result["abc_metric_value"] = result[metric_column].astype(float).round(2)
+    result["abc_metric_value"] = result[metric_column].astype(float)
     result = result.join(abc_classes(result["abc_metric_value"], rules.abc_threshold_a, rules.abc_threshold_b))
 
-    in_xyz = facts[(facts["month_index"] >= xyz_start) & (facts["month_index"] < end)]
+    in_xyz = months[(months["month_index"] >= xyz_start) & (months["month_index"] < end)]
     rows = result.index.get_indexer(in_xyz["partner_id"])
     monthly = np.zeros((len(result), rules.xyz_window_months))
-    np.add.at(monthly, (rows, in_xyz["month_index"].to_numpy() - xyz_start), in_xyz["revenue"].to_numpy(float))
+    # one fact per customer and month: each cell is set once, in no order
+    monthly[rows, in_xyz["month_index"].to_numpy() - xyz_start] = in_xyz["revenue"].to_numpy(float)
     first_month = month_index(result["first_purchase_date"].reset_index(drop=True)) - xyz_start
     variation, classes = xyz_classes(
         monthly,
@@ -297,14 +305,18 @@ def reconcile(computed, current, run_date):
 def _same(old, new, column):
     """Element-wise equality of one column where two missing values are equal.
 
-    The comparison follows what the column holds, not its dtype: a column
-    with no value at all comes back from pandas as float.
+    Figures are compared at the digits they are stored with (ROUNDING), as
+    whole numbers of their last digit: what is stored is what a run computes
+    rounded, and float noise below that must not count as a change. The
+    comparison follows what the column holds, not its dtype: a column with
+    no value at all comes back from pandas as float.
     """
     left, right = old[column], new[column]
     if column in FLOAT_COLUMNS or column in INTEGER_COLUMNS:
-        left = pd.to_numeric(left).to_numpy(float)
-        right = pd.to_numeric(right).to_numpy(float)
-        equal = np.isclose(left, right, rtol=0, atol=1e-9) | (np.isnan(left) & np.isnan(right))
+        scale = 10.0 ** ROUNDING.get(column, 0)
+        left = np.rint(pd.to_numeric(left).to_numpy(float) * scale)
+        right = np.rint(pd.to_numeric(right).to_numpy(float) * scale)
+        equal = (left == right) | (np.isnan(left) & np.isnan(right))
         return pd.Series(equal, index=old.index)
     if column in DATE_COLUMNS:
         left, right = pd.to_datetime(left), pd.to_datetime(right)

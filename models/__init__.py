@@ -1,5 +1,6 @@
 from . import customer_classification
 from . import customer_classification_history
+from . import customer_sales_source
 from . import customer_segment
 from . import customer_segment_group
 from . import customer_segment_membership

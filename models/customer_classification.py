@@ -4,23 +4,14 @@ import time
 
 import pandas as pd
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import LockError
 from odoo.tools import SQL
 
 from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, window_bounds
-from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS
+from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, ROUNDING
 
 STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")
-# the product and units of a document line (aliased `line`), for `_cost`
-COST_JOINS = SQL(
-    """
-    LEFT JOIN product_product product ON product.id = line.product_id
-    LEFT JOIN product_template template ON template.id = product.product_tmpl_id
-    LEFT JOIN uom_uom line_uom ON line_uom.id = line.product_uom_id
-    LEFT JOIN uom_uom product_uom ON product_uom.id = template.uom_id
-    """
-)
 SQL_TYPES = {
     **dict.fromkeys(FLOAT_COLUMNS, "float8"),
     **dict.fromkeys(INTEGER_COLUMNS, "int4"),
@@ -45,8 +36,8 @@ class CustomerClassification(models.AbstractModel):
         The caller holds the transaction: on any error nothing of this
         company is written.
         """
-        run_date = run_date or fields.Date.context_today(self.with_company(company))
-        rules = company._segmentation_rules()
+        run_date = run_date or company._segmentation_today()
+        rules = company._segmentation_rules_checked()
         self._lock_company(company)
         self.env.flush_all()
         clock = time.perf_counter()
@@ -85,97 +76,41 @@ class CustomerClassification(models.AbstractModel):
             ) from None
 
     def _facts_query(self, company, rules, run_date):
-        """SQL of the customer x month aggregate (FACT_COLUMNS)."""
+        """SQL of the aggregate (FACT_COLUMNS): per customer, its month rows
+        and one total row (the grouping set without the month) whose ABC
+        window sums are exact and rounded once, here."""
         start, end = window_bounds(run_date, rules.fetch_months)
-        if company.segmentation_sales_source == "order":
-            documents = self._order_documents_query(company)
-        else:
-            documents = self._invoice_documents_query(company)
+        abc_start, _end = window_bounds(run_date, rules.abc_window_months)
+        in_abc = SQL("document.date >= %s AND document.date < %s", abc_start, end)
         return SQL(
             """
-            WITH documents AS (%(documents)s)
+            WITH document AS (
+                SELECT partner_id, document_id, date, is_refund,
+                       CASE WHEN date >= %(start)s AND date < %(end)s
+                            THEN date_trunc('month', date)::date END AS month,
+                       SUM(revenue) AS revenue,
+                       SUM(revenue - cost) AS margin
+                  FROM (%(lines)s) AS line
+                 GROUP BY partner_id, document_id, date, is_refund
+            )
             SELECT partner_id,
-                   CASE WHEN doc_date >= %(start)s AND doc_date < %(end)s
-                        THEN date_trunc('month', doc_date)::date END AS month,
+                   GROUPING(month) = 1 AS is_total,
+                   month,
                    SUM(revenue) AS revenue,
-                   SUM(margin) AS margin,
-                   COUNT(*) FILTER (WHERE is_sale) AS doc_count,
-                   MIN(doc_date) AS first_date,
-                   MAX(doc_date) AS last_date
-              FROM documents
-             GROUP BY 1, 2
+                   COUNT(*) FILTER (WHERE NOT is_refund) AS doc_count,
+                   ROUND(COALESCE(SUM(revenue) FILTER (WHERE %(in_abc)s), 0), %(digits)s) AS window_revenue,
+                   ROUND(COALESCE(SUM(margin) FILTER (WHERE %(in_abc)s), 0), %(digits)s) AS window_margin,
+                   COUNT(*) FILTER (WHERE NOT is_refund AND %(in_abc)s) AS window_doc_count,
+                   MIN(date) FILTER (WHERE NOT is_refund) AS first_date,
+                   MAX(date) FILTER (WHERE NOT is_refund) AS last_date
+              FROM document
+             GROUP BY GROUPING SETS ((partner_id, month), (partner_id))
             """,
-            documents=documents,
+            lines=self.env["customer.sales.source"]._sale_lines(company),
             start=start,
             end=end,
-        )
-
-    def _invoice_documents_query(self, company):
-        """Posted customer invoices (and credit notes, which net out), one
-        row per document, amounts untaxed in company currency; archived
-        customers are not part of the client base any more."""
-        move_types = ("out_invoice", "out_refund") if company.segmentation_include_refunds else ("out_invoice",)
-        return SQL(
-            """
-            SELECT move.commercial_partner_id AS partner_id,
-                   move.invoice_date AS doc_date,
-                   move.move_type = 'out_invoice' AS is_sale,
-                   SUM(-line.balance) AS revenue,
-                   SUM(-line.balance - CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END
-                       * %(cost)s) AS margin
-              FROM account_move_line line
-              JOIN account_move move ON move.id = line.move_id
-              JOIN res_partner customer ON customer.id = move.commercial_partner_id
-              %(cost_joins)s
-             WHERE move.company_id = %(company)s
-               AND move.state = 'posted'
-               AND move.move_type IN %(move_types)s
-               AND line.display_type = 'product'
-               AND customer.active
-             GROUP BY move.id
-            """,
-            company=company.id,
-            move_types=move_types,
-            cost=self._cost(company, SQL("line.quantity")),
-            cost_joins=COST_JOINS,
-        )
-
-    def _order_documents_query(self, company):
-        """Confirmed sales orders, untaxed, converted to company currency at
-        the order's rate."""
-        return SQL(
-            """
-            SELECT customer.id AS partner_id,
-                   (sale.date_order AT TIME ZONE 'UTC')::date AS doc_date,
-                   TRUE AS is_sale,
-                   SUM(line.price_subtotal / COALESCE(NULLIF(sale.currency_rate, 0), 1)) AS revenue,
-                   SUM(line.price_subtotal / COALESCE(NULLIF(sale.currency_rate, 0), 1) - %(cost)s) AS margin
-              FROM sale_order_line line
-              JOIN sale_order sale ON sale.id = line.order_id
-              JOIN res_partner contact ON contact.id = sale.partner_id
-              JOIN res_partner customer ON customer.id = contact.commercial_partner_id
-              %(cost_joins)s
-             WHERE sale.company_id = %(company)s
-               AND sale.state = 'sale'
-               AND line.display_type IS NULL
-               AND NOT COALESCE(line.is_downpayment, FALSE)
-               AND customer.active
-             GROUP BY sale.id, customer.id
-            """,
-            company=company.id,
-            cost=self._cost(company, SQL("line.product_uom_qty")),
-            cost_joins=COST_JOINS,
-        )
-
-    def _cost(self, company, quantity):
-        """Cost of `quantity` (in the line's unit) of the line's product at its
-        current cost in `company`, converted to the product's unit; needs
-        COST_JOINS."""
-        return SQL(
-            "%s * COALESCE(line_uom.factor, 1) / COALESCE(NULLIF(product_uom.factor, 0), 1)"
-            " * COALESCE((product.standard_price ->> %s)::float8, 0)",
-            quantity,
-            str(company.id),
+            in_abc=in_abc,
+            digits=ROUNDING["classification_revenue"],
         )
 
     def _copy_frame(self, query):
@@ -191,6 +126,7 @@ class CustomerClassification(models.AbstractModel):
 
     def _fetch_facts(self, company, rules, run_date):
         facts = self._copy_frame(self._facts_query(company, rules, run_date))
+        facts["is_total"] = facts["is_total"].eq("t")  # PostgreSQL's CSV spells booleans t and f
         return facts.reindex(columns=list(FACT_COLUMNS))
 
     def _fetch_state(self, company):

@@ -1,5 +1,6 @@
 from odoo import fields, models
 
+from .common import MONEY_READERS
 from .res_partner import ABC_CLASSES, ABC_XYZ_CELLS, XYZ_CLASSES
 
 
@@ -20,7 +21,11 @@ class CustomerClassificationHistory(models.Model):
     new_xyz_class = fields.Selection(XYZ_CLASSES, string="New XYZ")
     old_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="Previous Cell")
     new_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="New Cell")
-    metric_value = fields.Float(aggregator="sum", help="ABC metric of the customer in that run.")
+    metric_value = fields.Float(
+        aggregator="sum",
+        groups=MONEY_READERS,
+        help="ABC metric of the customer in that run.",
+    )
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
 
     _partner_company_date_idx = models.Index("(partner_id, company_id, date)")

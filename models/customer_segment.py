@@ -7,7 +7,7 @@ from odoo.exceptions import LockError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
-from .common import MEMBER_TABLE, run_committed_steps
+from .common import MEMBER_TABLE, MONEY_READERS, run_committed_steps
 
 _logger = logging.getLogger(__name__)
 
@@ -76,12 +76,18 @@ class CustomerSegment(models.Model):
     partner_ids = fields.Many2many(
         "res.partner", MEMBER_TABLE, "segment_id", "partner_id", string="Members", copy=False, check_company=True
     )
-    member_count = fields.Integer(compute="_compute_figures")
+    member_count = fields.Integer(compute="_compute_member_count")
     revenue = fields.Monetary(
-        string="Revenue in Window", compute="_compute_figures", help="Revenue of the members over the ABC window."
+        string="Revenue in Window",
+        compute="_compute_money",
+        groups=MONEY_READERS,
+        help="Revenue of the members over the ABC window.",
     )
     margin = fields.Monetary(
-        string="Margin in Window", compute="_compute_figures", help="Margin of the members over the ABC window."
+        string="Margin in Window",
+        compute="_compute_money",
+        groups=MONEY_READERS,
+        help="Margin of the members over the ABC window.",
     )
     membership_ids = fields.One2many("customer.segment.membership", "segment_id", string="History")
     membership_count = fields.Integer(string="Entries and Exits", compute="_compute_membership_count")
@@ -102,19 +108,30 @@ class CustomerSegment(models.Model):
 
     @api.depends("partner_ids")
     @api.depends_context("uid", "allowed_company_ids")
-    def _compute_figures(self):
+    def _compute_member_count(self):
         """Counted as the current user: members it cannot read are left out."""
-        figures = {}
+        counts = {segment: count for segment, count, _revenue, _margin in self._member_figures(money=False)}
+        for segment in self:
+            segment.member_count = counts.get(segment._origin, 0)
+
+    @api.depends("partner_ids")
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_money(self):
+        figures = {segment: (revenue, margin) for segment, _count, revenue, margin in self._member_figures(money=True)}
+        for segment in self:
+            segment.revenue, segment.margin = figures.get(segment._origin, (0.0, 0.0))
+
+    def _member_figures(self, money):
+        """(segment, members, revenue, margin) per segment, each company's
+        figures read in that company; money only when asked (and readable)."""
+        aggregates = ["__count", "classification_revenue:sum", "classification_margin:sum"] if money else ["__count"]
         for company, segments in self.grouped("company_id").items():
             partners = self.env["res.partner"].with_company(company) if company else self.env["res.partner"]
-            for segment, count, revenue, margin in partners._read_group(
-                [("segment_ids", "in", segments.ids)],
-                ["segment_ids"],
-                ["__count", "classification_revenue:sum", "classification_margin:sum"],
+            for segment, count, *amounts in partners._read_group(
+                [("segment_ids", "in", segments.ids)], ["segment_ids"], aggregates
             ):
-                figures[segment] = (count, revenue or 0.0, margin or 0.0)
-        for segment in self:
-            segment.member_count, segment.revenue, segment.margin = figures.get(segment._origin, (0, 0.0, 0.0))
+                revenue, margin = amounts or (0.0, 0.0)
+                yield segment, count, revenue or 0.0, margin or 0.0
 
     @api.depends("membership_ids")
     def _compute_membership_count(self):
@@ -259,7 +276,12 @@ class CustomerSegment(models.Model):
                 ("last_refresh", "<", today_start),
             ]
         )._sorted_for_refresh()
-        run_committed_steps(segments, self._refresh_scheduled, self._record_refresh_error, "Customer segment")
+        run_committed_steps(
+            segments,
+            lambda segment: segment._refresh_scheduled(),
+            lambda segment, error: segment._record_refresh_error(error),
+            "Customer segment",
+        )
 
     def _refresh_scheduled(self):
         if self._refresh_members():

@@ -4,13 +4,14 @@ import time
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from ..analytics import ClassificationRules
+from ..analytics import MAX_WINDOW_MONTHS, ClassificationRules
 from .common import SEGMENTATION_MANAGER, run_committed_steps
 
 _logger = logging.getLogger(__name__)
 
-RULE_FIELDS = {
-    "metric": "segmentation_abc_metric",
+DEFAULT_RULES = ClassificationRules()
+
+NUMERIC_RULE_FIELDS = {
     "abc_window_months": "segmentation_abc_window_months",
     "xyz_window_months": "segmentation_xyz_window_months",
     "abc_threshold_a": "segmentation_abc_threshold_a",
@@ -19,61 +20,100 @@ RULE_FIELDS = {
     "xyz_threshold_y": "segmentation_xyz_threshold_y",
     "min_history_months": "segmentation_min_history_months",
 }
+RULE_FIELDS = {"metric": "segmentation_abc_metric", **NUMERIC_RULE_FIELDS}
 
 
 class ResCompany(models.Model):
+    """Classification settings per company. None of these columns is NOT
+    NULL and every empty value means the default: companies created while
+    this addon's Python is not loaded (other modules' tests, SQL, imports)
+    get NULLs, and must still classify with the defaults."""
+
     _inherit = "res.company"
 
     segmentation_sales_source = fields.Selection(
         [("invoice", "Posted invoices"), ("order", "Confirmed sales orders")],
         string="Sales Source",
         default="invoice",
-        required=True,
         help="Invoices count untaxed amounts in company currency on their invoice date; "
-        "sales orders count untaxed amounts converted at the order's rate on their order date.",
+        "sales orders count untaxed amounts converted at the order's rate on their order date. "
+        "Empty means posted invoices.",
     )
-    segmentation_include_refunds = fields.Boolean(
-        string="Net Credit Notes",
-        default=True,
-        help="Credit notes reduce the revenue of the month they are dated in; without this, only invoices count.",
+    segmentation_ignore_refunds = fields.Boolean(
+        string="Leave Out Credit Notes",
+        help="Only invoices count; by default credit notes reduce the revenue of the month they are dated in.",
     )
     segmentation_abc_metric = fields.Selection(
         [("revenue", "Revenue"), ("margin", "Gross margin"), ("count", "Number of invoices / orders")],
         string="ABC Metric",
         default="revenue",
-        required=True,
+        help="Empty means revenue.",
     )
     segmentation_abc_window_months = fields.Integer(
-        string="ABC Window (months)", default=12, help="Full calendar months before the run that ABC ranks."
+        string="ABC Window (months)",
+        default=DEFAULT_RULES.abc_window_months,
+        help="Full calendar months before the run that ABC ranks.",
     )
     segmentation_xyz_window_months = fields.Integer(
-        string="XYZ Window (months)", default=12, help="Full calendar months whose revenue XYZ measures."
+        string="XYZ Window (months)",
+        default=DEFAULT_RULES.xyz_window_months,
+        help="Full calendar months whose revenue XYZ measures.",
     )
     segmentation_abc_threshold_a = fields.Float(
-        string="A up to (%)", default=80.0, help="Customers are A while the cumulative share before them is below this."
+        string="A up to (%)",
+        default=DEFAULT_RULES.abc_threshold_a,
+        help="Customers are A while the cumulative share before them is below this.",
     )
     segmentation_abc_threshold_b = fields.Float(
-        string="B up to (%)", default=95.0, help="Customers are B while the cumulative share before them is below this."
+        string="B up to (%)",
+        default=DEFAULT_RULES.abc_threshold_b,
+        help="Customers are B while the cumulative share before them is below this.",
     )
     segmentation_xyz_threshold_x = fields.Float(
-        string="X up to (%)", default=10.0, help="Largest coefficient of variation, in percent, of an X customer."
+        string="X up to (%)",
+        default=DEFAULT_RULES.xyz_threshold_x,
+        help="Largest coefficient of variation, in percent, of an X customer.",
     )
     segmentation_xyz_threshold_y = fields.Float(
-        string="Y up to (%)", default=25.0, help="Largest coefficient of variation, in percent, of a Y customer."
+        string="Y up to (%)",
+        default=DEFAULT_RULES.xyz_threshold_y,
+        help="Largest coefficient of variation, in percent, of a Y customer.",
     )
     segmentation_min_history_months = fields.Integer(
         string="Minimum History (months)",
-        default=3,
+        default=DEFAULT_RULES.min_history_months,
         help="Customers with fewer months since their first purchase get no XYZ class.",
     )
-    segmentation_auto_recompute = fields.Boolean(
-        string="Recompute on Schedule", default=True, help="Include this company in the scheduled classification."
+    segmentation_on_demand_only = fields.Boolean(
+        string="Recompute on Demand Only",
+        help='Leave this company out of the scheduled classification; "Recompute now" still works.',
     )
     segmentation_last_run = fields.Datetime(string="Last Classification", readonly=True, copy=False)
     segmentation_last_error = fields.Text(string="Last Classification Error", readonly=True, copy=False)
 
     @api.constrains(*RULE_FIELDS.values())
     def _check_segmentation_rules(self):
+        """What a user saves is taken as written: a 0 is refused, not read
+        as the default."""
+        for company in self:
+            company._check_rules(ClassificationRules(**{rule: company[field] for rule, field in RULE_FIELDS.items()}))
+
+    def _segmentation_rules(self):
+        """The classification rules of this company; an empty setting (NULL,
+        read as 0 or False: a company created while this addon's code was not
+        loaded) takes its default."""
+        self.ensure_one()
+        return ClassificationRules(
+            **{rule: self[field] or getattr(DEFAULT_RULES, rule) for rule, field in RULE_FIELDS.items()}
+        )
+
+    def _segmentation_rules_checked(self):
+        """The rules a run may use: checked again when it starts, for
+        settings changed behind the form (SQL, import, an old database)."""
+        return self._check_rules(self._segmentation_rules())
+
+    def _check_rules(self, rules):
+        """`rules`, or a ValidationError naming what is wrong with them."""
         messages = {
             "metric": self.env._("Choose revenue, gross margin or number of documents as the ABC metric."),
             "abc_thresholds": self.env._(
@@ -82,30 +122,44 @@ class ResCompany(models.Model):
             "xyz_thresholds": self.env._(
                 "XYZ thresholds must satisfy 0 < X < Y (for example X up to 10 %, Y up to 25 %)."
             ),
-            "windows": self.env._("The ABC and XYZ windows must cover at least one month."),
+            "windows": self.env._(
+                "The ABC and XYZ windows must cover from 1 to %(months)s months.", months=MAX_WINDOW_MONTHS
+            ),
             "min_history": self.env._(
                 "The minimum history must be at least one month and no longer than the XYZ window."
             ),
         }
-        for company in self:
-            problems = company._segmentation_rules().violations()
-            if problems:
-                raise ValidationError(
-                    self.env._(
-                        "Customer segmentation settings of %(company)s: %(problems)s",
-                        company=company.name,
-                        problems=" ".join(messages[code] for code in problems),
-                    )
+        problems = rules.violations()
+        if problems:
+            raise ValidationError(
+                self.env._(
+                    "Customer segmentation settings of %(company)s: %(problems)s",
+                    company=self.name,
+                    problems=" ".join(messages[code] for code in problems),
                 )
+            )
+        return rules
 
-    def _segmentation_rules(self):
+    def _segmentation_sales_source(self):
+        return self.segmentation_sales_source or "invoice"
+
+    def _segmentation_today(self):
+        """Today in the company's time zone (its address's), so that the
+        scheduled run and a user's button agree on the date."""
         self.ensure_one()
-        return ClassificationRules(**{rule: self[field] for rule, field in RULE_FIELDS.items()})
+        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
 
     def action_recompute_customer_classification(self):
         """Recompute the customer classes of the companies in `self` now."""
         if not self.env.su and not self.env.user.has_group(SEGMENTATION_MANAGER):
             raise AccessError(self.env._("Only segmentation administrators can recompute customer classes."))
+        if not self.env.su and self - self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot recompute the customer classes of %(companies)s: you are not allowed in them.",
+                    companies=", ".join((self - self.env.user.company_ids).mapped("name")),
+                )
+            )
         classified = changed = 0
         for company in self.sudo():
             stats = company._recompute_customer_classification()
@@ -144,7 +198,7 @@ class ResCompany(models.Model):
         step, those that waited longest first: a failure is kept on its
         company and the others still run."""
         companies = self.search(
-            [("segmentation_auto_recompute", "=", True)], order="segmentation_last_run ASC NULLS FIRST, id"
+            [("segmentation_on_demand_only", "=", False)], order="segmentation_last_run ASC NULLS FIRST, id"
         )
         run_committed_steps(
             companies,

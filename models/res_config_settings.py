@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .res_company import NUMERIC_RULE_FIELDS
+
 CRON_XMLID = "customer_segmentation.ir_cron_recompute_customer_classification"
 
 
@@ -8,18 +10,18 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     segmentation_sales_source = fields.Selection(related="company_id.segmentation_sales_source", readonly=False)
-    segmentation_include_refunds = fields.Boolean(related="company_id.segmentation_include_refunds", readonly=False)
+    segmentation_ignore_refunds = fields.Boolean(related="company_id.segmentation_ignore_refunds", readonly=False)
     segmentation_abc_metric = fields.Selection(related="company_id.segmentation_abc_metric", readonly=False)
-    segmentation_abc_window_months = fields.Integer(related="company_id.segmentation_abc_window_months", readonly=False)
-    segmentation_xyz_window_months = fields.Integer(related="company_id.segmentation_xyz_window_months", readonly=False)
-    segmentation_abc_threshold_a = fields.Float(related="company_id.segmentation_abc_threshold_a", readonly=False)
-    segmentation_abc_threshold_b = fields.Float(related="company_id.segmentation_abc_threshold_b", readonly=False)
-    segmentation_xyz_threshold_x = fields.Float(related="company_id.segmentation_xyz_threshold_x", readonly=False)
-    segmentation_xyz_threshold_y = fields.Float(related="company_id.segmentation_xyz_threshold_y", readonly=False)
-    segmentation_min_history_months = fields.Integer(
-        related="company_id.segmentation_min_history_months", readonly=False
-    )
-    segmentation_auto_recompute = fields.Boolean(related="company_id.segmentation_auto_recompute", readonly=False)
+    # the numeric rules show the company's effective values (an empty one, its
+    # default: see get_values) and are written back by set_values
+    segmentation_abc_window_months = fields.Integer(string="ABC Window (months)")
+    segmentation_xyz_window_months = fields.Integer(string="XYZ Window (months)")
+    segmentation_abc_threshold_a = fields.Float(string="A up to (%)")
+    segmentation_abc_threshold_b = fields.Float(string="B up to (%)")
+    segmentation_xyz_threshold_x = fields.Float(string="X up to (%)")
+    segmentation_xyz_threshold_y = fields.Float(string="Y up to (%)")
+    segmentation_min_history_months = fields.Integer(string="Minimum History (months)")
+    segmentation_on_demand_only = fields.Boolean(related="company_id.segmentation_on_demand_only", readonly=False)
     segmentation_last_run = fields.Datetime(related="company_id.segmentation_last_run")
     segmentation_last_error = fields.Text(related="company_id.segmentation_last_error")
     segmentation_interval_number = fields.Integer(
@@ -43,6 +45,13 @@ class ResConfigSettings(models.TransientModel):
     segmentation_count_y = fields.Integer(string="Y Customers", compute="_compute_segmentation_counts")
     segmentation_count_z = fields.Integer(string="Z Customers", compute="_compute_segmentation_counts")
 
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        rules = self.env.company._segmentation_rules()
+        values.update({field: getattr(rules, rule) for rule, field in NUMERIC_RULE_FIELDS.items()})
+        return values
+
     @api.depends("company_id")
     def _compute_segmentation_schedule(self):
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
@@ -63,6 +72,9 @@ class ResConfigSettings(models.TransientModel):
         if self.segmentation_interval_number < 1:
             raise ValidationError(self.env._("The classification must be scheduled at least every 1 unit of time."))
         res = super().set_values()
+        rules = {field: self[field] for field in NUMERIC_RULE_FIELDS.values()}
+        if any(self.company_id[field] != value for field, value in rules.items()):
+            self.company_id.write(rules)
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo().write(

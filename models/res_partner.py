@@ -8,7 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..analytics import RESULT_COLUMNS
-from .common import MEMBER_TABLE, SEGMENTATION_MANAGER
+from .common import MEMBER_TABLE, MONEY_READERS, PURCHASE_WINDOWS, SALES_USER, SEGMENTATION_MANAGER
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
@@ -16,28 +16,37 @@ ABC_XYZ_CELLS = [(abc + xyz, abc + xyz) for abc, _label in ABC_CLASSES for xyz, 
 CLASSIFICATION_FIELDS = frozenset(RESULT_COLUMNS)
 
 
-def _classification_field(field_type, string, help_text, **kwargs):
-    """A per-company figure written by the classification run only.
+def _classification_field(field_type, string, help_text, groups=SALES_USER, **kwargs):
+    """A per-company figure written by the classification run only, readable
+    by internal users with Sales rights (money figures: see MONEY_READERS).
 
     No btree index: searches read the company's key in the JSON column, which
     such an index does not serve, and every index slows the bulk write-back.
     """
     return field_type(
-        string=string, help=help_text, company_dependent=True, readonly=True, copy=False, index=False, **kwargs
+        string=string,
+        help=help_text,
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        index=False,
+        groups=groups,
+        **kwargs,
     )
 
 
 def _purchased_category_field(months):
     """A segment criterion: "bought a product of category C (or below) in
-    the last `months` months", answered by a query on the posted invoices
-    instead of a stored copy of the sales."""
+    the last `months` months", answered by a query on the company's sales."""
     return fields.Many2many(
         "product.category",
         string=f"Bought Category in the Last {months} Months",
         compute="_compute_purchased_categories",
         search=f"_search_purchased_category_{months}m",
-        help=f"Product categories of the posted customer invoices of the last {months} months, "
-        "in the current company. Searching a category also finds its subcategories.",
+        groups=SALES_USER,
+        help=f"Product categories the customer bought in the last {months} months, in the current company "
+        "(posted invoices or confirmed orders, as the company counts its sales). "
+        "Searching a category also finds its subcategories.",
     )
 
 
@@ -70,6 +79,7 @@ class ResPartner(models.Model):
         string="Class Set by Hand",
         compute="_compute_abc_class_overridden",
         search="_search_abc_class_overridden",
+        groups=SALES_USER,
         help="The ABC class was set by hand and differs from the computed class.",
     )
     xyz_class = _classification_field(
@@ -88,24 +98,30 @@ class ResPartner(models.Model):
         fields.Float,
         "ABC Metric",
         "Value of the ABC metric (revenue, margin or number of documents) in the ABC window.",
+        groups=MONEY_READERS,
     )
-    abc_share = _classification_field(fields.Float, "Share (%)", "Share of the company's ABC metric in the window.")
+    abc_share = _classification_field(
+        fields.Float, "Share (%)", "Share of the company's ABC metric in the window.", groups=MONEY_READERS
+    )
     abc_cumulative_share = _classification_field(
         fields.Float,
         "Cumulative Share (%)",
         "Share of the customers ranked up to and including this one.",
+        groups=MONEY_READERS,
     )
     classification_revenue = _classification_field(
         fields.Float,
         "Revenue in Window",
         "Net untaxed revenue in company currency over the ABC window.",
         digits="Account",
+        groups=MONEY_READERS,
     )
     classification_margin = _classification_field(
         fields.Float,
         "Margin in Window",
         "Revenue minus product cost over the ABC window.",
         digits="Account",
+        groups=MONEY_READERS,
     )
     classification_document_count = _classification_field(
         fields.Integer, "Documents in Window", "Invoices or sales orders in the ABC window."
@@ -128,6 +144,7 @@ class ResPartner(models.Model):
         "customer.classification.history",
         "partner_id",
         string="Class History",
+        groups=SALES_USER,
         domain=lambda self: [("company_id", "=", self.env.company.id)],
     )
     segment_ids = fields.Many2many(
@@ -137,7 +154,7 @@ class ResPartner(models.Model):
         "segment_id",
         string="Segments",
         copy=False,
-        groups="sales_team.group_sale_salesman",
+        groups=SALES_USER,
         help="Segments the customer belongs to. Static segments are changed by hand from the Segments menu "
         "or the Add to Segment action, dynamic ones by their rule.",
     )
@@ -145,7 +162,10 @@ class ResPartner(models.Model):
         string="Days since Last Purchase",
         compute="_compute_days_since_last_purchase",
         search="_search_days_since_last_purchase",
-        help="Days since the latest sale in the current company; 0 when there is none.",
+        groups=SALES_USER,
+        help="Days from the latest sale to today (the company's date) in the current company. "
+        'Not set for a customer who never bought: search "is not set" to find them; '
+        '"greater than N" finds the customers who bought, but not in the last N days.',
     )
     purchased_category_3m_ids = _purchased_category_field(3)
     purchased_category_6m_ids = _purchased_category_field(6)
@@ -213,52 +233,57 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     @api.depends("last_purchase_date")
     def _compute_days_since_last_purchase(self):
-        today = fields.Date.context_today(self)
+        today = self.env.company._segmentation_today()
         for partner in self:
             last = partner.last_purchase_date
-            partner.days_since_last_purchase = (today - last).days if last else 0
+            partner.days_since_last_purchase = (today - last).days if last else False
 
     def _search_days_since_last_purchase(self, operator, value):
         """Days since the last purchase compare the other way round with its
-        date: more than N days ago means a last purchase before today - N."""
-        today = fields.Date.context_today(self)
+        date: more than N days ago means a last purchase before today - N.
+        A customer who never bought has no value: only "not set" finds it."""
+        today = self.env.company._segmentation_today()
         flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
         if operator in flipped:
-            return Domain("last_purchase_date", flipped[operator], today - timedelta(days=int(value)))
+            return Domain("last_purchase_date", flipped[operator], today - timedelta(days=int(value))) & Domain(
+                "last_purchase_date", "!=", False
+            )
         if operator == "in":
             dates = [today - timedelta(days=int(days)) for days in value if days is not False]
-            return Domain("last_purchase_date", "in", dates)
+            condition = Domain("last_purchase_date", "in", dates)
+            if False in value:
+                condition |= Domain("last_purchase_date", "=", False)
+            return condition
         return NotImplemented
 
     @api.depends_context("company")
     def _compute_purchased_categories(self):
-        windows = {months: fields.Date.context_today(self) - relativedelta(months=months) for months in (3, 6, 12)}
+        today = self.env.company._segmentation_today()
+        since = {months: today - relativedelta(months=months) for months in PURCHASE_WINDOWS}
         partners = self.filtered("id")
         bought = {}
         if partners:
             rows = self.env.execute_query(
                 SQL(
                     """
-                    SELECT facts.partner_id,
-                           ARRAY_AGG(DISTINCT facts.categ_id) FILTER (WHERE facts.invoice_date >= %(d3)s),
-                           ARRAY_AGG(DISTINCT facts.categ_id) FILTER (WHERE facts.invoice_date >= %(d6)s),
-                           ARRAY_AGG(DISTINCT facts.categ_id)
-                      FROM (%(facts)s) AS facts
-                     WHERE facts.partner_id = ANY(%(partners)s)
-                     GROUP BY facts.partner_id
+                    SELECT partner_id, %(windows)s
+                      FROM (%(lines)s) AS sale
+                     WHERE partner_id = ANY(%(partners)s) AND NOT is_refund AND categ_id IS NOT NULL
+                     GROUP BY partner_id
                     """,
-                    facts=self._purchased_category_facts(windows[12]),
+                    windows=SQL(", ").join(
+                        SQL("ARRAY_AGG(DISTINCT categ_id) FILTER (WHERE date >= %s)", since[months])
+                        for months in PURCHASE_WINDOWS
+                    ),
+                    lines=self._purchase_lines(min(since.values())),
                     partners=partners.commercial_partner_id.ids,
-                    d3=windows[3],
-                    d6=windows[6],
                 )
             )
-            bought = {partner_id: arrays for partner_id, *arrays in rows}
+            bought = {partner_id: dict(zip(PURCHASE_WINDOWS, arrays, strict=True)) for partner_id, *arrays in rows}
         for partner in self:
-            arrays = bought.get(partner.commercial_partner_id.id) or [None, None, None]
-            partner.purchased_category_3m_ids = [fields.Command.set(arrays[0] or [])]
-            partner.purchased_category_6m_ids = [fields.Command.set(arrays[1] or [])]
-            partner.purchased_category_12m_ids = [fields.Command.set(arrays[2] or [])]
+            categories = bought.get(partner.commercial_partner_id.id, {})
+            for months in PURCHASE_WINDOWS:
+                partner[f"purchased_category_{months}m_ids"] = [fields.Command.set(categories.get(months) or [])]
 
     def _search_purchased_category_3m(self, operator, value):
         return self._search_purchased_category(3, operator, value)
@@ -270,9 +295,9 @@ class ResPartner(models.Model):
         return self._search_purchased_category(12, operator, value)
 
     def _search_purchased_category(self, months, operator, value):
-        """Customers with a posted invoice line of the current company, in
-        the last `months` months, on a product of one of the categories or
-        their subcategories (`parent_path` prefix)."""
+        """Customers who bought, in the current company and the last `months`
+        months, a product of one of the categories or their subcategories
+        (`parent_path` prefix)."""
         categories = self.env["product.category"].sudo()
         if operator == "in" and False not in value:
             categories = categories.browse(value)
@@ -282,35 +307,20 @@ class ResPartner(models.Model):
             return NotImplemented
         if not categories:
             return Domain.FALSE
-        since = fields.Date.context_today(self) - relativedelta(months=months)
+        since = self.env.company._segmentation_today() - relativedelta(months=months)
         return Domain(
             "id",
             "any!",
             SQL(
-                "SELECT facts.partner_id FROM (%s) AS facts WHERE facts.categ_path LIKE ANY(%s)",
-                self._purchased_category_facts(since),
+                """SELECT sale.partner_id FROM (%s) AS sale
+                     JOIN product_category category ON category.id = sale.categ_id
+                    WHERE NOT sale.is_refund AND category.parent_path LIKE ANY(%s)""",
+                self._purchase_lines(since),
                 [path + "%" for path in categories.mapped("parent_path")],
             ),
         )
 
-    def _purchased_category_facts(self, since):
-        """(partner_id, categ_id, categ_path, invoice_date) of the posted
-        customer invoice lines of the current company since `since`."""
-        return SQL(
-            """
-            SELECT move.commercial_partner_id AS partner_id, category.id AS categ_id,
-                   category.parent_path AS categ_path, move.invoice_date
-              FROM account_move_line line
-              JOIN account_move move ON move.id = line.move_id
-              JOIN product_product product ON product.id = line.product_id
-              JOIN product_template template ON template.id = product.product_tmpl_id
-              JOIN product_category category ON category.id = template.categ_id
-             WHERE move.company_id = %(company)s
-               AND move.state = 'posted'
-               AND move.move_type = 'out_invoice'
-               AND line.display_type = 'product'
-               AND move.invoice_date >= %(since)s
-            """,
-            company=self.env.company.id,
-            since=since,
-        )
+    def _purchase_lines(self, since):
+        """The current company's sale lines since `since` (the one definition
+        of a sale)."""
+        return self.env["customer.sales.source"]._sale_lines(self.env.company, date_from=since)

@@ -1,4 +1,5 @@
 from . import test_customer_classification
+from . import test_classification_access
 from . import test_classification_tour
 from . import test_customer_segment
 from . import test_segment_tour

@@ -207,7 +207,7 @@ class TestCustomerClassification(SegmentationTestCase):
         self.assertEqual(self.tiny.with_company(self.company).abc_metric_value, 100.0 - 2 * 40.0)
 
     def test_refunds_can_be_left_out(self):
-        self.company.segmentation_include_refunds = False
+        self.company.segmentation_ignore_refunds = True
         self._recompute()
         self.assertEqual(self.mid.with_company(self.company).classification_revenue, 2400.0)
         self.assertEqual(self.mid.with_company(self.company).xyz_class, "X")
@@ -337,7 +337,7 @@ class TestCustomerClassification(SegmentationTestCase):
             patch.object(Classification, "_run", failing_for_company_1),
             freeze_time(RUN_DATE),
             self.enter_registry_test_mode(),
-            self.assertLogs("odoo.addons.customer_segmentation.models.res_company", "ERROR") as logs,
+            self.assertLogs("odoo.addons.customer_segmentation.models.common", "ERROR") as logs,
         ):
             cron.method_direct_trigger()
         self.assertIn(f"Customer classification of company {self.company.id} failed", logs.output[0])
@@ -347,3 +347,105 @@ class TestCustomerClassification(SegmentationTestCase):
         self.assertEqual(self._classes(self.other, self.company_2), ("A", "X", "AX"))
         self.assertTrue(self.company_2.segmentation_last_run)
         self.assertEqual(self.big.with_company(self.company).abc_class, False, "company 1 is rolled back whole")
+
+    def test_settings_left_empty_mean_the_defaults(self):
+        """A company created while this addon's Python is not loaded (other
+        modules' tests, SQL) has NULL settings: it classifies as by default."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE res_company SET segmentation_sales_source = NULL, segmentation_abc_metric = NULL,
+                      segmentation_abc_window_months = NULL, segmentation_xyz_window_months = NULL,
+                      segmentation_abc_threshold_a = NULL, segmentation_abc_threshold_b = NULL,
+                      segmentation_xyz_threshold_x = NULL, segmentation_xyz_threshold_y = NULL,
+                      segmentation_min_history_months = NULL, segmentation_ignore_refunds = NULL,
+                      segmentation_on_demand_only = NULL
+                WHERE id = %s""",
+            [self.company.id],
+        )
+        self.company.invalidate_recordset()
+        self._recompute()
+        self.assertEqual(self._classes(self.mid), ("A", "Z", "AZ"))
+        self.assertEqual(self.mid.with_company(self.company).classification_revenue, 2200.0)
+        self.assertIn(self.company, self.company.search([("segmentation_on_demand_only", "=", False)]))
+
+    def test_settings_broken_behind_the_form_are_refused_at_run_time(self):
+        self._recompute()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_company SET segmentation_abc_threshold_a = 99, segmentation_abc_threshold_b = 50 WHERE id = %s",
+            [self.company.id],
+        )
+        self.company.invalidate_recordset()
+        with self.assertRaisesRegex(ValidationError, "0 < A < B < 100"), self.env.cr.savepoint():
+            self._recompute()
+        self.assertEqual(self._classes(self.tiny), ("C", "Z", "CZ"), "nothing is rewritten")
+        with self.assertRaisesRegex(ValidationError, "from 1 to 120 months"), self.env.cr.savepoint():
+            self.company.segmentation_abc_window_months = 100000
+
+    def test_margin_is_exact_and_a_rerun_writes_nothing(self):
+        """50 lines at 20.00 with a cost of 13.3333: the margin is exactly
+        333.335, 333.34 once rounded; summed as floats it is 333.33499...,
+        and a second run that adds the rows in another order must not
+        flip it."""
+        self.env.ref("product.decimal_price").digits = 4
+        fine = self._create_product(name="Fine cost", lst_price=20.0, standard_price=13.3333, taxes_id=[])
+        buyer = self.env["res.partner"].create({"name": "Exact", "is_company": True})
+        self._post(
+            self.env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": buyer.id,
+                        "invoice_date": date(2024, month, 5),
+                        "invoice_line_ids": [
+                            Command.create({"product_id": fine.id, "price_unit": 20.0, "quantity": 1, "tax_ids": []})
+                            for _line in range(5)
+                        ],
+                    }
+                    for month in range(1, 11)
+                ]
+            )
+        )
+        self.company.segmentation_abc_metric = "margin"
+        self._recompute()
+        buyer = buyer.with_company(self.company)
+        self.assertEqual(buyer.classification_margin, 333.34)
+        self.assertEqual(buyer.abc_metric_value, 333.34)
+        # rewrite half of the lines: PostgreSQL now reads them in another order
+        self.env.cr.execute(
+            "UPDATE account_move_line SET sequence = sequence WHERE move_id IN %s AND id %% 2 = 0",
+            [tuple(self.env["account.move"].search([("partner_id", "=", buyer.id)]).ids)],
+        )
+        history = self.env["customer.classification.history"].search_count([])
+        with freeze_time(RUN_DATE):
+            stats = self.env["customer.classification"]._run(self.company)
+        self.assertEqual(stats["written"], 0)
+        self.assertEqual(self.env["customer.classification.history"].search_count([]), history)
+
+    def test_scheduled_run_skips_a_company_being_classified(self):
+        """ "Recompute now" holds the main company: the nightly run logs it,
+        leaves it for the next run without an error and goes on."""
+        main_company = self.env.ref("base.main_company")
+        cron = self.env.ref("customer_segmentation.ir_cron_recompute_customer_classification")
+        with self.env.registry.cursor() as other_cr:
+            other_cr.execute("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", [main_company.id])
+            with freeze_time(RUN_DATE), self.enter_registry_test_mode():
+                cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertFalse(main_company.segmentation_last_error)
+        self.assertFalse(main_company.segmentation_last_run)
+        self.assertEqual(self._classes(self.other, self.company_2), ("A", "X", "AX"))
+
+    def test_days_since_last_purchase(self):
+        self._recompute()
+        Partner = self.env["res.partner"].with_company(self.company)
+        never = Partner.create({"name": "Never bought", "is_company": True})
+        candidates = [("id", "in", (self.tiny | self.old | self.big | never).ids)]
+        with freeze_time("2025-01-15"):
+            self.assertEqual(self.tiny.with_company(self.company).days_since_last_purchase, 316)  # 2024-03-05
+            self.assertFalse(never.days_since_last_purchase)
+            long_ago = Partner.search([*candidates, ("days_since_last_purchase", ">", 300)])
+            self.assertEqual(long_ago, self.tiny | self.old)
+            self.assertEqual(Partner.search([*candidates, ("days_since_last_purchase", "<", 100)]), self.big)
+            self.assertEqual(Partner.search([*candidates, ("days_since_last_purchase", "=", False)]), never)
+            self.assertEqual(Partner.search([*candidates, ("days_since_last_purchase", "=", 316)]), self.tiny)

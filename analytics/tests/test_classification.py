@@ -6,14 +6,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import ClassificationRules, abc_classes, classify, reconcile, window_bounds, xyz_classes
+from analytics import (
+    FACT_COLUMNS,
+    ClassificationRules,
+    abc_classes,
+    classify,
+    reconcile,
+    window_bounds,
+    xyz_classes,
+)
 
 RUN_DATE = date(2025, 1, 15)  # window: 2024-01 .. 2024-12
 WINDOW_MONTHS = [f"2024-{m:02d}-01" for m in range(1, 13)]
 
 
-def facts_from(series, first_dates=None, outside=None):
-    """Aggregate rows from {partner: [12 monthly revenues of 2024]}.
+def facts_from(series, first_dates=None, outside=None, abc_months=12, margins=None):
+    """The aggregate the database returns for {partner: [12 monthly revenues
+    of 2024]}: month rows, and a total row with the sums of the last
+    `abc_months` months (margin half the revenue unless `margins` gives it).
 
     `first_dates` overrides a customer's first-ever sale (default: its first
     month with a non-zero value); `outside` adds out-of-window revenue.
@@ -24,13 +34,15 @@ def facts_from(series, first_dates=None, outside=None):
         first = (first_dates or {}).get(partner) or (dated[0][0] if dated else "2023-06-01")
         last = dated[-1][0] if dated else first
         for month, revenue in dated:
-            rows.append((partner, month, revenue, revenue / 2, 1, first, last))
+            rows.append((partner, False, month, revenue, 1, None, None, None, None, None))
         if outside and partner in outside:
-            rows.append((partner, None, outside[partner], 0.0, 1, first, last))
-    return pd.DataFrame(
-        rows,
-        columns=["partner_id", "month", "revenue", "margin", "doc_count", "first_date", "last_date"],
-    )
+            rows.append((partner, False, None, outside[partner], 1, None, None, None, None, None))
+        in_abc = revenues[12 - abc_months :]
+        revenue = float(sum(in_abc))
+        margin = (margins or {}).get(partner, revenue / 2)
+        count = sum(1 for value in in_abc if value)
+        rows.append((partner, True, None, None, None, revenue, margin, count, first, last))
+    return pd.DataFrame(rows, columns=list(FACT_COLUMNS))
 
 
 def classes(values, a=80.0, b=95.0):
@@ -141,16 +153,21 @@ class TestClassify:
         assert result.loc[2, "abc_class_computed"] == "A"
 
     def test_margin_and_count_metrics(self):
-        facts = facts_from({1: [100] * 12, 2: [10] * 12})
-        facts.loc[facts["partner_id"] == 2, "margin"] = 1000.0  # 12000 against 600
+        facts = facts_from({1: [100] * 12, 2: [10] * 12}, margins={2: 12000.0})  # 12000 against 600
         by_margin = classify(facts, RUN_DATE, ClassificationRules(metric="margin"))
         assert by_margin["abc_class_computed"].tolist() == ["C", "A"]
         by_count = classify(facts, RUN_DATE, ClassificationRules(metric="count"))
         assert by_count["abc_class_computed"].tolist() == ["A", "A"]
         assert by_count.loc[1, "abc_metric_value"] == 12
 
+    def test_order_of_the_rows_does_not_change_the_result(self):
+        facts = facts_from({1: [100.07] * 12, 2: [0, 33.33] * 6, 3: [10.01] * 12, 4: [0] * 9 + [30, 30, 30]})
+        shuffled = facts.sample(frac=1.0, random_state=7).reset_index(drop=True)
+        expected = classify(facts, RUN_DATE, ClassificationRules())
+        pd.testing.assert_frame_equal(classify(shuffled, RUN_DATE, ClassificationRules()), expected)
+
     def test_shorter_abc_window(self):
-        facts = facts_from({1: [100] * 6 + [0] * 6, 2: [0] * 6 + [10] * 6})
+        facts = facts_from({1: [100] * 6 + [0] * 6, 2: [0] * 6 + [10] * 6}, abc_months=3)
         result = classify(facts, RUN_DATE, ClassificationRules(abc_window_months=3))
         assert result.loc[1, "classification_revenue"] == 0
         assert result.loc[2, "abc_class_computed"] == "A"
@@ -173,6 +190,24 @@ class TestReconcile:
         stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
         to_write, changes = reconcile(computed, stored, date(2025, 1, 16))
         assert to_write.empty and changes.empty
+
+    def test_float_noise_below_the_stored_digits_is_no_change(self):
+        computed = self.classified({1: [100] * 12, 2: [1] * 12, 3: [0, 5] * 6})
+        stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        stored = stored.astype(object)
+        stored.loc[1, "classification_margin"] = 600.0 + 1e-7
+        stored.loc[3, "abc_share"] = computed.loc[3, "abc_share"] - 4e-6
+        to_write, _changes = reconcile(computed, stored, date(2025, 1, 16))
+        assert to_write.empty
+
+    def test_a_change_at_the_stored_digits_is_written(self):
+        computed = self.classified({1: [100] * 12, 2: [1] * 12})
+        stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        stored = stored.astype(object)
+        stored.loc[1, "classification_margin"] = 600.01
+        to_write, _changes = reconcile(computed, stored, date(2025, 1, 16))
+        assert to_write.index.tolist() == [1]
+        assert to_write.loc[1, "classification_margin"] == 600.0
 
     def test_manual_class_wins_and_change_date_follows_computed_class(self):
         computed = self.classified({1: [100] * 12, 2: [1] * 12})
@@ -216,6 +251,8 @@ class TestRules:
             ({"xyz_threshold_x": 30.0}, "xyz_thresholds"),
             ({"xyz_threshold_x": 0.0}, "xyz_thresholds"),
             ({"abc_window_months": 0}, "windows"),
+            ({"abc_window_months": 100000}, "windows"),
+            ({"xyz_window_months": 121, "min_history_months": 3}, "windows"),
             ({"min_history_months": 0}, "min_history"),
             ({"min_history_months": 13}, "min_history"),
             ({"metric": "volume"}, "metric"),

@@ -1,0 +1,132 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+# the product and units of a document line (aliased `line`), for the cost
+PRODUCT_JOINS = SQL(
+    """
+    LEFT JOIN product_product product ON product.id = line.product_id
+    LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+    LEFT JOIN uom_uom line_uom ON line_uom.id = line.product_uom_id
+    LEFT JOIN uom_uom product_uom ON product_uom.id = template.uom_id
+    """
+)
+
+
+class CustomerSalesSource(models.AbstractModel):
+    """What counts as a sale, written once and read by everything that
+    measures customers: the classification, the segment criteria and the
+    analyses built on them.
+
+    A sale is a line of a posted customer invoice (credit notes net out
+    unless the company leaves them out) or of a confirmed sales order,
+    depending on the company's sales source; untaxed, in company currency;
+    counted for the commercial entity (contacts and addresses buy for their
+    company); archived customers are no longer part of the client base.
+
+    This is a SQL builder over the documents rather than a stored copy of
+    them: every reader aggregates it at its own grain (customer x month for
+    the classes, customer x category for segment rules) in one set-based
+    query, and nothing can go stale between two runs. Money stays `numeric`
+    from the columns to the sums, so that a sum does not depend on the order
+    PostgreSQL adds the rows in.
+    """
+
+    _name = "customer.sales.source"
+    _description = "Customer Sales Source"
+
+    @api.model
+    def _sale_lines(self, company, date_from=None, date_to=None):
+        """SQL of the sale lines of `company` dated in [date_from, date_to)
+        (either bound optional), one row per line with:
+
+        partner_id (commercial entity), document_id, date, is_refund,
+        product_id, categ_id, quantity (product unit, negative on credit
+        notes), revenue and cost (numeric, company currency, negative on
+        credit notes; the cost is the product's current cost in `company`).
+        """
+        if company._segmentation_sales_source() == "order":
+            query = self._order_lines(company)
+        else:
+            query = self._invoice_lines(company)
+        conditions = [SQL("TRUE")]
+        if date_from:
+            conditions.append(SQL("sale_line.date >= %s", date_from))
+        if date_to:
+            conditions.append(SQL("sale_line.date < %s", date_to))
+        return SQL("SELECT * FROM (%s) AS sale_line WHERE %s", query, SQL(" AND ").join(conditions))
+
+    def _invoice_lines(self, company):
+        move_types = ("out_invoice",) if company.segmentation_ignore_refunds else ("out_invoice", "out_refund")
+        sign = SQL("CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END")
+        quantity = SQL("%s * %s", sign, self._product_quantity(SQL("line.quantity")))
+        return SQL(
+            """
+            SELECT move.commercial_partner_id AS partner_id,
+                   move.id AS document_id,
+                   move.invoice_date AS date,
+                   move.move_type = 'out_refund' AS is_refund,
+                   line.product_id,
+                   template.categ_id,
+                   %(quantity)s AS quantity,
+                   -line.balance AS revenue,
+                   %(quantity)s * %(unit_cost)s AS cost
+              FROM account_move_line line
+              JOIN account_move move ON move.id = line.move_id
+              JOIN res_partner customer ON customer.id = move.commercial_partner_id
+              %(product_joins)s
+             WHERE move.company_id = %(company)s
+               AND move.state = 'posted'
+               AND move.move_type IN %(move_types)s
+               AND line.display_type = 'product'
+               AND customer.active
+            """,
+            quantity=quantity,
+            unit_cost=self._unit_cost(company),
+            product_joins=PRODUCT_JOINS,
+            company=company.id,
+            move_types=move_types,
+        )
+
+    def _order_lines(self, company):
+        """Confirmed sales orders, converted to company currency at the
+        order's rate, on their order date."""
+        quantity = self._product_quantity(SQL("line.product_uom_qty"))
+        return SQL(
+            """
+            SELECT customer.id AS partner_id,
+                   sale.id AS document_id,
+                   (sale.date_order AT TIME ZONE 'UTC')::date AS date,
+                   FALSE AS is_refund,
+                   line.product_id,
+                   template.categ_id,
+                   %(quantity)s AS quantity,
+                   line.price_subtotal / COALESCE(NULLIF(sale.currency_rate, 0), 1) AS revenue,
+                   %(quantity)s * %(unit_cost)s AS cost
+              FROM sale_order_line line
+              JOIN sale_order sale ON sale.id = line.order_id
+              JOIN res_partner contact ON contact.id = sale.partner_id
+              JOIN res_partner customer ON customer.id = contact.commercial_partner_id
+              %(product_joins)s
+             WHERE sale.company_id = %(company)s
+               AND sale.state = 'sale'
+               AND line.display_type IS NULL
+               AND NOT COALESCE(line.is_downpayment, FALSE)
+               AND customer.active
+            """,
+            quantity=quantity,
+            unit_cost=self._unit_cost(company),
+            product_joins=PRODUCT_JOINS,
+            company=company.id,
+        )
+
+    def _product_quantity(self, quantity):
+        """`quantity` in the line's unit converted to the product's unit."""
+        return SQL(
+            "%s * COALESCE(line_uom.factor, 1) / COALESCE(NULLIF(product_uom.factor, 0), 1)",
+            quantity,
+        )
+
+    def _unit_cost(self, company):
+        """The product's current cost in `company`, exact (a line without a
+        product costs nothing)."""
+        return SQL("COALESCE((product.standard_price ->> %s)::numeric, 0)", str(company.id))

@@ -1,0 +1,106 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import SegmentationTestCase
+
+
+@tagged("post_install", "-at_install")
+class TestClassificationAccess(SegmentationTestCase):
+    """Who may read the classes and the money behind them, tried as real
+    users: classes need Sales rights; revenue, margin and shares need the
+    right to read every sales document (all-documents salespeople and
+    invoicing users)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        product = cls._create_product(name="Chair", lst_price=100.0, standard_price=60.0, taxes_id=[])
+        cls.customer = cls.env["res.partner"].create({"name": "Known Buyer", "is_company": True})
+        cls.buyer_contact = cls.env["res.partner"].create({"name": "Portal Buyer", "parent_id": cls.customer.id})
+        invoices = cls.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": cls.customer.id,
+                    "invoice_date": date(2024, month, 10),
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product.id, "price_unit": 100.0, "quantity": 1, "tax_ids": []})
+                    ],
+                }
+                for month in range(1, 13)
+            ]
+        )
+        invoices.action_post()
+        with freeze_time("2025-01-15"):
+            (cls.company | cls.company_2).action_recompute_customer_classification()
+
+        def user(login, groups, **values):
+            return new_test_user(
+                cls.env, login=login, groups=groups, company_id=cls.company.id, company_ids=[cls.company.id], **values
+            )
+
+        cls.portal = user("cs_portal", "base.group_portal", partner_id=cls.buyer_contact.id)
+        cls.employee = user("cs_employee", "base.group_user")
+        cls.own_salesman = user("cs_own_salesman", "sales_team.group_sale_salesman")
+        cls.all_salesman = user("cs_all_salesman", "sales_team.group_sale_salesman_all_leads")
+        cls.billing = user("cs_billing", "base.group_user,account.group_account_invoice")
+        cls.admin_2 = new_test_user(
+            cls.env,
+            login="cs_admin_2",
+            groups="sales_team.group_sale_manager",
+            company_id=cls.company_2.id,
+            company_ids=[cls.company_2.id],
+        )
+
+    def _partners(self, user):
+        return self.env["res.partner"].with_user(user).with_company(self.company)
+
+    def test_portal_and_users_without_sales_rights_see_nothing(self):
+        for user in (self.portal, self.employee):
+            Partner = self._partners(user)
+            target = [("id", "=", self.customer.id)]
+            for field in ("abc_class", "abc_xyz_class", "last_purchase_date", "classification_revenue"):
+                with self.subTest(user=user.login, field=field):
+                    with self.assertRaises(AccessError):
+                        Partner.browse(self.customer.id).read([field])
+                    with self.assertRaises(AccessError):
+                        Partner.search_read(target, [field])
+                    with self.assertRaises(AccessError):
+                        Partner.web_search_read(target, {field: {}})
+                    with self.assertRaises(AccessError, msg="no narrowing a value down by searching on it"):
+                        Partner.search([*target, (field, "!=", False)])
+            with self.assertRaises(AccessError):
+                Partner.formatted_read_group([], ["abc_class"], ["__count"])
+            with self.assertRaises(AccessError):
+                Partner.formatted_read_group([], ["country_id"], ["classification_margin:sum"])
+
+    def test_salespeople_see_classes_and_money_only_with_every_document(self):
+        own = self._partners(self.own_salesman).browse(self.customer.id)
+        self.assertEqual(own.abc_xyz_class, "AX")
+        self.assertEqual(own.last_purchase_date, date(2024, 12, 10))
+        self.assertEqual(self._partners(self.own_salesman).search([("abc_class", "=", "A")]), own)
+        for field in ("classification_revenue", "classification_margin", "abc_share", "abc_metric_value"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                own.read([field])
+        with self.assertRaises(AccessError):
+            self.env["customer.classification.history"].with_user(self.own_salesman).search_read([], ["metric_value"])
+        for user in (self.all_salesman, self.billing):
+            customer = self._partners(user).browse(self.customer.id)
+            self.assertEqual(customer.classification_revenue, 1200.0)
+            self.assertEqual(customer.classification_margin, 480.0)
+        groups = self._partners(self.all_salesman).formatted_read_group(
+            [("id", "=", self.customer.id)], ["abc_class"], ["classification_margin:sum"]
+        )
+        self.assertEqual([(g["abc_class"], g["classification_margin:sum"]) for g in groups], [("A", 480.0)])
+
+    def test_administrator_recomputes_only_his_companies(self):
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.admin_2).action_recompute_customer_classification()
+        with freeze_time("2025-01-15"):
+            action = self.company_2.with_user(self.admin_2).action_recompute_customer_classification()
+        self.assertEqual(action["params"]["type"], "success")
