@@ -8,7 +8,7 @@
     "license": "AGPL-3",
     "development_status": "Alpha",
     "depends": ["sale_management"],
-    "external_dependencies": {"python": ["pandas", "numpy"]},
+    "external_dependencies": {"python": ["pandas", "numpy", "scipy"]},
     "data": [
         "security/customer_segmentation_security.xml",
         "security/ir.model.access.csv",
