@@ -25,6 +25,7 @@
     ],
     "demo": [
         "demo/customer_segmentation_demo.xml",
+        "demo/customer_crosssell_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -26,8 +26,10 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
+import pandas as pd
 import psycopg2
 from bench_classification import Generator
 from odoo_session import addons_path, ensure_addon, open_registry
@@ -59,7 +61,7 @@ def parse_args(argv=None):
     parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
     parser.add_argument("--http-port", default="8175", help="only to keep Odoo off the ports of others")
     parser.add_argument("--update", action="store_true", help="update the addon in the database first")
-    parser.add_argument("--step", choices=["prepare", "category", "product", "mlxtend"], help=argparse.SUPPRESS)
+    parser.add_argument("--step", choices=["prepare", "category", "product"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -214,16 +216,200 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# --------------------------------------------------------------------------
+# measurement
+
+
+def mine(args, paths, level):
+    """Mine the main company at `level` with its default thresholds, rolled
+    back; prints one line of JSON for the parent process."""
+    registry = open_registry(args, paths)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        company.write({"crosssell_item_level": level})
+        env.flush_all()
+        before = peak_rss_mb()
+        clock = time.perf_counter()
+        stats = company._mine_crosssell_rules()
+        stats["total_seconds"] = time.perf_counter() - clock
+        stats["rss_before_mb"] = before
+        stats["peak_rss_mb"] = peak_rss_mb()
+        env.cr.execute(
+            "SELECT count(*) FILTER (WHERE array_length(antecedent, 1) = 2) FROM ("
+            " SELECT ARRAY(SELECT category_id FROM customer_crosssell_rule_antecedent_category_rel WHERE rule_id = r.id"
+            " UNION ALL SELECT product_id FROM customer_crosssell_rule_antecedent_product_rel WHERE rule_id = r.id)"
+            " AS antecedent FROM customer_crosssell_rule r WHERE r.company_id = %s) x",
+            [company.id],
+        )
+        stats["two_item_rules"] = env.cr.fetchone()[0]
+        stats["thresholds"] = company._crosssell_settings().thresholds()
+        cr.rollback()
+    print("RESULT " + json.dumps(stats))
+
+
+def run_step(argv, step):
+    """`step` in a process of its own; its RESULT line."""
+    output = subprocess.run(
+        [sys.executable, __file__, *argv, "--step", step], check=True, capture_output=True, text=True
+    ).stdout
+    for line in output.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(f"no result from step {step}: {output[-2000:]}")
+
+
+def mlxtend_rules(baskets, min_support, min_confidence, min_lift, min_customers):
+    """The same rules through mlxtend's apriori + association_rules: itemsets
+    of up to three items, rules with one item on the right and one or two on
+    the left, the same minimums, and the engine's rule for two items on the
+    left (a confidence above those of each item alone)."""
+    from mlxtend.frequent_patterns import apriori, association_rules
+
+    n = baskets.customer_count
+    onehot = pd.DataFrame.sparse.from_spmatrix(baskets.matrix.astype(bool), columns=list(baskets.item_ids))
+    itemsets = apriori(onehot, min_support=min_support, use_colnames=True, max_len=3)
+    rules = association_rules(itemsets, num_itemsets=n, metric="confidence", min_threshold=min_confidence)
+    rules = rules[
+        (rules["consequents"].map(len) == 1)
+        & (rules["lift"] >= min_lift)
+        & ((rules["support"] * n).round() >= min_customers)
+    ]
+    support = dict(zip(itemsets["itemsets"], itemsets["support"], strict=True))
+
+    def confidence(item, consequent):
+        return support[frozenset((item, consequent))] / support[frozenset((item,))]
+
+    keep = []
+    for antecedent, consequent, rule_confidence in zip(
+        rules["antecedents"], rules["consequents"], rules["confidence"], strict=True
+    ):
+        (consequent,) = consequent
+        keep.append(len(antecedent) == 1 or rule_confidence > max(confidence(i, consequent) for i in antecedent))
+    return rules[keep]
+
+
+def compare_with_mlxtend(args, paths):
+    """The engine and mlxtend side by side on the same sample of customers
+    and the same thresholds, at both item levels; the rules asserted
+    identical."""
+    registry = open_registry(args, paths)
+    from odoo.addons.customer_segmentation.analytics.crosssell import Baskets, mine_rules
+
+    results = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        Rule = env["customer.crosssell.rule"]
+        settings = company._crosssell_settings()
+        date_from, date_to = Rule._window(company, settings)
+        frame = Rule._fetch_bought(company, date_from, date_to + timedelta(days=1))
+        customers = np.sort(frame["partner_id"].unique())
+        step = max(len(customers) // args.sample, 1)
+        sample = frame[frame["partner_id"].isin(customers[::step][: args.sample])]
+        thresholds = settings.thresholds()
+        for level, item in (("category", "categ_id"), ("product", "product_id")):
+            baskets = Baskets(sample["partner_id"].to_numpy(), sample[item].astype(np.int64).to_numpy())
+            clock = time.perf_counter()
+            ours = mine_rules(baskets, **thresholds)
+            ours_seconds = time.perf_counter() - clock
+            clock = time.perf_counter()
+            theirs = mlxtend_rules(baskets, **thresholds)
+            theirs_seconds = time.perf_counter() - clock
+            mine_keyed = {
+                (tuple(a), int(c)): (s, f, lift)
+                for a, c, s, f, lift in zip(
+                    ours["antecedent"],
+                    ours["consequent"],
+                    ours["support"],
+                    ours["confidence"],
+                    ours["lift"],
+                    strict=True,
+                )
+            }
+            their_keyed = {
+                (tuple(sorted(int(i) for i in a)), int(next(iter(c)))): (s, f, lift)
+                for a, c, s, f, lift in zip(
+                    theirs["antecedents"],
+                    theirs["consequents"],
+                    theirs["support"],
+                    theirs["confidence"],
+                    theirs["lift"],
+                    strict=True,
+                )
+            }
+            assert mine_keyed.keys() == their_keyed.keys(), (
+                f"{level}: {len(mine_keyed.keys() - their_keyed.keys())} rules only in the engine, "
+                f"{len(their_keyed.keys() - mine_keyed.keys())} only in mlxtend"
+            )
+            worst = max(
+                (abs(a - b) for key in mine_keyed for a, b in zip(mine_keyed[key], their_keyed[key], strict=True)),
+                default=0.0,
+            )
+            assert worst < 1e-9, f"{level}: metrics differ by {worst}"
+            results[level] = {
+                "customers": baskets.customer_count,
+                "items": len(baskets.item_ids),
+                "rules": len(ours),
+                "two_item_rules": int((ours["antecedent"].map(len) == 2).sum()),
+                "engine_seconds": ours_seconds,
+                "mlxtend_seconds": theirs_seconds,
+                "max_metric_difference": worst,
+            }
+        cr.rollback()
+    return thresholds, results
+
+
 def main(argv=None):
     args = parse_args(argv)
     with addons_path(args) as paths:
         if args.step == "prepare":
             prepare(args, paths)
             return
-        ensure_addon(args, paths, "customer_classification_history")
-        argv = argv or sys.argv[1:]
-        argv = [arg for arg in argv if arg != "--update"]
+        if args.step in ("category", "product"):
+            mine(args, paths, args.step)
+            return
+        ensure_addon(args, paths, "customer_crosssell_rule")
+        argv = [arg for arg in (argv or sys.argv[1:]) if arg != "--update"]
         subprocess.run([sys.executable, __file__, *argv, "--step", "prepare"], check=True)
+        report(args, paths, argv)
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def report(args, paths, argv):
+    mined = {}
+    for level in ("category", "product"):
+        mined[level] = run_step(argv, level)
+        print(f"mined by {level}: {mined[level]}", flush=True)
+    thresholds, compared = compare_with_mlxtend(args, paths)
+    print()
+    print(
+        f"database {args.db}: {args.customers} customers, {args.lines} invoice lines, "
+        f"{args.products} products in {args.categories} categories"
+    )
+    for level, stats in mined.items():
+        print(
+            f"mining by {level}: {stats['customers']} customers x {stats['items']} items "
+            f"({stats['pairs']} customer x product rows), {stats['rules']} rules "
+            f"({stats['two_item_rules']} with two items on the left), {stats['bundles']} bundles; "
+            f"query {stats['query_seconds']:.2f} s, engine {stats['engine_seconds']:.2f} s, "
+            f"write {stats['write_seconds']:.2f} s, total {stats['total_seconds']:.2f} s; "
+            f"peak memory {stats['peak_rss_mb']:.0f} MB RSS ({stats['rss_before_mb']:.0f} MB before mining) "
+            f"{verdict(stats['peak_rss_mb'] < TARGET_MB)}"
+        )
+    print(f"thresholds {thresholds}")
+    for level, stats in compared.items():
+        speedup = stats["mlxtend_seconds"] / max(stats["engine_seconds"], 1e-9)
+        print(
+            f"mlxtend comparison by {level}: sample of {stats['customers']} customers x {stats['items']} items, "
+            f"{stats['rules']} identical rules ({stats['two_item_rules']} with two items on the left, metrics within "
+            f"{stats['max_metric_difference']:.1e}); engine {stats['engine_seconds']:.3f} s, "
+            f"mlxtend apriori + association_rules {stats['mlxtend_seconds']:.3f} s: {speedup:.0f}x "
+            f"{verdict(speedup >= TARGET_SPEEDUP)}"
+        )
 
 
 if __name__ == "__main__":

@@ -151,16 +151,17 @@ class CustomerCrosssellRule(models.Model):
         right side, over the rule's window."""
         missing = self._missing_customers()
         partner_ids = sorted({partner for partners in missing.values() for partner in partners})
-        action = self.env["ir.actions.act_window"]._for_xml_id("account.res_partner_action_customer")
-        action.update(
-            {
-                "name": self.env._("Customers to Call: %s", self.display_name)
-                if len(self) == 1
-                else self.env._("Customers to Call"),
-                "domain": [("id", "in", partner_ids)],
-                "context": {"search_default_customer": 0, "create": False},
-            }
-        )
+        name = self.env._("Customers to Call")
+        if len(self) == 1:
+            name = self.env._("Customers to Call: %s", self.display_name)
+        action = {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "res.partner",
+            "views": [(False, "list"), (False, "kanban"), (False, "form")],
+            "domain": [("id", "in", partner_ids)],
+            "context": {"create": False},
+        }
         return action
 
     def action_plan_missing_customer_activities(self):
