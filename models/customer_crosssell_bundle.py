@@ -24,7 +24,7 @@ class CustomerCrosssellBundle(models.Model):
         [("cell", "ABC-XYZ cell"), ("segment", "Segment")], string="Profile", required=True, readonly=True
     )
     abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)
-    segment_id = fields.Many2one("customer.segment", string="Segment", readonly=True, ondelete="cascade", index=True)
+    segment_id = fields.Many2one("customer.segment", readonly=True, ondelete="cascade", index=True)
     item_level = fields.Selection(ITEM_LEVELS, string="Items", readonly=True)
     customer_count = fields.Integer(string="Customers in the Profile", readonly=True)
     complete_customer_count = fields.Integer(
@@ -34,7 +34,7 @@ class CustomerCrosssellBundle(models.Model):
         string="Share Buying the Whole Bundle", compute="_compute_complete_share", digits=(16, 4)
     )
     line_ids = fields.One2many("customer.crosssell.bundle.line", "bundle_id", string="Bundle Items", readonly=True)
-    item_count = fields.Integer(string="Item Count", compute="_compute_item_count")
+    item_count = fields.Integer(compute="_compute_item_count")
     sale_order_template_id = fields.Many2one(
         "sale.order.template", string="Quotation Template", readonly=True, ondelete="set null", copy=False
     )
@@ -219,8 +219,8 @@ class CustomerCrosssellBundleLine(models.Model):
     bundle_id = fields.Many2one("customer.crosssell.bundle", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="bundle_id.company_id", store=True, index=True)
     sequence = fields.Integer(default=10)
-    category_id = fields.Many2one("product.category", string="Category", readonly=True)
-    product_id = fields.Many2one("product.product", string="Product", readonly=True)
+    category_id = fields.Many2one("product.category", readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True)
     customer_count = fields.Integer(string="Customers Buying It", readonly=True)
     share = fields.Float(string="Share of the Profile", digits=(16, 4), readonly=True)
     quantity = fields.Float(

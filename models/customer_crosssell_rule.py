@@ -199,6 +199,9 @@ class CustomerCrosssellRule(models.Model):
                 rule.id: (rule.antecedent_category_ids if level == "category" else rule.antecedent_product_ids).ids
                 for rule in rules
             }
+            consequents = {rule.id: (rule.consequent_category_id or rule.consequent_product_id).id for rule in rules}
+            # only the lines of the rules' items: the rest cannot change who is missing what
+            wanted = {*consequents.values(), *(ids for ids_ in antecedents.values() for ids in ids_)}
             rows = self.env.execute_query(
                 SQL(
                     """
@@ -216,13 +219,18 @@ class CustomerCrosssellRule(models.Model):
                      GROUP BY rule.id
                     """,
                     item=item,
-                    lines=self._bought_query(company, date_from, date_to + relativedelta(days=1)),
+                    lines=self._bought_query(
+                        company,
+                        date_from,
+                        date_to + relativedelta(days=1),
+                        items=(level, wanted),
+                    ),
                     rules=json.dumps(
                         [
                             {
                                 "id": rule.id,
                                 "antecedent": antecedents[rule.id],
-                                "consequent": (rule.consequent_category_id or rule.consequent_product_id).id,
+                                "consequent": consequents[rule.id],
                             }
                             for rule in rules
                         ]
@@ -288,13 +296,23 @@ class CustomerCrosssellRule(models.Model):
         return today - relativedelta(months=settings.window_months) + relativedelta(days=1), today
 
     @api.model
-    def _bought_query(self, company, date_from, date_to, partner_ids=None):
+    def _bought_query(self, company, date_from, date_to, partner_ids=None, items=None):
         """What customers of `company` bought in [date_from, date_to): one
         row per customer x product, with its category, net quantity (product
         unit), revenue (numeric, rounded once) and documents; invoice or
         order lines only (no credit note), a product bought when its net
-        quantity is positive. Read from the one definition of a sale."""
-        condition = SQL("partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE")
+        quantity is positive. Read from the one definition of a sale.
+
+        `partner_ids` keeps these customers only, `items` ((level, ids))
+        the lines of these categories or products only."""
+        conditions = [SQL("TRUE")]
+        if partner_ids is not None:
+            conditions.append(SQL("partner_id = ANY(%s)", list(partner_ids)))
+        if items is not None:
+            level, ids = items
+            column = SQL.identifier("categ_id" if level == "category" else "product_id")
+            conditions.append(SQL("%s = ANY(%s)", column, sorted(ids)))
+        condition = SQL(" AND ").join(conditions)
         return SQL(
             """
             SELECT partner_id, product_id, categ_id,

@@ -218,7 +218,7 @@ class TestCustomerCrosssell(SegmentationTestCase):
             # a salesperson limited to his documents does not read the value of a rule
             rule = self._rule(self.desks, self.chairs).with_user(self.salesman)
             with self.assertRaises(AccessError):
-                rule.peer_value  # noqa: B018
+                rule.read(["peer_value"])
 
     def test_plan_calls_once_per_customer_and_rule(self):
         self._mine()

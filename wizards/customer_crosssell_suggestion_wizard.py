@@ -104,9 +104,7 @@ class CustomerCrosssellSuggestionWizardLine(models.TransientModel):
 
     wizard_id = fields.Many2one("customer.crosssell.suggestion.wizard", required=True, ondelete="cascade")
     selected = fields.Boolean(string="Add")
-    kind = fields.Selection(
-        [("usual", "Usual product"), ("crosssell", "Cross-sell")], string="Kind", required=True, readonly=True
-    )
-    product_id = fields.Many2one("product.product", string="Product", required=True, readonly=True)
-    quantity = fields.Float(string="Quantity", digits="Product Unit", default=1.0)
-    reason = fields.Char(string="Reason", readonly=True)
+    kind = fields.Selection([("usual", "Usual product"), ("crosssell", "Cross-sell")], required=True, readonly=True)
+    product_id = fields.Many2one("product.product", required=True, readonly=True)
+    quantity = fields.Float(digits="Product Unit", default=1.0)
+    reason = fields.Char(readonly=True)
