@@ -2,6 +2,6 @@
 # imports it under the clone's folder name while collecting the engine's
 # Odoo-free tests, and must not pull in the Odoo models then.
 if __name__.startswith("odoo.addons."):
-    from . import demo
     from . import models
     from . import wizards
+    from . import demo
