@@ -8,7 +8,7 @@
     "license": "AGPL-3",
     "development_status": "Alpha",
     "depends": ["sale_management", "sale_margin"],
-    "external_dependencies": {"python": ["pandas", "numpy"]},
+    "external_dependencies": {"python": ["pandas", "numpy", "scipy"]},
     "data": [
         "security/customer_segmentation_security.xml",
         "security/ir.model.access.csv",
@@ -17,6 +17,9 @@
         "views/customer_classification_history_views.xml",
         "views/customer_segment_views.xml",
         "wizards/customer_segment_assign_wizard.xml",
+        "views/customer_crosssell_rule_views.xml",
+        "views/customer_crosssell_bundle_views.xml",
+        "wizards/customer_crosssell_suggestion_wizard.xml",
         "views/res_config_settings_views.xml",
         "views/customer_segmentation_menus.xml",
         "views/customer_sales_plan_views.xml",
@@ -29,6 +32,7 @@
     "demo": [
         "demo/customer_segmentation_demo.xml",
         "demo/customer_sales_plan_demo.xml",
+        "demo/customer_crosssell_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

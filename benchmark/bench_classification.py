@@ -466,7 +466,7 @@ class Generator:
              CROSS JOIN LATERAL (
                    SELECT pg_temp.draw(%(move)s.key * 1024 + j, 31) AS r_product,
                           pg_temp.draw(%(move)s.key * 1024 + j, 32) AS r_uom) draw
-              JOIN bench_product product ON product.idx = floor(draw.r_product * %(count)s)
+              JOIN bench_product product ON product.idx = %(index)s
              CROSS JOIN LATERAL (SELECT draw.r_uom < product.alt_share AS alternative) unit
              CROSS JOIN LATERAL (
                    SELECT greatest(1, round(%(move)s.line_amount
@@ -475,8 +475,13 @@ class Generator:
              CROSS JOIN LATERAL (SELECT greatest(round(%(move)s.line_amount / quantity, 2), 0.01) AS price_unit) price
             """,
             move=SQL.identifier(move),
-            count=self.product_count,
+            index=self.product_index(move),
         )
+
+    def product_index(self, move):
+        """The `bench_product.idx` of line `j` of the document aliased
+        `move`, from its draw `draw.r_product`: any product, uniformly."""
+        return SQL("floor(draw.r_product * %s)", self.product_count)
 
     def scalar(self, query, **params):
         self.execute(query, **params)

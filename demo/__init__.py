@@ -1,1 +1,2 @@
+from . import customer_crosssell_demo
 from . import customer_segmentation_demo

@@ -4,11 +4,14 @@ from . import customer_classification_history
 from . import customer_product_cost
 from . import customer_sales_month
 from . import customer_sales_plan
+from . import customer_crosssell_rule
+from . import customer_crosssell_bundle
 from . import customer_sales_source
 from . import customer_segment
 from . import customer_segment_group
 from . import customer_segment_membership
 from . import customer_segment_size
+from . import mail_activity
 from . import res_company
 from . import res_company_analyses
 from . import res_config_settings

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..analytics import MAX_WINDOW_MONTHS, ClassificationRules
+from ..analytics.crosssell import CrosssellSettings
 from .common import SEGMENTATION_MANAGER, run_committed_steps
 
 _logger = logging.getLogger(__name__)
@@ -21,6 +22,19 @@ NUMERIC_RULE_FIELDS = {
     "min_history_months": "segmentation_min_history_months",
 }
 RULE_FIELDS = {"metric": "segmentation_abc_metric", **NUMERIC_RULE_FIELDS}
+
+DEFAULT_CROSSSELL = CrosssellSettings()
+# cross-selling settings: engine name -> company field
+CROSSSELL_NUMERIC_FIELDS = {
+    "window_months": "crosssell_window_months",
+    "min_support": "crosssell_min_support",
+    "min_confidence": "crosssell_min_confidence",
+    "min_lift": "crosssell_min_lift",
+    "min_customers": "crosssell_min_customers",
+    "bundle_min_share": "crosssell_bundle_min_share",
+    "bundle_size": "crosssell_bundle_size",
+}
+CROSSSELL_FIELDS = {"item_level": "crosssell_item_level", **CROSSSELL_NUMERIC_FIELDS}
 
 
 class ResCompany(models.Model):
@@ -91,6 +105,55 @@ class ResCompany(models.Model):
     segmentation_last_run = fields.Datetime(string="Last Classification", readonly=True, copy=False)
     segmentation_last_error = fields.Text(string="Last Classification Error", readonly=True, copy=False)
 
+    # cross-selling (same rules: nullable, empty means the default)
+    crosssell_item_level = fields.Selection(
+        [("category", "Product categories"), ("product", "Products")],
+        string="Cross-sell Items",
+        default=DEFAULT_CROSSSELL.item_level,
+        help="What the rules link: product categories (the default) or single products.",
+    )
+    crosssell_window_months = fields.Integer(
+        string="Cross-sell Window (months)",
+        default=DEFAULT_CROSSSELL.window_months,
+        help="Months of sales, up to today, whose customers' purchases are mined.",
+    )
+    crosssell_min_support = fields.Float(
+        string="Minimum Support (%)",
+        default=DEFAULT_CROSSSELL.min_support,
+        help="Share of all customers who must buy the whole rule (its items on both sides).",
+    )
+    crosssell_min_confidence = fields.Float(
+        string="Minimum Confidence (%)",
+        default=DEFAULT_CROSSSELL.min_confidence,
+        help="Share of the customers buying the left side who also buy the right side.",
+    )
+    crosssell_min_lift = fields.Float(
+        string="Minimum Lift",
+        default=DEFAULT_CROSSSELL.min_lift,
+        help="How many times more often the right side is bought with the left side than by customers in general.",
+    )
+    crosssell_min_customers = fields.Integer(
+        string="Minimum Customers per Rule",
+        default=DEFAULT_CROSSSELL.min_customers,
+        help="Customers who must buy the whole rule, whatever the support.",
+    )
+    crosssell_bundle_min_share = fields.Float(
+        string="Bundle Minimum Share (%)",
+        default=DEFAULT_CROSSSELL.bundle_min_share,
+        help="Share of a profile's customers who must buy the whole bundle.",
+    )
+    crosssell_bundle_size = fields.Integer(
+        string="Bundle Size",
+        default=DEFAULT_CROSSSELL.bundle_size,
+        help="Most items in a bundle.",
+    )
+    crosssell_on_demand_only = fields.Boolean(
+        string="Mine Rules on Demand Only",
+        help="Leave this company out of the scheduled mining; the Mine now button still works.",
+    )
+    crosssell_last_run = fields.Datetime(string="Last Cross-sell Mining", readonly=True, copy=False)
+    crosssell_last_error = fields.Text(string="Last Cross-sell Mining Error", readonly=True, copy=False)
+
     @api.constrains(*RULE_FIELDS.values())
     def _check_segmentation_rules(self):
         """What a user saves is taken as written: a 0 is refused, not read
@@ -139,6 +202,100 @@ class ResCompany(models.Model):
                 )
             )
         return rules
+
+    @api.constrains(*CROSSSELL_FIELDS.values())
+    def _check_crosssell_settings(self):
+        for company in self:
+            company._check_crosssell(
+                CrosssellSettings(**{name: company[field] for name, field in CROSSSELL_FIELDS.items()})
+            )
+
+    def _crosssell_settings(self):
+        """The cross-selling settings of this company, an empty one its default."""
+        self.ensure_one()
+        return CrosssellSettings(
+            **{name: self[field] or getattr(DEFAULT_CROSSSELL, name) for name, field in CROSSSELL_FIELDS.items()}
+        )
+
+    def _crosssell_settings_checked(self):
+        return self._check_crosssell(self._crosssell_settings())
+
+    def _check_crosssell(self, settings):
+        """`settings`, or a ValidationError naming what is wrong with them."""
+        messages = {
+            "item_level": self.env._("Choose product categories or products as cross-sell items."),
+            "window": self.env._(
+                "The cross-sell window must cover from 1 to %(months)s months.", months=MAX_WINDOW_MONTHS
+            ),
+            "percentages": self.env._("The minimum support and confidence must be above 0 % and at most 100 %."),
+            "lift": self.env._("The minimum lift must be above 0 (1 means no link at all)."),
+            "customers": self.env._("A rule needs at least one customer."),
+            "bundle": self.env._("A bundle needs a share above 0 % and at most 100 %, and from 1 to 20 items."),
+        }
+        problems = settings.violations()
+        if problems:
+            raise ValidationError(
+                self.env._(
+                    "Cross-selling settings of %(company)s: %(problems)s",
+                    company=self.name,
+                    problems=" ".join(messages[code] for code in problems),
+                )
+            )
+        return settings
+
+    def action_mine_crosssell_rules(self):
+        """Mine the cross-sell rules and bundles of the companies in `self` now."""
+        if not self.env.su and not self.env.user.has_group(SEGMENTATION_MANAGER):
+            raise AccessError(self.env._("Only segmentation administrators can mine cross-sell rules."))
+        if not self.env.su and self - self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot mine the cross-sell rules of %(companies)s: you are not allowed in them.",
+                    companies=", ".join((self - self.env.user.company_ids).mapped("name")),
+                )
+            )
+        rules = 0
+        for company in self.sudo():
+            rules += company._mine_crosssell_rules()["rules"]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Cross-sell rules mined"),
+                "message": self.env._("%(rules)s rules found.", rules=rules),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _mine_crosssell_rules(self):
+        self.ensure_one()
+        started = time.monotonic()
+        stats = self.env["customer.crosssell.rule"]._mine(self)
+        self.write({"crosssell_last_run": fields.Datetime.now(), "crosssell_last_error": False})
+        _logger.info(
+            "Mined %s cross-sell rules and %s bundles of company %s from %s customers in %.1f s",
+            stats["rules"],
+            stats["bundles"],
+            self.id,
+            stats["customers"],
+            time.monotonic() - started,
+        )
+        return stats
+
+    @api.model
+    def _cron_mine_crosssell_rules(self):
+        """Mine every company that asks for it, each in its own committed
+        step; a failure is kept on its company and the others still run."""
+        companies = self.search(
+            [("crosssell_on_demand_only", "=", False)], order="crosssell_last_run ASC NULLS FIRST, id"
+        )
+        run_committed_steps(
+            companies,
+            lambda company: company._mine_crosssell_rules(),
+            lambda company, error: company.write({"crosssell_last_error": str(error)}),
+            "Cross-sell mining of company",
+        )
 
     def _segmentation_sales_source(self):
         return self.segmentation_sales_source or "invoice"

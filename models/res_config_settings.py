@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .res_company import NUMERIC_RULE_FIELDS
+from .res_company import CROSSSELL_NUMERIC_FIELDS, NUMERIC_RULE_FIELDS
 
 CRON_XMLID = "customer_segmentation.ir_cron_recompute_customer_classification"
 
@@ -38,6 +38,19 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         store=True,
     )
+    # cross-selling: effective values shown (get_values), written back by set_values
+    crosssell_item_level = fields.Selection(related="company_id.crosssell_item_level", readonly=False)
+    crosssell_window_months = fields.Integer(string="Cross-sell Window (months)")
+    crosssell_min_support = fields.Float(string="Minimum Support (%)")
+    crosssell_min_confidence = fields.Float(string="Minimum Confidence (%)")
+    crosssell_min_lift = fields.Float(string="Minimum Lift")
+    crosssell_min_customers = fields.Integer(string="Minimum Customers per Rule")
+    crosssell_bundle_min_share = fields.Float(string="Bundle Minimum Share (%)")
+    crosssell_bundle_size = fields.Integer(string="Bundle Size")
+    crosssell_on_demand_only = fields.Boolean(related="company_id.crosssell_on_demand_only", readonly=False)
+    crosssell_last_run = fields.Datetime(related="company_id.crosssell_last_run")
+    crosssell_last_error = fields.Text(related="company_id.crosssell_last_error")
+    crosssell_rule_count = fields.Integer(string="Rules", compute="_compute_crosssell_rule_count")
     segmentation_count_a = fields.Integer(string="A Customers", compute="_compute_segmentation_counts")
     segmentation_count_b = fields.Integer(string="B Customers", compute="_compute_segmentation_counts")
     segmentation_count_c = fields.Integer(string="C Customers", compute="_compute_segmentation_counts")
@@ -50,7 +63,16 @@ class ResConfigSettings(models.TransientModel):
         values = super().get_values()
         rules = self.env.company._segmentation_rules()
         values.update({field: getattr(rules, rule) for rule, field in NUMERIC_RULE_FIELDS.items()})
+        crosssell = self.env.company._crosssell_settings()
+        values.update({field: getattr(crosssell, name) for name, field in CROSSSELL_NUMERIC_FIELDS.items()})
         return values
+
+    @api.depends("company_id")
+    def _compute_crosssell_rule_count(self):
+        for settings in self:
+            settings.crosssell_rule_count = self.env["customer.crosssell.rule"].search_count(
+                [("company_id", "=", settings.company_id.id)]
+            )
 
     @api.depends("company_id")
     def _compute_segmentation_schedule(self):
@@ -75,6 +97,9 @@ class ResConfigSettings(models.TransientModel):
         rules = {field: self[field] for field in NUMERIC_RULE_FIELDS.values()}
         if any(self.company_id[field] != value for field, value in rules.items()):
             self.company_id.write(rules)
+        crosssell = {field: self[field] for field in CROSSSELL_NUMERIC_FIELDS.values()}
+        if any(self.company_id[field] != value for field, value in crosssell.items()):
+            self.company_id.write(crosssell)
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo().write(
@@ -91,3 +116,10 @@ class ResConfigSettings(models.TransientModel):
 
     def action_open_customer_matrix(self):
         return self.env["ir.actions.act_window"]._for_xml_id("customer_segmentation.res_partner_action_abc_xyz_matrix")
+
+    def action_mine_crosssell_rules(self):
+        self.execute()
+        return self.company_id.action_mine_crosssell_rules()
+
+    def action_open_crosssell_rules(self):
+        return self.env["customer.crosssell.rule"]._action_open_report()

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -8,12 +9,15 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..analytics import RESULT_COLUMNS
+from ..analytics.crosssell import suggest
 from .common import MEMBER_TABLE, MONEY_READERS, PURCHASE_WINDOWS, SALES_USER, SEGMENTATION_MANAGER
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
 ABC_XYZ_CELLS = [(abc + xyz, abc + xyz) for abc, _label in ABC_CLASSES for xyz, _label2 in XYZ_CLASSES]
 CLASSIFICATION_FIELDS = frozenset(RESULT_COLUMNS)
+# "former products": bought before the last FORMER_MONTHS months, not since
+FORMER_MONTHS = 3
 
 
 def _classification_field(field_type, string, help_text, groups=SALES_USER, **kwargs):
@@ -171,6 +175,40 @@ class ResPartner(models.Model):
     purchased_category_6m_ids = _purchased_category_field(6)
     purchased_category_12m_ids = _purchased_category_field(12)
 
+    # cross-selling: read from the company's mined rules and the customer's own purchases
+    suggested_product_ids = fields.Many2many(
+        "product.product",
+        string="Suggested Products",
+        compute="_compute_crosssell_suggestions",
+        groups=SALES_USER,
+        help="What customers who buy what this customer buys also buy, and it does not; ranked by confidence "
+        "times the value the item brings to those customers.",
+    )
+    suggested_category_ids = fields.Many2many(
+        "product.category",
+        string="Suggested Categories",
+        compute="_compute_crosssell_suggestions",
+        groups=SALES_USER,
+        help="The categories of the suggested products (or the suggested categories, when rules link categories).",
+    )
+    crosssell_reasons = fields.Text(
+        string="Why These Suggestions", compute="_compute_crosssell_suggestions", groups=SALES_USER
+    )
+    crosssell_summary = fields.Char(
+        string="Suggestions",
+        compute="_compute_crosssell_suggestions",
+        groups=SALES_USER,
+        help="The first suggestions, in a few words.",
+    )
+    former_product_ids = fields.Many2many(
+        "product.product",
+        string="Former Products",
+        compute="_compute_former_products",
+        groups=SALES_USER,
+        help="Products the customer bought in the cross-sell window before the last 3 months, "
+        "and not in the last 3 months: a line of business to win back.",
+    )
+
     @api.depends_context("company")
     @api.depends("abc_class", "abc_class_computed")
     def _compute_abc_class_overridden(self):
@@ -284,6 +322,104 @@ class ResPartner(models.Model):
             categories = bought.get(partner.commercial_partner_id.id, {})
             for months in PURCHASE_WINDOWS:
                 partner[f"purchased_category_{months}m_ids"] = [fields.Command.set(categories.get(months) or [])]
+
+    @api.depends_context("company")
+    def _compute_crosssell_suggestions(self):
+        suggestions = self.filtered("id")._crosssell_suggestions(self.env.company)
+        for partner in self:
+            found = suggestions.get(partner.commercial_partner_id.id, [])
+            partner.suggested_product_ids = [fields.Command.set([s["product"] for s in found if s["product"]])]
+            partner.suggested_category_ids = [fields.Command.set([s["category"] for s in found if s["category"]])]
+            partner.crosssell_reasons = "\n".join(f"{s['name']}: {s['reason']}" for s in found) or False
+            partner.crosssell_summary = ", ".join(s["name"] for s in found[:3]) or False
+
+    def _crosssell_suggestions(self, company, limit=10):
+        """{commercial partner id: [suggestion]} for the customers in `self`,
+        from `company`'s rules: each suggestion a dict of item, product (to
+        offer), category, name, rule (record) and reason, best first. The
+        rules' money is read in SQL to rank only: no amount is returned."""
+        partners = self.commercial_partner_id
+        if not partners:
+            return {}
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT rule.id, rule.item_level, rule.date_from, rule.date_to,
+                       COALESCE(rule.consequent_category_id, rule.consequent_product_id),
+                       ARRAY(SELECT category_id FROM customer_crosssell_rule_antecedent_category_rel
+                              WHERE rule_id = rule.id
+                              UNION ALL
+                             SELECT product_id FROM customer_crosssell_rule_antecedent_product_rel
+                              WHERE rule_id = rule.id),
+                       rule.confidence, COALESCE(rule.peer_value, 0)
+                  FROM customer_crosssell_rule rule
+                 WHERE rule.company_id = %s
+                """,
+                company.id,
+            )
+        )
+        if not rows:
+            return {}
+        frame = pd.DataFrame(
+            rows,
+            columns=["id", "level", "date_from", "date_to", "consequent", "antecedent", "confidence", "peer_value"],
+        ).set_index("id")
+        frame["antecedent"] = frame["antecedent"].map(lambda items: tuple(sorted(items)))
+        frame["peer_value"] = frame["peer_value"].astype(float)
+        level, date_from, date_to = frame.iloc[0][["level", "date_from", "date_to"]]
+        bought = self.env["customer.crosssell.rule"]._fetch_bought(
+            company, date_from, date_to + relativedelta(days=1), partners.ids
+        )
+        item = "categ_id" if level == "category" else "product_id"
+        bought = bought[bought[item].notna()]
+        found = suggest(
+            pd.DataFrame({"customer": bought["partner_id"], "item": bought[item].astype(int)}), frame, limit=limit
+        )
+        rules = self.env["customer.crosssell.rule"].browse(found["rule"].astype(int).tolist())
+        result = {}
+        for customer, rule in zip(found["customer"].astype(int), rules, strict=True):
+            product = rule.offer_product_id
+            category = rule.consequent_category_id or product.categ_id
+            result.setdefault(customer, []).append(
+                {
+                    "product": product.id,
+                    "category": category.id,
+                    "name": rule._consequent_name(),
+                    "rule": rule,
+                    "reason": rule._reason(),
+                }
+            )
+        return result
+
+    @api.depends_context("company")
+    def _compute_former_products(self):
+        company = self.env.company
+        settings = company._crosssell_settings()
+        recent = company._segmentation_today() - relativedelta(months=FORMER_MONTHS)
+        since = recent - relativedelta(months=settings.window_months)
+        partners = self.filtered("id").commercial_partner_id
+        former = {}
+        if partners:
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT partner_id, ARRAY_AGG(product_id ORDER BY revenue DESC, product_id)
+                      FROM (SELECT partner_id, product_id, SUM(revenue) AS revenue
+                              FROM (%(lines)s) AS sale
+                             WHERE NOT is_refund AND product_id IS NOT NULL AND partner_id = ANY(%(partners)s)
+                             GROUP BY partner_id, product_id
+                            HAVING SUM(quantity) FILTER (WHERE date < %(recent)s) > 0
+                               AND NOT BOOL_OR(date >= %(recent)s)) AS lost
+                     GROUP BY partner_id
+                    """,
+                    lines=self.env["customer.sales.source"]._sale_lines(company, date_from=since),
+                    partners=partners.ids,
+                    recent=recent,
+                )
+            )
+            former = dict(rows)
+        for partner in self:
+            partner.former_product_ids = [fields.Command.set(former.get(partner.commercial_partner_id.id) or [])]
 
     def _search_purchased_category_3m(self, operator, value):
         return self._search_purchased_category(3, operator, value)

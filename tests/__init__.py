@@ -5,3 +5,5 @@ from . import test_customer_segment
 from . import test_segment_tour
 from . import test_customer_analyses
 from . import test_analysis_tour
+from . import test_customer_crosssell
+from . import test_crosssell_tour

@@ -1,2 +1,3 @@
 from . import base_partner_merge_automatic_wizard
 from . import customer_segment_assign_wizard
+from . import customer_crosssell_suggestion_wizard

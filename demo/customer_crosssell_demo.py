@@ -1,0 +1,95 @@
+import logging
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.fields import Command
+
+_logger = logging.getLogger(__name__)
+
+# Who buys what the cross-sell demo needs: (left product, right product,
+# customers buying both, the customer buying only the left one). At the
+# level of categories this makes strong rules ("Desks -> Office Chairs":
+# 11 of the 12 desk buyers also buy chairs) and one customer to call each.
+BASKETS = (
+    (
+        "product_height_adjustable_desk",
+        "product_ergonomic_office_chair",
+        (
+            "Harbor Point Coworking",
+            "Summit Ridge Medical Group",
+            "Meridian Business Parks",
+            "Northgate Property Management",
+            "Maple Leaf Office Interiors",
+            "Pacific Crest University",
+            "Greenfield Accounting",
+            "Oak & Stone Law Partners",
+            "Copperline Marketing Agency",
+            "Harborview Logistics",
+            "Fjord Design Studio",
+        ),
+        "Keystone Insurance Agency",
+    ),
+    (
+        "product_coffee_machine",
+        "product_coffee_capsules",
+        (
+            "Cascade Hotels & Resorts",
+            "Lakeshore Unified School District",
+            "Bright Smile Dental Clinics",
+            "Blue Heron Veterinary Hospitals",
+            "Vista Real Estate Advisors",
+            "Sonoran Call Center Services",
+            "Elm Street Public Library",
+        ),
+        "Copper Kettle Café Group",
+    ),
+)
+
+
+class ResCompany(models.Model):
+    """The cross-sell demo loader, called by the demo data."""
+
+    _inherit = "res.company"  # pylint: disable=consider-merging-classes-inherited
+
+    def _load_customer_crosssell_demo(self):
+        """Invoices that make a few strong cross-sell rules among the demo
+        customers, then mine the current company's rules and bundles."""
+        company = self.env.company
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
+        )
+        if not journal:
+            _logger.warning("No sales journal in company %s: no cross-sell demo invoices", company.id)
+            return
+        today = fields.Date.context_today(self)
+        values = []
+        for number, (left, right, both, missing) in enumerate(BASKETS):
+            left = self.env.ref(f"customer_segmentation.{left}")
+            right = self.env.ref(f"customer_segmentation.{right}")
+            names = (*both, missing)
+            partners = self.env["res.partner"].search([("name", "in", names), ("is_company", "=", True)])
+            by_name = {partner.name: partner for partner in partners}
+            for position, name in enumerate(names):
+                if name not in by_name:
+                    continue
+                products = [(left, 1 + position % 3)]
+                if name != missing:
+                    products.append((right, 2 + position % 4))
+                values.append(
+                    {
+                        "move_type": "out_invoice",
+                        "journal_id": journal.id,
+                        "partner_id": by_name[name].id,
+                        "invoice_date": today - timedelta(days=40 + 9 * position + 5 * number),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"product_id": product.id, "quantity": quantity, "price_unit": product.lst_price}
+                            )
+                            for product, quantity in products
+                        ],
+                    }
+                )
+        invoices = self.env["account.move"].with_context(tracking_disable=True).create(values)
+        invoices.action_post()
+        stats = company.sudo()._mine_crosssell_rules()
+        _logger.info("Cross-sell demo: %s invoices, %s rules", len(invoices), stats["rules"])

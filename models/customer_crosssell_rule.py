@@ -1,0 +1,499 @@
+import json
+import time
+
+import numpy as np
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, LockError
+from odoo.tools import SQL
+
+from ..analytics.crosssell import Baskets, mine_rules
+from .common import MONEY_READERS
+
+ITEM_LEVELS = [("category", "Product categories"), ("product", "Products")]
+
+
+class CustomerCrosssellRule(models.Model):
+    """An association rule mined from a company's sales: of the customers
+    who bought the items on the left, `confidence` also bought the item on
+    the right. The rules of a company are replaced as a whole by each mining
+    (one DELETE and one INSERT), so a rule is known across minings by its
+    key (`rule_key`), which activities keep."""
+
+    _name = "customer.crosssell.rule"
+    _description = "Cross-sell Rule"
+    _order = "company_id, confidence DESC, lift DESC, rule_customer_count DESC, id"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True, ondelete="cascade")
+    item_level = fields.Selection(ITEM_LEVELS, string="Items", required=True, readonly=True)
+    antecedent_product_ids = fields.Many2many(
+        "product.product",
+        "customer_crosssell_rule_antecedent_product_rel",
+        "rule_id",
+        "product_id",
+        string="If Bought (Products)",
+        readonly=True,
+    )
+    antecedent_category_ids = fields.Many2many(
+        "product.category",
+        "customer_crosssell_rule_antecedent_category_rel",
+        "rule_id",
+        "category_id",
+        string="If Bought (Categories)",
+        readonly=True,
+    )
+    consequent_product_id = fields.Many2one("product.product", string="Also Buy (Product)", index=True, readonly=True)
+    consequent_category_id = fields.Many2one(
+        "product.category", string="Also Buy (Category)", index=True, readonly=True
+    )
+    category_ids = fields.Many2many(
+        "product.category",
+        "customer_crosssell_rule_category_rel",
+        "rule_id",
+        "category_id",
+        string="Categories",
+        readonly=True,
+        help="The categories of the rule's items, on either side.",
+    )
+    offer_product_id = fields.Many2one(
+        "product.product",
+        string="Product to Offer",
+        readonly=True,
+        help="The consequent product, or for a category the product of it most customers buy.",
+    )
+    support = fields.Float(readonly=True, digits=(16, 4), help="Share of all customers who buy the whole rule.")
+    confidence = fields.Float(
+        readonly=True, digits=(16, 4), help="Share of the customers buying the left side who also buy the right side."
+    )
+    lift = fields.Float(
+        readonly=True,
+        digits=(16, 2),
+        help="Confidence divided by the share of all customers who buy the right side: above 1, a real link.",
+    )
+    antecedent_customer_count = fields.Integer(
+        string="Customers Buying the Left Side", readonly=True, help="Customers who buy every item on the left."
+    )
+    consequent_customer_count = fields.Integer(string="Customers Buying the Right Side", readonly=True)
+    rule_customer_count = fields.Integer(string="Customers Buying Both", readonly=True)
+    missing_customer_count = fields.Integer(
+        string="Customers to Call",
+        readonly=True,
+        help="Customers who buy the left side but not the right side.",
+    )
+    peer_value = fields.Float(
+        string="Value to Peers",
+        readonly=True,
+        digits="Account",
+        groups=MONEY_READERS,
+        help="Mean revenue of the right side, over the window, per customer who buys the whole rule.",
+    )
+    rule_key = fields.Char(readonly=True, required=True, help="Identifies the rule across minings.")
+    date_from = fields.Date(string="Sales From", readonly=True)
+    date_to = fields.Date(string="Sales Until", readonly=True)
+    summary = fields.Char(compute="_compute_summary")
+
+    _rule_key_unique = models.UniqueIndex("(company_id, rule_key)")
+
+    @api.depends("antecedent_product_ids", "antecedent_category_ids", "consequent_product_id", "consequent_category_id")
+    def _compute_display_name(self):
+        for rule in self:
+            rule.display_name = self.env._(
+                "%(left)s → %(right)s", left=" + ".join(rule._antecedent_names()), right=rule._consequent_name()
+            )
+
+    @api.depends("antecedent_customer_count", "missing_customer_count", "confidence", "lift")
+    def _compute_summary(self):
+        for rule in self:
+            rule.summary = self.env._(
+                "%(left)s → %(right)s: confidence %(confidence)s %%, lift %(lift)s, %(buyers)s customers buy "
+                "%(left)s, %(missing)s of them do not buy %(right)s",
+                left=" + ".join(rule._antecedent_names()),
+                right=rule._consequent_name(),
+                confidence=round(rule.confidence * 100),
+                lift=f"{rule.lift:.1f}",
+                buyers=rule.antecedent_customer_count,
+                missing=rule.missing_customer_count,
+            )
+
+    def _antecedent_names(self):
+        items = self.antecedent_product_ids if self.item_level == "product" else self.antecedent_category_ids
+        return items.with_context(hierarchical_naming=False).mapped("display_name")
+
+    def _consequent_name(self):
+        item = self.consequent_product_id if self.item_level == "product" else self.consequent_category_id
+        return item.with_context(hierarchical_naming=False).display_name or ""
+
+    def _reason(self):
+        """Why a customer is offered the rule's item, without amounts."""
+        self.ensure_one()
+        return self.env._(
+            "%(confidence)s %% of the customers who buy %(left)s also buy %(right)s (lift %(lift)s)",
+            confidence=round(self.confidence * 100),
+            left=" + ".join(self._antecedent_names()),
+            right=self._consequent_name(),
+            lift=f"{self.lift:.1f}",
+        )
+
+    # ------------------------------------------------------------------
+    # actions
+
+    @api.model
+    def _action_open_report(self):
+        """The rules report, showing the columns of the current company's
+        item level."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_segmentation.customer_crosssell_rule_action")
+        action["context"] = {"crosssell_item_level": self.env.company._crosssell_settings().item_level}
+        return action
+
+    def action_open_missing_customers(self):
+        """The customers who buy the left side of the rule(s) but not the
+        right side, over the rule's window."""
+        missing = self._missing_customers()
+        partner_ids = sorted({partner for partners in missing.values() for partner in partners})
+        name = self.env._("Customers to Call")
+        if len(self) == 1:
+            name = self.env._("Customers to Call: %s", self.display_name)
+        action = {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "res.partner",
+            "views": [(False, "list"), (False, "kanban"), (False, "form")],
+            "domain": [("id", "in", partner_ids)],
+            "context": {"create": False},
+        }
+        return action
+
+    def action_plan_missing_customer_activities(self):
+        """One activity per customer to call, for its salesperson, with the
+        rule in the note; none for a customer who already has an open one of
+        the same rule."""
+        self.check_access("read")
+        if not self.env.user.has_group("sales_team.group_sale_salesman"):
+            raise AccessError(self.env._("Only salespeople can plan cross-sell calls."))
+        created = self._plan_activities()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Cross-sell calls planned"),
+                "message": self.env._("%(count)s activities planned.", count=created),
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # business
+
+    def _missing_customers(self):
+        """{rule: partner ids} of the customers who buy every item on the
+        rule's left and not the item on its right, over the rule's window:
+        one query per company, window and item level."""
+        self.env.flush_all()
+        result = {}
+        for (company, level, date_from, date_to), rules in self.grouped(
+            lambda r: (r.company_id, r.item_level, r.date_from, r.date_to)
+        ).items():
+            item = SQL.identifier("categ_id" if level == "category" else "product_id")
+            antecedents = {
+                rule.id: (rule.antecedent_category_ids if level == "category" else rule.antecedent_product_ids).ids
+                for rule in rules
+            }
+            consequents = {rule.id: (rule.consequent_category_id or rule.consequent_product_id).id for rule in rules}
+            # only the lines of the rules' items: the rest cannot change who is missing what
+            wanted = {*consequents.values(), *(ids for ids_ in antecedents.values() for ids in ids_)}
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    WITH bought AS (
+                        SELECT partner_id, ARRAY_AGG(DISTINCT %(item)s) AS items
+                          FROM (%(lines)s) AS line
+                         GROUP BY partner_id
+                    ), rule AS (
+                        SELECT id, consequent, ARRAY(SELECT jsonb_array_elements_text(antecedent)::int4) AS antecedent
+                          FROM jsonb_to_recordset(%(rules)s::jsonb) AS r(id int4, consequent int4, antecedent jsonb)
+                    )
+                    SELECT rule.id, ARRAY_AGG(bought.partner_id ORDER BY bought.partner_id)
+                      FROM rule JOIN bought ON bought.items @> rule.antecedent
+                                           AND NOT bought.items @> ARRAY[rule.consequent]
+                     GROUP BY rule.id
+                    """,
+                    item=item,
+                    lines=self._bought_query(
+                        company,
+                        date_from,
+                        date_to + relativedelta(days=1),
+                        items=(level, wanted),
+                    ),
+                    rules=json.dumps(
+                        [
+                            {
+                                "id": rule.id,
+                                "antecedent": antecedents[rule.id],
+                                "consequent": consequents[rule.id],
+                            }
+                            for rule in rules
+                        ]
+                    ),
+                )
+            )
+            found = dict(rows)
+            for rule in rules:
+                result[rule] = found.get(rule.id, [])
+        return result
+
+    def _plan_activities(self):
+        """Activities for the customers to call of the rules in `self`, in
+        one batch; returns how many were created."""
+        missing = self._missing_customers()
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        activity_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False) or self.env[
+            "mail.activity.type"
+        ].search([("res_model", "in", [False, "res.partner"])], limit=1)
+        all_partners = sorted({partner for partners in missing.values() for partner in partners})
+        self.env["mail.activity"].flush_model()
+        open_rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT res_id, crosssell_rule_key FROM mail_activity
+                 WHERE res_model = 'res.partner' AND active AND res_id = ANY(%s) AND crosssell_rule_key = ANY(%s)
+                """,
+                all_partners,
+                self.mapped("rule_key"),
+            )
+        )
+        open_keys = set(open_rows)
+        partners = self.env["res.partner"].sudo().browse(all_partners)
+        salesperson = {p.id: (p.commercial_partner_id.user_id or p.user_id).id for p in partners}
+        deadline = fields.Date.context_today(self)
+        values = []
+        for rule in self:
+            note = rule._reason()
+            for partner_id in missing[rule]:
+                if (partner_id, rule.rule_key) in open_keys:
+                    continue
+                open_keys.add((partner_id, rule.rule_key))
+                values.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner_id,
+                        "activity_type_id": activity_type.id,
+                        "summary": self.env._("Offer %s", rule._consequent_name()),
+                        "note": note,
+                        "date_deadline": deadline,
+                        "user_id": salesperson[partner_id] or self.env.uid,
+                        "crosssell_rule_key": rule.rule_key,
+                    }
+                )
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
+        return len(values)
+
+    @api.model
+    def _window(self, company, settings):
+        """[date_from, date_to] of the mining, both included: the window's
+        months up to the company's today."""
+        today = company._segmentation_today()
+        return today - relativedelta(months=settings.window_months) + relativedelta(days=1), today
+
+    @api.model
+    def _bought_query(self, company, date_from, date_to, partner_ids=None, items=None):
+        """What customers of `company` bought in [date_from, date_to): one
+        row per customer x product, with its category, net quantity (product
+        unit), revenue (numeric, rounded once) and documents; invoice or
+        order lines only (no credit note), a product bought when its net
+        quantity is positive. Read from the one definition of a sale.
+
+        `partner_ids` keeps these customers only, `items` ((level, ids))
+        the lines of these categories or products only."""
+        conditions = [SQL("TRUE")]
+        if partner_ids is not None:
+            conditions.append(SQL("partner_id = ANY(%s)", list(partner_ids)))
+        if items is not None:
+            level, ids = items
+            column = SQL.identifier("categ_id" if level == "category" else "product_id")
+            conditions.append(SQL("%s = ANY(%s)", column, sorted(ids)))
+        condition = SQL(" AND ").join(conditions)
+        return SQL(
+            """
+            SELECT partner_id, product_id, categ_id,
+                   SUM(quantity) AS quantity,
+                   ROUND(SUM(revenue), 2) AS revenue,
+                   COUNT(DISTINCT document_id) AS documents
+              FROM (%(lines)s) AS line
+             WHERE NOT is_refund AND product_id IS NOT NULL AND %(condition)s
+             GROUP BY partner_id, product_id, categ_id
+            HAVING SUM(quantity) > 0
+            """,
+            lines=self.env["customer.sales.source"]._sale_lines(company, date_from, date_to),
+            condition=condition,
+        )
+
+    @api.model
+    def _fetch_bought(self, company, date_from, date_to, partner_ids=None):
+        frame = self.env["customer.classification"]._copy_frame(
+            self._bought_query(company, date_from, date_to, partner_ids)
+        )
+        frame["cents"] = (frame["revenue"] * 100).round().astype(np.int64)
+        return frame
+
+    @api.model
+    def _baskets(self, frame, level):
+        """The engine's baskets of `frame` at `level`: customers x items,
+        valued in cents."""
+        item = "categ_id" if level == "category" else "product_id"
+        rows = frame[frame[item].notna()]
+        return Baskets(rows["partner_id"].to_numpy(), rows[item].astype(np.int64).to_numpy(), rows["cents"].to_numpy())
+
+    @api.model
+    def _mine(self, company):
+        """Mine the rules and bundles of `company` and replace what it had.
+        The caller holds the transaction."""
+        settings = company._crosssell_settings_checked()
+        try:
+            company.lock_for_update(allow_referencing=True)
+        except LockError:
+            raise LockError(
+                self.env._(
+                    "The cross-sell rules of %(company)s are being computed right now; try again in a moment.",
+                    company=company.name,
+                )
+            ) from None
+        self.env.flush_all()
+        clock = time.perf_counter()
+        date_from, date_to = self._window(company, settings)
+        frame = self._fetch_bought(company, date_from, date_to + relativedelta(days=1))
+        fetched = time.perf_counter()
+        baskets = self._baskets(frame, settings.item_level)
+        rules = mine_rules(baskets, **settings.thresholds())
+        mined = time.perf_counter()
+        self._replace_rules(company, settings.item_level, rules, frame, date_from, date_to)
+        bundles = self.env["customer.crosssell.bundle"]._refresh(company, settings, baskets, frame)
+        return {
+            "customers": baskets.customer_count,
+            "items": len(baskets.item_ids),
+            "pairs": len(frame),
+            "rules": len(rules),
+            "bundles": bundles,
+            "query_seconds": fetched - clock,
+            "engine_seconds": mined - fetched,
+            "write_seconds": time.perf_counter() - mined,
+        }
+
+    @api.model
+    def _replace_rules(self, company, level, rules, frame, date_from, date_to):
+        """Delete the company's rules and insert `rules` in one statement
+        per table, through a COPY-staged temporary table."""
+        self.env.cr.execute(SQL("DELETE FROM customer_crosssell_rule WHERE company_id = %s", company.id))
+        self.invalidate_model()
+        if rules.empty:
+            return
+        offer = self._offer_products(frame, level)
+        keys = [
+            f"{company.id}:{level}:{'+'.join(map(str, antecedent))}>{consequent}"
+            for antecedent, consequent in zip(rules["antecedent"], rules["consequent"], strict=True)
+        ]
+        staged = self.env["customer.classification"]._stage_rows(
+            "customer_crosssell_rule_new",
+            {
+                "rule_key": "varchar",
+                "antecedent": "int4[]",
+                "consequent": "int4",
+                "offer": "int4",
+                "support": "float8",
+                "confidence": "float8",
+                "lift": "float8",
+                "antecedent_count": "int4",
+                "consequent_count": "int4",
+                "rule_count": "int4",
+                "missing_count": "int4",
+                "peer_value": "numeric",
+            },
+            [
+                keys,
+                ["{" + ",".join(map(str, antecedent)) + "}" for antecedent in rules["antecedent"]],
+                rules["consequent"].astype(int).tolist(),
+                [offer.get(int(item)) for item in rules["consequent"]],
+                rules["support"].tolist(),
+                rules["confidence"].tolist(),
+                rules["lift"].tolist(),
+                *(rules[column].astype(int).tolist() for column in ("antecedent_count", "consequent_count")),
+                *(rules[column].astype(int).tolist() for column in ("rule_count", "missing_count")),
+                # the mean of exact cents, to the cent
+                [f"{value / 100:.2f}" for value in rules["peer_value"]],
+            ],
+        )
+        is_product = level == "product"
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO customer_crosssell_rule
+                       (company_id, item_level, rule_key, consequent_product_id, consequent_category_id,
+                        offer_product_id, support, confidence, lift, antecedent_customer_count,
+                        consequent_customer_count, rule_customer_count, missing_customer_count, peer_value,
+                        date_from, date_to, create_uid, create_date, write_uid, write_date)
+                SELECT %(company)s, %(level)s, new.rule_key, %(product)s, %(category)s, new.offer,
+                       new.support, new.confidence, new.lift, new.antecedent_count, new.consequent_count,
+                       new.rule_count, new.missing_count, new.peer_value, %(date_from)s, %(date_to)s,
+                       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                  FROM %(staged)s AS new
+                """,
+                company=company.id,
+                level=level,
+                product=SQL("new.consequent") if is_product else SQL("NULL"),
+                category=SQL("NULL") if is_product else SQL("new.consequent"),
+                date_from=date_from,
+                date_to=date_to,
+                uid=self.env.uid,
+                staged=staged,
+            )
+        )
+        rule_of = SQL(
+            "FROM %s AS new JOIN customer_crosssell_rule rule ON rule.company_id = %s AND rule.rule_key = new.rule_key",
+            staged,
+            company.id,
+        )
+        if is_product:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO customer_crosssell_rule_antecedent_product_rel (rule_id, product_id)
+                    SELECT rule.id, UNNEST(new.antecedent) %(rule_of)s;
+                    INSERT INTO customer_crosssell_rule_category_rel (rule_id, category_id)
+                    SELECT DISTINCT rule.id, template.categ_id %(rule_of)s
+                      JOIN product_product product ON product.id = ANY(new.antecedent || new.consequent)
+                      JOIN product_template template ON template.id = product.product_tmpl_id
+                    """,
+                    rule_of=rule_of,
+                )
+            )
+        else:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO customer_crosssell_rule_antecedent_category_rel (rule_id, category_id)
+                    SELECT rule.id, UNNEST(new.antecedent) %(rule_of)s;
+                    INSERT INTO customer_crosssell_rule_category_rel (rule_id, category_id)
+                    SELECT rule.id, UNNEST(new.antecedent || new.consequent) %(rule_of)s
+                    """,
+                    rule_of=rule_of,
+                )
+            )
+        self.env.cr.execute(SQL("DROP TABLE %s", staged))
+        self.invalidate_model()
+
+    @api.model
+    def _offer_products(self, frame, level):
+        """{item: product to offer}: the product itself, or the product of
+        the category that most customers buy (the smallest id on a tie)."""
+        if level == "product":
+            return {int(product): int(product) for product in frame["product_id"].unique()}
+        counts = (
+            frame[frame["categ_id"].notna()]
+            .groupby(["categ_id", "product_id"])
+            .size()
+            .reset_index(name="customers")
+            .sort_values(["categ_id", "customers", "product_id"], ascending=[True, False, True])
+            .drop_duplicates("categ_id")
+        )
+        categories, products = counts["categ_id"].astype(int).tolist(), counts["product_id"].astype(int).tolist()
+        return dict(zip(categories, products, strict=True))
