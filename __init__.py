@@ -3,4 +3,5 @@
 # Odoo-free tests, and must not pull in the Odoo models then.
 if __name__.startswith("odoo.addons."):
     from . import models
+    from . import report
     from . import wizards

@@ -7,7 +7,7 @@
     "website": "https://github.com/customer-segmentation/customer_segmentation",
     "license": "AGPL-3",
     "development_status": "Alpha",
-    "depends": ["sale_management"],
+    "depends": ["sale_management", "crm"],
     "external_dependencies": {"python": ["pandas", "numpy"]},
     "data": [
         "security/customer_segmentation_security.xml",
@@ -18,6 +18,9 @@
         "views/customer_segment_views.xml",
         "wizards/customer_segment_assign_wizard.xml",
         "views/res_config_settings_views.xml",
+        "views/res_partner_priority_views.xml",
+        "views/res_config_settings_priority_views.xml",
+        "report/customer_portfolio_report_views.xml",
         "views/customer_segmentation_menus.xml",
     ],
     "demo": [
@@ -26,6 +29,9 @@
     "assets": {
         "web.assets_backend": [
             "customer_segmentation/static/src/scss/customer_segmentation.scss",
+            "customer_segmentation/static/src/scss/abc_xyz_matrix.scss",
+            "customer_segmentation/static/src/js/abc_xyz_matrix.js",
+            "customer_segmentation/static/src/xml/abc_xyz_matrix.xml",
         ],
         "web.assets_tests": [
             "customer_segmentation/static/tests/tours/**/*",

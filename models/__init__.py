@@ -7,5 +7,8 @@ from . import customer_segment_membership
 from . import customer_segment_size
 from . import customer_segmentation_demo
 from . import res_company
+from . import res_company_priority
 from . import res_config_settings
+from . import res_config_settings_priority
 from . import res_partner
+from . import res_partner_priority

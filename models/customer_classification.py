@@ -1,15 +1,21 @@
 import csv
 import io
 import time
+from datetime import timedelta
 
 import pandas as pd
+from markupsafe import Markup
 
 from odoo import api, models
 from odoo.exceptions import LockError
 from odoo.tools import SQL
+from odoo.tools.misc import format_amount, format_date
 
 from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, window_bounds
 from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, ROUNDING
+from ..analytics.priority import class_drops
+from ..analytics.rhythm import rhythm_start
+from .common import MONEY_READERS
 
 STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")
 SQL_TYPES = {
@@ -38,6 +44,7 @@ class CustomerClassification(models.AbstractModel):
         """
         run_date = run_date or company._segmentation_today()
         rules = company._segmentation_rules_checked()
+        priority = company._priority_rules_checked()
         self._lock_company(company)
         self.env.flush_all()
         clock = time.perf_counter()
@@ -49,13 +56,17 @@ class CustomerClassification(models.AbstractModel):
         computed_at = time.perf_counter()
         self._write_state(company, to_write)
         self._write_history(company, changes, run_date)
-        self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
+        ranked = self._write_priority_ranks(company, priority.cell_order)
+        self.env["res.partner"].invalidate_model([*STATE_COLUMNS, "priority_rank"])
         self.env["customer.classification.history"].invalidate_model()
+        activities = self._plan_drop_activities(company, changes, computed, run_date, priority)
         return {
             "aggregate_rows": len(facts),
             "customers": len(computed),
             "written": len(to_write),
             "changes": len(changes),
+            "ranks_written": ranked,
+            "drop_activities": activities,
             "aggregate_seconds": fetched - clock,
             "engine_seconds": computed_at - fetched,
             "write_seconds": time.perf_counter() - computed_at,
@@ -77,11 +88,15 @@ class CustomerClassification(models.AbstractModel):
 
     def _facts_query(self, company, rules, run_date):
         """SQL of the aggregate (FACT_COLUMNS): per customer, its month rows
-        and one total row (the grouping set without the month) whose ABC
-        window sums are exact and rounded once, here."""
+        and one total row (the grouping set without the month) whose window
+        sums are exact and rounded once, here, with the days it bought on
+        over the rhythm's months (credit notes are not purchases), all from
+        one scan of the sale lines."""
         start, end = window_bounds(run_date, rules.fetch_months)
         abc_start, _end = window_bounds(run_date, rules.abc_window_months)
+        previous_start, _abc_start = window_bounds(abc_start, rules.abc_window_months)
         in_abc = SQL("document.date >= %s AND document.date < %s", abc_start, end)
+        in_previous = SQL("document.date >= %s AND document.date < %s", previous_start, abc_start)
         return SQL(
             """
             WITH document AS (
@@ -102,7 +117,12 @@ class CustomerClassification(models.AbstractModel):
                    ROUND(COALESCE(SUM(margin) FILTER (WHERE %(in_abc)s), 0), %(digits)s) AS window_margin,
                    COUNT(*) FILTER (WHERE NOT is_refund AND %(in_abc)s) AS window_doc_count,
                    MIN(date) FILTER (WHERE NOT is_refund) AS first_date,
-                   MAX(date) FILTER (WHERE NOT is_refund) AS last_date
+                   MAX(date) FILTER (WHERE NOT is_refund) AS last_date,
+                   ROUND(SUM(revenue) FILTER (WHERE %(in_previous)s), %(digits)s) AS previous_revenue,
+                   CASE WHEN GROUPING(month) = 1
+                        THEN ARRAY_AGG(date - DATE '1970-01-01')
+                                 FILTER (WHERE NOT is_refund AND date >= %(rhythm_start)s AND date <= %(run_date)s)
+                   END AS sale_days
               FROM document
              GROUP BY GROUPING SETS ((partner_id, month), (partner_id))
             """,
@@ -110,6 +130,9 @@ class CustomerClassification(models.AbstractModel):
             start=start,
             end=end,
             in_abc=in_abc,
+            in_previous=in_previous,
+            rhythm_start=rhythm_start(run_date),
+            run_date=run_date,
             digits=ROUNDING["classification_revenue"],
         )
 
@@ -217,6 +240,144 @@ class CustomerClassification(models.AbstractModel):
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
 
+    def _write_priority_ranks(self, company, cell_order=None):
+        """Rank the customers of `company` for the priority lists: by the
+        position of their cell in `cell_order` (no cell: after the nine),
+        then by revenue in the window, largest first. Stored as a plain
+        integer so that salespeople who may not read revenue can still be
+        shown their customers in that order. Only ranks that move are
+        written; returns how many."""
+        cell_order = cell_order or company._priority_rules().cell_order
+        key = str(company.id)
+        self.env["res.partner"].flush_model([*STATE_COLUMNS, "priority_rank"])
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH ranked AS (
+                    SELECT id,
+                           ROW_NUMBER() OVER (
+                               ORDER BY COALESCE(array_position(%(cells)s::varchar[], abc_xyz_class ->> %(key)s), 10),
+                                        (classification_revenue ->> %(key)s)::numeric DESC,
+                                        id
+                           ) AS rank
+                      FROM res_partner
+                     WHERE classification_revenue ? %(key)s
+                ), moved AS (
+                    SELECT partner.id, ranked.rank
+                      FROM res_partner partner
+                      LEFT JOIN ranked ON ranked.id = partner.id
+                     WHERE (partner.priority_rank ? %(key)s OR ranked.id IS NOT NULL)
+                       AND (partner.priority_rank ->> %(key)s)::int4 IS DISTINCT FROM ranked.rank
+                )
+                UPDATE res_partner partner
+                   SET priority_rank = CASE WHEN moved.rank IS NULL THEN partner.priority_rank - %(key)s
+                                       ELSE COALESCE(partner.priority_rank, '{}'::jsonb)
+                                            || jsonb_build_object(%(key)s, moved.rank) END
+                  FROM moved
+                 WHERE partner.id = moved.id
+                """,
+                cells=list(cell_order),
+                key=key,
+            )
+        )
+        written = self.env.cr.rowcount
+        self.env["res.partner"].invalidate_model(["priority_rank"])
+        return written
+
+    def _plan_drop_activities(self, company, changes, computed, run_date, rules):
+        """One activity per class drop found by this run (a new history row
+        whose ABC or XYZ class went down), for the customer's salesperson,
+        with the old and new class and the figures in its note; all created
+        in one batch. A first run finds no drop (no class before), a rerun
+        on the same data no change at all. Returns how many."""
+        if not rules.drop_activity or changes.empty:
+            return 0
+        dropped = changes[class_drops(changes)]
+        if dropped.empty:
+            return 0
+        activity_type = company._drop_activity_type()
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .browse(dropped.index.tolist())
+            .filtered(lambda partner: partner.user_id.active and not partner.user_id.share)
+        )
+        if not activity_type or not partners:
+            return 0
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        deadline = run_date + timedelta(days=rules.drop_activity_days)
+        vals_list = []
+        for user, group in partners.grouped("user_id").items():
+            notes = self.with_context(lang=user.lang)._drop_notes(company, group, dropped, computed, user, run_date)
+            vals_list += [
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "note": note,
+                    "date_deadline": deadline,
+                    "user_id": user.id,
+                    "automated": True,
+                }
+                for partner, (summary, note) in zip(group, notes, strict=True)
+            ]
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+        return len(vals_list)
+
+    def _drop_notes(self, company, partners, dropped, computed, user, run_date):
+        """(summary, HTML note) of the drop activity of each partner, in the
+        language of `user`; amounts only when `user` may read them."""
+        _ = self.env._
+        money = user.has_groups(MONEY_READERS)
+        currency = company.currency_id
+        notes = []
+        for partner in partners:
+            change = dropped.loc[partner.id]
+            figures = computed.loc[partner.id] if partner.id in computed.index else None
+            old_cell = _cell(change["old_abc_class"], change["old_xyz_class"])
+            new_cell = _cell(change["new_abc_class"], change["new_xyz_class"])
+            lines = [
+                _(
+                    "The class of %(customer)s dropped from %(old)s to %(new)s in the classification of %(date)s.",
+                    customer=partner.display_name,
+                    old=old_cell,
+                    new=new_cell,
+                    date=format_date(self.env, run_date),
+                )
+            ]
+            if figures is not None:
+                if money:
+                    lines.append(
+                        _(
+                            "Revenue in the window: %(revenue)s; margin: %(margin)s.",
+                            revenue=format_amount(self.env, figures["classification_revenue"], currency),
+                            margin=format_amount(self.env, figures["classification_margin"], currency),
+                        )
+                    )
+                if pd.notna(figures["revenue_change_percent"]):
+                    lines.append(
+                        _(
+                            "Revenue against the window before: %(change)s %%.",
+                            change=f"{figures['revenue_change_percent']:+.1f}",
+                        )
+                    )
+                if pd.notna(figures["last_purchase_date"]):
+                    lines.append(
+                        _("Last purchase: %(date)s.", date=format_date(self.env, figures["last_purchase_date"].date()))
+                    )
+                if pd.notna(figures["purchase_interval_days"]):
+                    lines.append(
+                        _(
+                            "Usually buys every %(days)s days; next purchase expected on %(date)s.",
+                            days=int(figures["purchase_interval_days"]),
+                            date=format_date(self.env, figures["next_purchase_date"].date()),
+                        )
+                    )
+            summary = _("Class dropped: %(old)s to %(new)s", old=old_cell, new=new_cell)
+            notes.append((summary, Markup("").join(Markup("<p>%s</p>") % line for line in lines)))
+        return notes
+
     def _stage_rows(self, name, columns, values):
         """A temporary table `name` of `columns` ({name: SQL type}) filled
         through COPY with `values`, one list per column (None for NULL)."""
@@ -245,3 +406,10 @@ def _column_values(series, column):
     if column in FLOAT_COLUMNS:
         return [float(value) if value is not None else None for value in series]
     return [str(value) if value is not None else None for value in series]
+
+
+def _cell(abc, xyz):
+    """The cell a pair of classes makes, in words when a class is missing."""
+    if abc and xyz:
+        return abc + xyz
+    return abc or xyz or "-"
