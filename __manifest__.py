@@ -31,6 +31,7 @@
             "customer_segmentation/static/src/scss/customer_segmentation.scss",
             "customer_segmentation/static/src/scss/abc_xyz_matrix.scss",
             "customer_segmentation/static/src/js/abc_xyz_matrix.js",
+            "customer_segmentation/static/src/js/priority_kanban.js",
             "customer_segmentation/static/src/xml/abc_xyz_matrix.xml",
         ],
         "web.assets_tests": [

@@ -331,6 +331,7 @@ class ResPartner(models.Model):
         return list(self.env.company._priority_rules().cell_order)
 
     @api.model
+    @api.readonly
     def formatted_read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
         groups = super().formatted_read_group(
             domain, groupby, aggregates, having=having, offset=offset, limit=limit, order=order
@@ -376,6 +377,7 @@ class ResPartner(models.Model):
     # the matrix
 
     @api.model
+    @api.readonly
     def get_abc_xyz_matrix(self, domain=None, measure="revenue"):
         """The ABC-XYZ matrix of the current company for the customers
         matching `domain` (within the user's access): one entry per cell, in
