@@ -5,3 +5,4 @@ if __name__.startswith("odoo.addons."):
     from . import models
     from . import report
     from . import wizards
+    from . import demo

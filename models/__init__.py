@@ -5,7 +5,6 @@ from . import customer_segment
 from . import customer_segment_group
 from . import customer_segment_membership
 from . import customer_segment_size
-from . import customer_segmentation_demo
 from . import res_company
 from . import res_company_priority
 from . import res_config_settings

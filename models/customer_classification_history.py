@@ -13,7 +13,7 @@ class CustomerClassificationHistory(models.Model):
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one("res.company", string="Company", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     date = fields.Date(required=True, index=True)
     old_abc_class = fields.Selection(ABC_CLASSES, string="Previous ABC")
     new_abc_class = fields.Selection(ABC_CLASSES, string="New ABC")
@@ -22,7 +22,6 @@ class CustomerClassificationHistory(models.Model):
     old_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="Previous Cell")
     new_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="New Cell")
     metric_value = fields.Float(
-        string="Metric Value",
         aggregator="sum",
         groups=MONEY_READERS,
         help="ABC metric of the customer in that run.",

@@ -32,7 +32,7 @@ class CustomerSegment(models.Model):
         default=10, help="In an exclusive group, a customer matching several segments joins the first one."
     )
     active = fields.Boolean(default=True, tracking=True)
-    color = fields.Integer(string="Color")
+    color = fields.Integer()
     description = fields.Text()
     strategy = fields.Html(
         help="What to do with these customers: offers, trading terms, payment delays, contact rhythm."
@@ -45,13 +45,10 @@ class CustomerSegment(models.Model):
         default=lambda self: self.env.user,
         help="Gets the follow-up activities of customers who have no salesperson.",
     )
-    company_id = fields.Many2one(
-        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company
-    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     group_id = fields.Many2one(
         "customer.segment.group",
-        string="Group",
         index=True,
         check_company=True,
         ondelete="restrict",
@@ -75,11 +72,11 @@ class CustomerSegment(models.Model):
     domain_error = fields.Char(
         string="Rule Error", readonly=True, copy=False, help="Why the last refresh skipped this segment."
     )
-    last_refresh = fields.Datetime(string="Last Refresh", readonly=True, copy=False)
+    last_refresh = fields.Datetime(readonly=True, copy=False)
     partner_ids = fields.Many2many(
         "res.partner", MEMBER_TABLE, "segment_id", "partner_id", string="Members", copy=False, check_company=True
     )
-    member_count = fields.Integer(string="Member Count", compute="_compute_member_count")
+    member_count = fields.Integer(compute="_compute_member_count")
     revenue = fields.Monetary(
         string="Revenue in Window",
         compute="_compute_money",
@@ -100,7 +97,7 @@ class CustomerSegment(models.Model):
         domain=[("res_model", "in", [False, "res.partner"])],
         help="When set, every customer entering the segment gets an activity of this type.",
     )
-    activity_summary = fields.Char(string="Activity Summary")
+    activity_summary = fields.Char()
     activity_delay_days = fields.Integer(
         string="Activity Due In (Days)", default=0, help="Days between the entry and the activity's deadline."
     )

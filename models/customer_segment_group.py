@@ -21,9 +21,7 @@ class CustomerSegmentGroup(models.Model):
         "Only dynamic segments can belong to an exclusive group.",
     )
     description = fields.Text()
-    company_id = fields.Many2one(
-        "res.company", string="Company", required=True, index=True, default=lambda self: self.env.company
-    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     segment_ids = fields.One2many("customer.segment", "group_id", string="Segments")
     segment_count = fields.Integer(compute="_compute_segment_count")
 

@@ -15,7 +15,7 @@ class CustomerSegmentMembership(models.Model):
     # when; the log columns would only add two foreign key checks per row
     _log_access = False
 
-    segment_id = fields.Many2one("customer.segment", string="Segment", required=True, index=True, ondelete="cascade")
+    segment_id = fields.Many2one("customer.segment", required=True, index=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="segment_id.company_id", store=True, string="Company")
     group_id = fields.Many2one(related="segment_id.group_id", string="Segment Group")

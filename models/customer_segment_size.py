@@ -12,8 +12,8 @@ class CustomerSegmentSize(models.Model):
     _order = "date desc, segment_id"
     _rec_name = "segment_id"
 
-    segment_id = fields.Many2one("customer.segment", string="Segment", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one("res.company", string="Company", required=True, index=True, ondelete="cascade")
+    segment_id = fields.Many2one("customer.segment", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     date = fields.Date(required=True)
     member_count = fields.Integer(
         string="Members", aggregator="avg", help="Members at the end of the day (averaged when grouping by period)."

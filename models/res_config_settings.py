@@ -71,7 +71,7 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         if self.segmentation_interval_number < 1:
             raise ValidationError(self.env._("The classification must be scheduled at least every 1 unit of time."))
-        super().set_values()
+        res = super().set_values()
         rules = {field: self[field] for field in NUMERIC_RULE_FIELDS.values()}
         if any(self.company_id[field] != value for field, value in rules.items()):
             self.company_id.write(rules)
@@ -83,6 +83,7 @@ class ResConfigSettings(models.TransientModel):
                     "interval_type": self.segmentation_interval_type,
                 }
             )
+        return res
 
     def action_recompute_customer_classification(self):
         self.execute()

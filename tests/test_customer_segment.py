@@ -280,19 +280,19 @@ class TestCustomerSegment(SegmentationTestCase):
         segment = self.Segment.create({"name": "Fair visitors", "segment_type": "static"})
         Wizard = self.env["customer.segment.assign.wizard"].with_user(self.manager)
         context = {"active_model": "res.partner", "active_ids": [self.beta.id, self.gamma.id]}
-        with Form(Wizard.with_context(context)) as form:
+        with Form(Wizard.with_context(**context)) as form:
             form.segment_id = segment
             self.assertEqual(form.partner_count, 2)
         form.record.action_apply()
         self.assertEqual(self._members(segment), self.beta | self.gamma)
         context["active_ids"] = [self.beta.id]
-        Wizard.with_context(context).create({"segment_id": segment.id, "action": "remove"}).action_apply()
+        Wizard.with_context(**context).create({"segment_id": segment.id, "action": "remove"}).action_apply()
         self.assertEqual(self._members(segment), self.gamma)
         dynamic = self._dynamic("Belgium", [("country_id", "=", self.be.id)])
         with self.assertRaises(UserError):
-            Wizard.with_context(context).create({"segment_id": dynamic.id}).action_apply()
+            Wizard.with_context(**context).create({"segment_id": dynamic.id}).action_apply()
         with self.assertRaises(AccessError):
-            Wizard.with_user(self.salesman).with_context(context).create({"segment_id": segment.id})
+            Wizard.with_user(self.salesman).with_context(**context).create({"segment_id": segment.id})
 
     def test_follow_up_activity_once_per_entry(self):
         segment = self._dynamic(

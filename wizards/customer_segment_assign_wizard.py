@@ -14,7 +14,6 @@ class CustomerSegmentAssignWizard(models.TransientModel):
     )
     segment_id = fields.Many2one(
         "customer.segment",
-        string="Segment",
         required=True,
         domain="[('segment_type', '=', 'static')]",
         help="Only static segments: the members of a dynamic segment come from its rule.",

@@ -6,7 +6,7 @@ import time
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
@@ -97,32 +97,31 @@ DISCOUNTS = ((150, 10.0), (20, 5.0), (0, 0.0))
 MIN_UNITS_PER_LINE = 15
 
 
-class CustomerSegmentationDemo(models.AbstractModel):
-    """Generates the demo client base from Python: three years of invoices
-    for sixty customers are far too many records to write out as XML."""
+class ResCompany(models.Model):
+    # The demo loader lives with the demo data, apart from the company's
+    # business code in models/, as account's does in account/demo.
+    _inherit = "res.company"  # pylint: disable=consider-merging-classes-inherited
 
-    _name = "customer.segmentation.demo"
-    _description = "Customer Segmentation Demo Data"
-
-    @api.model
-    def _generate_demo_data(self, product_ids, salesperson_ids):
-        """Create the demo customers, their invoices and a few credit notes in
-        the current company, then classify them so the matrix is filled."""
+    def _load_customer_segmentation_demo(self, product_ids, salesperson_ids):
+        """Create the demo client base of this company from Python (three
+        years of invoices for sixty customers are far too many records to
+        write out as XML): the customers, their invoices and a few credit
+        notes, then classify them so that the matrix is filled."""
+        self.ensure_one()
         started = time.perf_counter()
-        company = self.env.company
         journal = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
+            [*self.env["account.journal"]._check_company_domain(self), ("type", "=", "sale")], limit=1
         )
         if not journal:
-            _logger.warning("No sales journal in company %s: no customer segmentation demo invoices", company.id)
+            _logger.warning("No sales journal in company %s: no customer segmentation demo invoices", self.id)
             return
         rng = random.Random(SEED)
         today = fields.Date.context_today(self)
         products = self.env["product.product"].browse(product_ids).sorted("lst_price")
         salespeople = self.env["res.users"].browse(salesperson_ids)
-        moves = self.env["account.move"].with_context(tracking_disable=True)
+        moves = self.env["account.move"].with_company(self).with_context(tracking_disable=True)
 
-        customers = self._create_demo_customers(rng, salespeople)
+        customers = _create_demo_customers(self.env, rng, salespeople)
         invoice_vals = []
         for spec, customer in zip(CUSTOMERS, customers, strict=True):
             name, _city, _country, pattern, revenue, _contact = spec
@@ -134,7 +133,7 @@ class CustomerSegmentationDemo(models.AbstractModel):
         refunds.action_post()
         generated = time.perf_counter()
 
-        company.sudo().action_recompute_customer_classification()
+        self.sudo().action_recompute_customer_classification()
         _logger.info(
             "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s, classified in %.1f s",
             len(customers),
@@ -144,35 +143,36 @@ class CustomerSegmentationDemo(models.AbstractModel):
             time.perf_counter() - generated,
         )
 
-    def _create_demo_customers(self, rng, salespeople):
-        """The companies of CUSTOMERS, in that order, some with a contact
-        person whom part of the invoices are addressed to."""
-        codes = {spec[2] for spec in CUSTOMERS}
-        countries = {c.code: c.id for c in self.env["res.country"].search([("code", "in", list(codes))])}
-        vals_list = []
-        for index, (name, city, country, _pattern, _revenue, contact) in enumerate(CUSTOMERS):
-            domain = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".example.com"
-            vals = {
-                "name": name,
-                "is_company": True,
-                "city": city,
-                "country_id": countries[country],
-                "email": f"orders@{domain}",
-                "website": f"https://www.{domain}",
-                "user_id": salespeople[index % len(salespeople)].id,
-            }
-            if contact:
-                vals["child_ids"] = [
-                    Command.create(
-                        {
-                            "name": contact,
-                            "function": rng.choice(CONTACT_FUNCTIONS),
-                            "email": contact.lower().replace(" ", ".") + "@" + domain,
-                        }
-                    )
-                ]
-            vals_list.append(vals)
-        return self.env["res.partner"].create(vals_list)
+
+def _create_demo_customers(env, rng, salespeople):
+    """The companies of CUSTOMERS, in that order, some with a contact
+    person whom part of the invoices are addressed to."""
+    codes = {spec[2] for spec in CUSTOMERS}
+    countries = {c.code: c.id for c in env["res.country"].search([("code", "in", list(codes))])}
+    vals_list = []
+    for index, (name, city, country, _pattern, _revenue, contact) in enumerate(CUSTOMERS):
+        domain = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".example.com"
+        vals = {
+            "name": name,
+            "is_company": True,
+            "city": city,
+            "country_id": countries[country],
+            "email": f"orders@{domain}",
+            "website": f"https://www.{domain}",
+            "user_id": salespeople[index % len(salespeople)].id,
+        }
+        if contact:
+            vals["child_ids"] = [
+                Command.create(
+                    {
+                        "name": contact,
+                        "function": rng.choice(CONTACT_FUNCTIONS),
+                        "email": contact.lower().replace(" ", ".") + "@" + domain,
+                    }
+                )
+            ]
+        vals_list.append(vals)
+    return env["res.partner"].create(vals_list)
 
 
 def _monthly_amounts(rng, pattern, revenue, first_months_ago=None):

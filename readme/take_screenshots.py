@@ -1,0 +1,222 @@
+"""Take the README's screenshots from a demo database.
+
+    python3 readme/take_screenshots.py [--db NAME] [--only NAME ...] [--out DIR]
+
+Without --db, creates a database with the addon and its demo data
+(`-i customer_segmentation --with-demo`), and drops it at the end (--keep
+keeps it); with --db, uses that database as it is. Starts Odoo on 127.0.0.1
+on a free port, logs in (admin / admin by default) with Playwright driving
+Debian's Chromium (/usr/bin/chromium, or --chromium), saves one PNG per shot
+in static/description/ and stops Odoo.
+
+A shot is a name, a page to open and what to do before the picture: add one
+to SHOTS to get a new screenshot, and show it in README.md.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MODULE = "customer_segmentation"
+# The demo customer shown on the form: AX, in the VIP and strategic segments.
+CUSTOMER = "Harbor Point Coworking"
+
+
+@dataclass
+class Shot:
+    """One screenshot: `name`.png of `url` (a path, or a callable taking an
+    Rpc and returning one), once `ready` (a CSS selector) shows, after
+    `prepare(page)` if given, in a `width` x `height` window."""
+
+    name: str
+    url: object
+    ready: str
+    prepare: object = None
+    width: int = 1440
+    height: int = 900
+
+
+def _add_revenue_measure(page):
+    # The action opens on the customer count; money is one click away.
+    page.get_by_role("button", name="Measures").click()
+    page.locator(".o-dropdown-item", has_text="Revenue in Window").click()
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".o_pivot th:has-text('Revenue in Window')")
+
+
+def _open_segmentation_tab(page):
+    page.get_by_role("tab", name="Segmentation").click()
+    page.wait_for_selector(".o_notebook .tab-pane.active [name='abc_class']")
+
+
+SHOTS = [
+    Shot(
+        "screenshot_matrix",
+        "/odoo/action-customer_segmentation.res_partner_action_abc_xyz_matrix",
+        ".o_pivot table .o_pivot_cell_value",
+        prepare=_add_revenue_measure,
+        height=560,
+    ),
+    Shot(
+        "screenshot_customer_form",
+        lambda rpc: f"/odoo/res.partner/{rpc.partner_id(CUSTOMER)}",
+        ".o_form_view .o_notebook",
+        prepare=_open_segmentation_tab,
+        height=1180,
+    ),
+    Shot(
+        "screenshot_segments",
+        "/odoo/action-customer_segmentation.customer_segment_action",
+        ".o_list_renderer .o_data_row",
+        height=720,
+    ),
+]
+
+
+class Rpc:
+    """What the shots need to know about the database, asked through the
+    web client's own JSON-RPC route in the logged-in browser session."""
+
+    def __init__(self, page, base):
+        self.page, self.base = page, base
+
+    def call(self, model, method, *args, **kwargs):
+        response = self.page.request.post(
+            f"{self.base}/web/dataset/call_kw/{model}/{method}",
+            data={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"model": model, "method": method, "args": args, "kwargs": kwargs},
+            },
+        )
+        body = response.json()
+        if "error" in body:
+            sys.exit(f"{model}.{method}: {body['error']['data']['message']}")
+        return body["result"]
+
+    def partner_id(self, name):
+        ids = self.call("res.partner", "search", [("name", "=", name)], limit=1)
+        if not ids:
+            sys.exit(f"no customer named {name!r}: is it a demo database?")
+        return ids[0]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, server, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"Odoo stopped with exit code {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    sys.exit(f"Odoo did not answer on {url} within {timeout} s")
+
+
+def take(shots, base, args):
+    from playwright.sync_api import sync_playwright  # optional: only this script needs it
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+            page = context.new_page()
+            page.goto(f"{base}/web/login")
+            page.fill("input[name=login]", args.login)
+            page.fill("input[name=password]", args.password)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/odoo**")
+            rpc = Rpc(page, base)
+            for shot in shots:
+                page.set_viewport_size({"width": shot.width, "height": shot.height})
+                url = shot.url(rpc) if callable(shot.url) else shot.url
+                page.goto(base + url)
+                page.wait_for_selector(shot.ready)
+                if shot.prepare:
+                    shot.prepare(page)
+                # The web client never goes network-idle (its bus stays open):
+                # wait until it shows no loading indicator, then let it paint.
+                page.wait_for_function("() => !document.querySelector('.o_loading_indicator, .o_blockUI')")
+                # No blinking cursor, tooltip or hover state in the picture.
+                page.mouse.move(0, shot.height - 1)
+                page.evaluate("document.activeElement && document.activeElement.blur()")
+                page.wait_for_timeout(1000)
+                path = out / f"{shot.name}.png"
+                page.screenshot(path=str(path))
+                print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+        finally:
+            browser.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", help="an existing database with the addon and its demo data")
+    parser.add_argument("--keep", action="store_true", help="keep the database this script creates")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=[shot.name for shot in SHOTS])
+    parser.add_argument("--out", default=str(REPO / "static" / "description"))
+    parser.add_argument("--addons-path", default=None, help="Odoo's addons folder (default: next to odoo)")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    shots = [shot for shot in SHOTS if not args.only or shot.name in args.only]
+
+    import odoo  # only to locate Odoo's own addons
+
+    core_addons = args.addons_path or str(Path(next(iter(odoo.__path__))).parent / "addons")
+    scratch = tempfile.mkdtemp(prefix="cs_screenshots_")
+    os.symlink(REPO, os.path.join(scratch, MODULE))
+    db = args.db or f"cs_screenshots_{os.getpid()}"
+    odoo_args = [sys.executable, "-m", "odoo", "-d", db, "--addons-path", f"{core_addons},{scratch}"]
+    odoo_args += ["--http-interface", "127.0.0.1", "--log-level", "warn"]
+    if not args.db:
+        odoo_args += ["--data-dir", os.path.join(scratch, "data")]
+    server = None
+    try:
+        if not args.db:
+            print(f"creating {db} with {MODULE} and its demo data ...", flush=True)
+            subprocess.run(
+                [*odoo_args, "-i", MODULE, "--with-demo", "--stop-after-init", "--http-port", str(free_port())],
+                check=True,
+            )
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen([*odoo_args, "--http-port", str(port), "--workers", "0"])
+        wait_for(f"{base}/web/login", server)
+        take(shots, base, args)
+    finally:
+        if server and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if not args.db and not args.keep:
+            subprocess.run(["dropdb", "--if-exists", db], check=False)
+        elif not args.db:
+            print(f"kept database {db} (its filestore is in {scratch}/data)")
+        if args.db or not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
