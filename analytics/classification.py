@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .priority import DEFAULT_CELL_ORDER, priority_ranks
 from .rhythm import purchase_rhythm, revenue_change_percent, sale_days_frame
 
 ABC_METRICS = ("revenue", "margin", "count")
@@ -62,6 +63,7 @@ RESULT_COLUMNS = (
     "purchase_interval_days",
     "next_purchase_date",
     "revenue_change_percent",
+    "priority_rank",
 )
 FLOAT_COLUMNS = (
     "abc_metric_value",
@@ -72,7 +74,7 @@ FLOAT_COLUMNS = (
     "xyz_variation",
     "revenue_change_percent",
 )
-INTEGER_COLUMNS = ("classification_document_count", "purchase_month_count", "purchase_interval_days")
+INTEGER_COLUMNS = ("classification_document_count", "purchase_month_count", "purchase_interval_days", "priority_rank")
 DATE_COLUMNS = ("first_purchase_date", "last_purchase_date", "class_change_date", "next_purchase_date")
 CLASS_COLUMNS = ("abc_class", "abc_class_computed", "xyz_class", "abc_xyz_class")
 
@@ -275,13 +277,15 @@ def classify(facts, run_date, rules):
     return result
 
 
-def reconcile(computed, current, run_date):
+def reconcile(computed, current, run_date, cell_order=DEFAULT_CELL_ORDER):
     """Merge a fresh classification with the stored state of one company.
 
     `current` holds the stored RESULT_COLUMNS plus `abc_class_manual` for the
     customers that have any (index `partner_id`). Customers no longer in
     `computed` are cleared, a manual ABC class wins over the computed one,
-    and the change date moves only when the computed ABC or XYZ class moves.
+    the change date moves only when the computed ABC or XYZ class moves, and
+    the customers are ranked for the priority lists by their (effective)
+    cell in `cell_order`, then revenue.
 
     Returns (rows to write: RESULT_COLUMNS for the customers whose stored
     values change, None where a value is cleared; class changes: old and new
@@ -297,6 +301,10 @@ def reconcile(computed, current, run_date):
     both = new["abc_class"].notna() & new["xyz_class"].notna()
     cells = new.loc[both, "abc_class"].astype(str) + new.loc[both, "xyz_class"].astype(str)
     new["abc_xyz_class"] = cells.reindex(index)
+    ranked = new.index.isin(computed.index)
+    new["priority_rank"] = priority_ranks(
+        new.loc[ranked, "abc_xyz_class"], new.loc[ranked, "classification_revenue"], cell_order
+    ).reindex(index)
 
     moved = ~_same(old, new, "abc_class_computed") | ~_same(old, new, "xyz_class")
     # a customer with no sales left loses its figures but keeps the date its

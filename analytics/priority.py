@@ -9,6 +9,9 @@ so that the Odoo layer and the tests share one definition.
 import re
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 CELLS = tuple(abc + xyz for abc in "ABC" for xyz in "XYZ")
 # the method's order of importance: the regular large customers first, the
 # occasional small ones last
@@ -30,6 +33,21 @@ def parse_cell_order(text):
 
 def format_cell_order(cells):
     return ", ".join(cells)
+
+
+def priority_ranks(cells, revenue, cell_order=DEFAULT_CELL_ORDER):
+    """Rank (1 = first) of each customer in the priority lists: by the
+    position of its cell in `cell_order` (no cell: after the nine), then by
+    revenue, largest first, then by id. `cells` and `revenue` share their
+    index (partner ids); a dense integer, so that users who may not read
+    revenue can be shown customers in this order without learning it."""
+    position = cells.map({cell: index for index, cell in enumerate(cell_order)})
+    position = position.fillna(len(cell_order)).to_numpy(float)
+    amount = pd.to_numeric(revenue).fillna(0.0).to_numpy(float)
+    order = np.lexsort((cells.index.to_numpy(), -amount, position))
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(1, len(order) + 1)
+    return pd.Series(ranks, index=cells.index)
 
 
 def class_drops(changes):

@@ -33,12 +33,13 @@ def sale_days_frame(partner_ids, arrays):
     The arrays are joined and parsed at once, not one customer at a time.
     """
     texts = pd.Series(arrays, index=pd.Index(partner_ids, name="partner_id"), dtype=object)
-    texts = texts[texts.notna()].astype(str).str.strip("{}")
-    texts = texts[texts != ""]
+    texts = texts[texts.notna()].astype(str)
+    texts = texts[texts != "{}"]
     if texts.empty:
         return pd.DataFrame({"partner_id": np.array([], dtype=np.int64), "day": np.array([], dtype=np.int64)})
     counts = texts.str.count(",").to_numpy() + 1
-    days = np.array(",".join(texts.tolist()).split(","), dtype=np.int64)
+    joined = ",".join(texts.tolist()).replace("{", "").replace("}", "")
+    days = np.fromstring(joined, dtype=np.int64, sep=",")
     return pd.DataFrame({"partner_id": np.repeat(texts.index.to_numpy(np.int64), counts), "day": days})
 
 
@@ -55,26 +56,36 @@ def purchase_rhythm(sale_days, min_purchases=MIN_PURCHASES):
     Returns a frame indexed by partner_id with purchase_interval_days (int)
     and next_purchase_date (datetime64).
     """
-    frame = sale_days[["partner_id", "day"]].drop_duplicates().sort_values(["partner_id", "day"], kind="stable")
-    partner = frame["partner_id"].to_numpy()
-    day = frame["day"].to_numpy(np.int64)
+    # customer and day in one sortable integer: one sort orders and
+    # deduplicates them (ids and day numbers both fit in 32 bits)
+    # (np.unique hashes before it sorts, and is far slower here)
+    keys = np.sort((sale_days["partner_id"].to_numpy(np.int64) << 32) | sale_days["day"].to_numpy(np.int64))
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    partner, day = keys >> 32, keys & 0xFFFFFFFF
     # the gap to the previous date of the same customer
     same_customer = np.zeros(len(day), dtype=bool)
     same_customer[1:] = partner[1:] == partner[:-1]
-    gaps = pd.Series(np.diff(day, prepend=day[:1])[same_customer], index=partner[same_customer])
-    grouped = gaps.groupby(level=0)
-    enough = grouped.size() >= min_purchases - 1
-    median = grouped.median()[enough]
-    interval = np.floor(median.to_numpy(float) + 0.5).astype(np.int64)
-    last = pd.Series(day, index=partner).groupby(level=0).max().reindex(median.index).to_numpy(np.int64)
-    result = pd.DataFrame(
+    gaps = np.diff(day, prepend=day[:1])[same_customer]
+    # the median of each customer's gaps, from its sorted gaps
+    gap_keys = np.sort((partner[same_customer] << 32) | gaps)
+    owners, gaps = gap_keys >> 32, gap_keys & 0xFFFFFFFF
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else np.array([], dtype=np.int64)
+    counts = np.diff(np.r_[starts, len(owners)])
+    enough = counts >= min_purchases - 1
+    starts, counts = starts[enough], counts[enough]
+    median = (gaps[starts + (counts - 1) // 2] + gaps[starts + counts // 2]) / 2.0
+    interval = np.floor(median + 0.5).astype(np.int64)
+    customers = owners[starts]
+    # the last date of each customer ends its run of sorted keys
+    ends = np.r_[partner[1:] != partner[:-1], True] if len(day) else np.array([], dtype=bool)
+    last = day[ends][np.searchsorted(partner[ends], customers)]
+    return pd.DataFrame(
         {
             "purchase_interval_days": interval,
             "next_purchase_date": EPOCH + pd.to_timedelta(last + interval, unit="D"),
         },
-        index=median.index.rename("partner_id"),
+        index=pd.Index(customers, name="partner_id"),
     )
-    return result
 
 
 def revenue_change_percent(current, previous):

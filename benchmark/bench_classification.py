@@ -614,7 +614,7 @@ def measure(env, args):
 
     traced = None
     if not args.no_tracemalloc:
-        reset_classification(env, (*STATE_COLUMNS, "priority_rank"))
+        reset_classification(env, STATE_COLUMNS)
         tracemalloc.start()
         classification._run(company, run_date)
         traced = tracemalloc.get_traced_memory()[1] / 2**20
@@ -637,11 +637,10 @@ def measure(env, args):
             f"run {number}: aggregate {stats['aggregate_seconds']:.2f} s  engine {stats['engine_seconds']:.2f} s  "
             f"write-back {stats['write_seconds']:.2f} s  total {stats['total_seconds']:.2f} s  "
             f"({ratio:.2f}x floor)  written {stats['written']} rows  changes {stats['changes']}  "
-            f"ranks {stats['ranks_written']}  "
             f"{verdict(ratio <= 2)}"
         )
         if number == 2:
-            line += f"  no-op {verdict(stats['written'] == 0 and stats['ranks_written'] == 0)}"
+            line += f"  no-op {verdict(stats['written'] == 0)}"
         print(line)
     print(f"peak memory {rss_peak:.0f} MB RSS ({rss_before:.0f} MB before the runs)  {verdict(rss_peak < 1024)}")
     if traced is not None:
@@ -675,7 +674,7 @@ def prepare(args, paths):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         generate(env, args)
-        reset_classification(env, (*STATE_COLUMNS, "priority_rank"))
+        reset_classification(env, STATE_COLUMNS)
     _name, info = connection_info_for(args.db)
     connection = psycopg2.connect(**info)
     try:

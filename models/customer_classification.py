@@ -13,7 +13,7 @@ from odoo.tools.misc import format_amount, format_date
 
 from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, window_bounds
 from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, ROUNDING
-from ..analytics.priority import class_drops
+from ..analytics.priority import class_drops, priority_ranks
 from ..analytics.rhythm import rhythm_start
 from .common import MONEY_READERS
 
@@ -52,12 +52,11 @@ class CustomerClassification(models.AbstractModel):
         current = self._fetch_state(company)
         fetched = time.perf_counter()
         computed = classify(facts, run_date, rules)
-        to_write, changes = reconcile(computed, current, run_date)
+        to_write, changes = reconcile(computed, current, run_date, priority.cell_order)
         computed_at = time.perf_counter()
         self._write_state(company, to_write)
         self._write_history(company, changes, run_date)
-        ranked = self._write_priority_ranks(company, priority.cell_order)
-        self.env["res.partner"].invalidate_model([*STATE_COLUMNS, "priority_rank"])
+        self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
         self.env["customer.classification.history"].invalidate_model()
         activities = self._plan_drop_activities(company, changes, computed, run_date, priority)
         return {
@@ -65,7 +64,6 @@ class CustomerClassification(models.AbstractModel):
             "customers": len(computed),
             "written": len(to_write),
             "changes": len(changes),
-            "ranks_written": ranked,
             "drop_activities": activities,
             "aggregate_seconds": fetched - clock,
             "engine_seconds": computed_at - fetched,
@@ -240,49 +238,23 @@ class CustomerClassification(models.AbstractModel):
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
 
-    def _write_priority_ranks(self, company, cell_order=None):
-        """Rank the customers of `company` for the priority lists: by the
-        position of their cell in `cell_order` (no cell: after the nine),
-        then by revenue in the window, largest first. Stored as a plain
-        integer so that salespeople who may not read revenue can still be
-        shown their customers in that order. Only ranks that move are
-        written; returns how many."""
-        cell_order = cell_order or company._priority_rules().cell_order
-        key = str(company.id)
-        self.env["res.partner"].flush_model([*STATE_COLUMNS, "priority_rank"])
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH ranked AS (
-                    SELECT id,
-                           ROW_NUMBER() OVER (
-                               ORDER BY COALESCE(array_position(%(cells)s::varchar[], abc_xyz_class ->> %(key)s), 10),
-                                        (classification_revenue ->> %(key)s)::numeric DESC,
-                                        id
-                           ) AS rank
-                      FROM res_partner
-                     WHERE classification_revenue ? %(key)s
-                ), moved AS (
-                    SELECT partner.id, ranked.rank
-                      FROM res_partner partner
-                      LEFT JOIN ranked ON ranked.id = partner.id
-                     WHERE (partner.priority_rank ? %(key)s OR ranked.id IS NOT NULL)
-                       AND (partner.priority_rank ->> %(key)s)::int4 IS DISTINCT FROM ranked.rank
-                )
-                UPDATE res_partner partner
-                   SET priority_rank = CASE WHEN moved.rank IS NULL THEN partner.priority_rank - %(key)s
-                                       ELSE COALESCE(partner.priority_rank, '{}'::jsonb)
-                                            || jsonb_build_object(%(key)s, moved.rank) END
-                  FROM moved
-                 WHERE partner.id = moved.id
-                """,
-                cells=list(cell_order),
-                key=key,
-            )
-        )
-        written = self.env.cr.rowcount
-        self.env["res.partner"].invalidate_model(["priority_rank"])
-        return written
+    def _rerank(self, company):
+        """Rank the customers of `company` again from what is stored, when
+        the priority of the cells changes or a manual class moves a customer
+        to another cell between two runs (a run ranks as it classifies).
+        Writes the ranks that move; returns how many."""
+        cell_order = company._priority_rules_checked().cell_order
+        self.env.flush_all()
+        state = self._fetch_state(company)
+        ranked = state[state["priority_rank"].notna()]
+        ranks = priority_ranks(ranked["abc_xyz_class"], ranked["classification_revenue"], cell_order)
+        moved = ranked.index[ranks.to_numpy() != ranked["priority_rank"].to_numpy()]
+        if len(moved):
+            to_write = state.loc[moved, list(RESULT_COLUMNS)].copy()
+            to_write["priority_rank"] = ranks.loc[moved]
+            self._write_state(company, to_write.astype(object).where(to_write.notna(), None))
+            self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
+        return len(moved)
 
     def _plan_drop_activities(self, company, changes, computed, run_date, rules):
         """One activity per class drop found by this run (a new history row
@@ -328,7 +300,6 @@ class CustomerClassification(models.AbstractModel):
     def _drop_notes(self, company, partners, dropped, computed, user, run_date):
         """(summary, HTML note) of the drop activity of each partner, in the
         language of `user`; amounts only when `user` may read them."""
-        _ = self.env._
         money = user.has_groups(MONEY_READERS)
         currency = company.currency_id
         notes = []
@@ -338,7 +309,7 @@ class CustomerClassification(models.AbstractModel):
             old_cell = _cell(change["old_abc_class"], change["old_xyz_class"])
             new_cell = _cell(change["new_abc_class"], change["new_xyz_class"])
             lines = [
-                _(
+                self.env._(
                     "The class of %(customer)s dropped from %(old)s to %(new)s in the classification of %(date)s.",
                     customer=partner.display_name,
                     old=old_cell,
@@ -349,7 +320,7 @@ class CustomerClassification(models.AbstractModel):
             if figures is not None:
                 if money:
                     lines.append(
-                        _(
+                        self.env._(
                             "Revenue in the window: %(revenue)s; margin: %(margin)s.",
                             revenue=format_amount(self.env, figures["classification_revenue"], currency),
                             margin=format_amount(self.env, figures["classification_margin"], currency),
@@ -357,24 +328,26 @@ class CustomerClassification(models.AbstractModel):
                     )
                 if pd.notna(figures["revenue_change_percent"]):
                     lines.append(
-                        _(
+                        self.env._(
                             "Revenue against the window before: %(change)s %%.",
                             change=f"{figures['revenue_change_percent']:+.1f}",
                         )
                     )
                 if pd.notna(figures["last_purchase_date"]):
                     lines.append(
-                        _("Last purchase: %(date)s.", date=format_date(self.env, figures["last_purchase_date"].date()))
+                        self.env._(
+                            "Last purchase: %(date)s.", date=format_date(self.env, figures["last_purchase_date"].date())
+                        )
                     )
                 if pd.notna(figures["purchase_interval_days"]):
                     lines.append(
-                        _(
+                        self.env._(
                             "Usually buys every %(days)s days; next purchase expected on %(date)s.",
                             days=int(figures["purchase_interval_days"]),
                             date=format_date(self.env, figures["next_purchase_date"].date()),
                         )
                     )
-            summary = _("Class dropped: %(old)s to %(new)s", old=old_cell, new=new_cell)
+            summary = self.env._("Class dropped: %(old)s to %(new)s", old=old_cell, new=new_cell)
             notes.append((summary, Markup("").join(Markup("<p>%s</p>") % line for line in lines)))
         return notes
 

@@ -39,7 +39,8 @@ class ResCompany(models.Model):
     strategy of each cell. As for the classification settings, no column is
     NOT NULL and an empty one means its default."""
 
-    _inherit = "res.company"
+    # kept apart from the model's main file: the priority clients work in one place
+    _inherit = "res.company"  # pylint: disable=consider-merging-classes-inherited
 
     priority_cell_order = fields.Char(
         string="Cell Priority",
@@ -157,38 +158,37 @@ class ResCompany(models.Model):
 
     def _default_cell_strategies(self):
         """The method's advice per cell, translated."""
-        _ = self.env._
         return {
-            "AX": _(
+            "AX": self.env._(
                 "Retain: a dedicated account manager, regular business reviews, priority on stock and service, "
                 "a yearly agreement on volumes and prices."
             ),
-            "AY": _(
+            "AY": self.env._(
                 "Retain with dedicated service; move toward X with a regular-order agreement and reminders ahead "
                 "of their seasonal peaks."
             ),
-            "AZ": _(
+            "AZ": self.env._(
                 "Large but irregular: learn their projects and plan contacts around them; propose a framework or "
                 "call-off agreement so that orders become regular."
             ),
-            "BX": _(
+            "BX": self.env._(
                 "Grow toward A: offer the ranges they still buy elsewhere, volume tiers; keep the rhythm with "
                 "standing orders."
             ),
-            "BY": _(
+            "BY": self.env._(
                 "Grow and steady: regular-order agreements and reminders at their usual interval to move toward X; "
                 "targeted offers."
             ),
-            "BZ": _(
+            "BZ": self.env._(
                 "Make purchases regular: reminders at their usual interval, subscriptions or standing orders for "
                 "consumables."
             ),
-            "CX": _(
+            "CX": self.env._(
                 "Serve at low cost through self-service ordering and standard terms; automated reminders; watch "
                 "for growth."
             ),
-            "CY": _("Serve at low cost through self-service and standard terms; automated reminders."),
-            "CZ": _(
+            "CY": self.env._("Serve at low cost through self-service and standard terms; automated reminders."),
+            "CZ": self.env._(
                 "Lowest cost to serve: self-service, standard terms, minimum order or prepayment; no dedicated effort."
             ),
         }
@@ -198,5 +198,5 @@ class ResCompany(models.Model):
         if "priority_cell_order" in vals:
             # the order of the priority lists follows at once
             for company in self:
-                self.env["customer.classification"]._write_priority_ranks(company)
+                self.env["customer.classification"].sudo()._rerank(company)
         return result

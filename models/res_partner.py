@@ -13,9 +13,7 @@ from .common import MEMBER_TABLE, MONEY_READERS, PURCHASE_WINDOWS, SALES_USER, S
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
 ABC_XYZ_CELLS = [(abc + xyz, abc + xyz) for abc, _label in ABC_CLASSES for xyz, _label2 in XYZ_CLASSES]
-# written by the classification run only (the rank too, see
-# customer.classification._write_priority_ranks)
-CLASSIFICATION_FIELDS = frozenset((*RESULT_COLUMNS, "priority_rank"))
+CLASSIFICATION_FIELDS = frozenset(RESULT_COLUMNS)
 
 
 def _classification_field(field_type, string, help_text, groups=SALES_USER, **kwargs):

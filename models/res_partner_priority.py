@@ -29,7 +29,8 @@ class ResPartner(models.Model):
     activities planned now), the rank of the priority lists and the ABC-XYZ
     matrix."""
 
-    _inherit = "res.partner"
+    # kept apart from the model's main file: the priority clients work in one place
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     abc_xyz_class = fields.Selection(group_expand="_group_expand_abc_xyz_class")
     purchase_interval_days = _classification_field(
@@ -61,14 +62,12 @@ class ResPartner(models.Model):
         help="Days since the expected next purchase, today (the company's date); 0 when not overdue.",
     )
     needs_attention = fields.Boolean(
-        string="Needs Attention",
         compute="_compute_attention",
         search="_search_needs_attention",
         groups=SALES_USER,
         help="At least one of the company's attention rules holds for the customer today.",
     )
     attention_reasons = fields.Text(
-        string="Attention Reasons",
         compute="_compute_attention",
         groups=SALES_USER,
         help="Why the customer needs attention, in words.",
@@ -247,24 +246,23 @@ class ResPartner(models.Model):
 
     def _attention_labels(self):
         """{reason: partner -> words}, in the user's language."""
-        _ = self.env._
         rules = self.env.company._priority_rules()
         return {
-            "overdue": lambda partner: _(
+            "overdue": lambda partner: self.env._(
                 "Next purchase overdue by %(days)s days (usually every %(interval)s days)",
                 days=partner.purchase_overdue_days,
                 interval=partner.purchase_interval_days,
             ),
-            "class_drop": lambda partner: _(
+            "class_drop": lambda partner: self.env._(
                 "Class dropped in the last %(days)s days (now %(cell)s)",
                 days=rules.class_drop_days,
-                cell=partner.abc_xyz_class or partner.abc_class or _("no class"),
+                cell=partner.abc_xyz_class or partner.abc_class or self.env._("no class"),
             ),
-            "revenue_down": lambda partner: _(
+            "revenue_down": lambda partner: self.env._(
                 "Revenue down %(percent)s %% against the previous period",
                 percent=f"{abs(partner.revenue_change_percent):.0f}",
             ),
-            "no_activity": lambda partner: _("A customer with no activity planned"),
+            "no_activity": lambda partner: self.env._("A customer with no activity planned"),
         }
 
     def _search_attention(self, reasons, operator, value):
@@ -341,6 +339,13 @@ class ResPartner(models.Model):
                 if group.get("__count") == 0:
                     group["__fold"] = True
         return groups
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "abc_class_manual" in vals:
+            # a manual class moves the customer to another cell: its rank follows
+            self.env["customer.classification"].sudo()._rerank(self.env.company)
+        return result
 
     # ------------------------------------------------------------------
     # actions

@@ -42,11 +42,11 @@ class CustomerPortfolioReport(models.Model):
     }
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    country_id = fields.Many2one("res.country", string="Country", readonly=True)
-    industry_id = fields.Many2one("res.partner.industry", string="Industry", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    industry_id = fields.Many2one("res.partner.industry", readonly=True)
     abc_class = fields.Selection(ABC_CLASSES, string="ABC Class", readonly=True)
     xyz_class = fields.Selection(XYZ_CLASSES, string="XYZ Class", readonly=True)
     abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)

@@ -272,10 +272,20 @@ class TestPriorityClients(SegmentationTestCase):
             self.company.priority_cell_order = "CZ, CY, CX, BZ, BY, BX, AZ, AY, AX"
             self.assertEqual(self._priority_list(self.salesman), ["Two", "Down", "Regular", "Steady"])
 
-    def test_rerun_writes_no_rank(self):
+    def test_rerun_writes_nothing(self):
         self._run()
         again = self._run()
-        self.assertEqual((again["written"], again["ranks_written"]), (0, 0))
+        self.assertEqual((again["written"], again["changes"], again["drop_activities"]), (0, 0, 0))
+        self.assertEqual(self.env["customer.classification"]._rerank(self.company), 0)
+
+    def test_manual_class_moves_the_rank(self):
+        self._run()
+        with freeze_time(RUN_DATE):
+            self.down.with_company(self.company).abc_class_manual = "A"
+            self.assertEqual(self._at(self.down).abc_xyz_class, "AZ")
+            # AX steady and rival, then AZ down before BZ regular, then CZ two
+            ranks = [self._at(p).priority_rank for p in (self.steady, self.rival, self.down, self.regular, self.two)]
+            self.assertEqual(ranks, [1, 2, 3, 4, 5])
 
     def test_kanban_groups_cells_in_priority_order_and_folds_empty_ones(self):
         self._run()

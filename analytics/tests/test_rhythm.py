@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import FACT_COLUMNS, ClassificationRules, classify
+from analytics import FACT_COLUMNS, ClassificationRules, classify, reconcile
 from analytics.priority import (
     CELLS,
     DEFAULT_CELL_ORDER,
@@ -14,6 +14,7 @@ from analytics.priority import (
     class_drops,
     format_cell_order,
     parse_cell_order,
+    priority_ranks,
 )
 from analytics.rhythm import (
     EPOCH,
@@ -209,3 +210,36 @@ def test_class_drops():
         8: True,
         9: False,
     }
+
+
+class TestPriorityRanks:
+    cells = pd.Series({1: "BX", 2: "AX", 3: None, 4: "AX", 5: "CZ", 6: "AX"}, dtype=object)
+    revenue = pd.Series({1: 100.0, 2: 50.0, 3: 999.0, 4: 70.0, 5: 10.0, 6: 50.0})
+
+    def test_by_cell_priority_then_revenue_then_id(self):
+        # AX: 4 (70), then 2 and 6 (50 each, by id); BX; CZ; no cell last
+        ranks = priority_ranks(self.cells, self.revenue)
+        assert ranks.to_dict() == {4: 1, 2: 2, 6: 3, 1: 4, 5: 5, 3: 6}
+
+    def test_the_company_order_of_the_cells(self):
+        order = ("CZ", "CY", "CX", "BZ", "BY", "BX", "AZ", "AY", "AX")
+        ranks = priority_ranks(self.cells, self.revenue, order)
+        assert ranks.sort_values().index.tolist() == [5, 1, 4, 2, 6, 3]
+
+    def test_reconcile_ranks_on_the_effective_cell_and_a_rerun_writes_nothing(self):
+        computed = pd.DataFrame(
+            {
+                "abc_class_computed": ["A", "B"],
+                "xyz_class": ["Z", "X"],
+                "classification_revenue": [900.0, 100.0],
+            },
+            index=pd.Index([1, 2], name="partner_id"),
+        )
+        stored, _changes = reconcile(computed, pd.DataFrame(), date(2025, 1, 15))
+        assert stored["priority_rank"].to_dict() == {1: 2, 2: 1}, "BX comes before AZ by default"
+        current = stored.copy()
+        current["abc_class_manual"] = [None, "C"]  # 2 is CX by hand: after AZ now
+        to_write, _changes = reconcile(computed, current, date(2025, 1, 16))
+        assert to_write["priority_rank"].to_dict() == {1: 1, 2: 2}
+        to_write, _changes = reconcile(computed, stored.assign(abc_class_manual=None), date(2025, 1, 16))
+        assert to_write.empty
