@@ -7,7 +7,7 @@
     "website": "https://github.com/customer-segmentation/customer_segmentation",
     "license": "AGPL-3",
     "development_status": "Alpha",
-    "depends": ["sale_management", "sale_margin"],
+    "depends": ["sale_management", "sale_margin", "crm"],
     "external_dependencies": {"python": ["pandas", "numpy", "scipy"]},
     "data": [
         "security/customer_segmentation_security.xml",
@@ -21,6 +21,9 @@
         "views/customer_crosssell_bundle_views.xml",
         "wizards/customer_crosssell_suggestion_wizard.xml",
         "views/res_config_settings_views.xml",
+        "views/res_partner_priority_views.xml",
+        "views/res_config_settings_priority_views.xml",
+        "report/customer_portfolio_report_views.xml",
         "views/customer_segmentation_menus.xml",
         "views/customer_sales_plan_views.xml",
         "views/res_partner_lifecycle_views.xml",
@@ -37,6 +40,10 @@
     "assets": {
         "web.assets_backend": [
             "customer_segmentation/static/src/scss/customer_segmentation.scss",
+            "customer_segmentation/static/src/scss/abc_xyz_matrix.scss",
+            "customer_segmentation/static/src/js/abc_xyz_matrix.js",
+            "customer_segmentation/static/src/js/priority_kanban.js",
+            "customer_segmentation/static/src/xml/abc_xyz_matrix.xml",
         ],
         "web.assets_tests": [
             "customer_segmentation/static/tests/tours/**/*",

@@ -12,14 +12,20 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .priority import DEFAULT_CELL_ORDER, priority_ranks
+from .rhythm import purchase_rhythm, revenue_change_percent, sale_days_frame
+
 ABC_METRICS = ("revenue", "margin", "count")
 
 # Columns of the aggregate, two kinds of rows per customer. Month rows
 # (`is_total` false): net revenue and number of sales per calendar month of
 # the analysis window; `month` is missing (NaT) on the one row that sums the
 # documents outside it. One total row (`is_total` true): the exact sums of
-# the ABC window, rounded once by the database (`window_*`), and the first
-# and last sale ever.
+# the ABC window, rounded once by the database (`window_*`), the first and
+# last sale ever, the revenue of the window of the same length before the
+# ABC window (`previous_revenue`) and the days the customer bought on over
+# the rhythm's months (`sale_days`, a text array of day numbers, see
+# rhythm.sale_days_frame).
 FACT_COLUMNS = (
     "partner_id",
     "is_total",
@@ -31,6 +37,8 @@ FACT_COLUMNS = (
     "window_doc_count",
     "first_date",
     "last_date",
+    "previous_revenue",
+    "sale_days",
 )
 # the longest window a setting may ask for: ten years
 MAX_WINDOW_MONTHS = 120
@@ -52,6 +60,10 @@ RESULT_COLUMNS = (
     "first_purchase_date",
     "last_purchase_date",
     "class_change_date",
+    "purchase_interval_days",
+    "next_purchase_date",
+    "revenue_change_percent",
+    "priority_rank",
 )
 FLOAT_COLUMNS = (
     "abc_metric_value",
@@ -60,9 +72,10 @@ FLOAT_COLUMNS = (
     "classification_revenue",
     "classification_margin",
     "xyz_variation",
+    "revenue_change_percent",
 )
-INTEGER_COLUMNS = ("classification_document_count", "purchase_month_count")
-DATE_COLUMNS = ("first_purchase_date", "last_purchase_date", "class_change_date")
+INTEGER_COLUMNS = ("classification_document_count", "purchase_month_count", "purchase_interval_days", "priority_rank")
+DATE_COLUMNS = ("first_purchase_date", "last_purchase_date", "class_change_date", "next_purchase_date")
 CLASS_COLUMNS = ("abc_class", "abc_class_computed", "xyz_class", "abc_xyz_class")
 
 # Digits each stored figure keeps: amounts come rounded from the database,
@@ -75,6 +88,7 @@ ROUNDING = {
     "abc_share": 4,
     "abc_cumulative_share": 4,
     "xyz_variation": 4,
+    "revenue_change_percent": 2,
 }
 # Keeps a customer sitting exactly on a threshold on the side the rule says,
 # whatever the floating-point noise of the sums.
@@ -252,18 +266,26 @@ def classify(facts, run_date, rules):
     )
     result["xyz_variation"] = variation
     result["xyz_class"] = classes
+
+    rhythm = purchase_rhythm(sale_days_frame(totals.index, totals["sale_days"]))
+    result = result.join(rhythm)
+    result["revenue_change_percent"] = revenue_change_percent(
+        result["classification_revenue"], totals["previous_revenue"]
+    )
     for column, digits in ROUNDING.items():
         result[column] = result[column].astype(float).round(digits)
     return result
 
 
-def reconcile(computed, current, run_date):
+def reconcile(computed, current, run_date, cell_order=DEFAULT_CELL_ORDER):
     """Merge a fresh classification with the stored state of one company.
 
     `current` holds the stored RESULT_COLUMNS plus `abc_class_manual` for the
     customers that have any (index `partner_id`). Customers no longer in
     `computed` are cleared, a manual ABC class wins over the computed one,
-    and the change date moves only when the computed ABC or XYZ class moves.
+    the change date moves only when the computed ABC or XYZ class moves, and
+    the customers are ranked for the priority lists by their (effective)
+    cell in `cell_order`, then revenue.
 
     Returns (rows to write: RESULT_COLUMNS for the customers whose stored
     values change, None where a value is cleared; class changes: old and new
@@ -279,6 +301,10 @@ def reconcile(computed, current, run_date):
     both = new["abc_class"].notna() & new["xyz_class"].notna()
     cells = new.loc[both, "abc_class"].astype(str) + new.loc[both, "xyz_class"].astype(str)
     new["abc_xyz_class"] = cells.reindex(index)
+    ranked = new.index.isin(computed.index)
+    new["priority_rank"] = priority_ranks(
+        new.loc[ranked, "abc_xyz_class"], new.loc[ranked, "classification_revenue"], cell_order
+    ).reindex(index)
 
     moved = ~_same(old, new, "abc_class_computed") | ~_same(old, new, "xyz_class")
     # a customer with no sales left loses its figures but keeps the date its

@@ -88,6 +88,21 @@ CUSTOMERS = (
 # Customers that started buying a few months ago: their XYZ series starts at
 # the first purchase, so regular buying still reads as X.
 FIRST_PURCHASE_MONTHS_AGO = {"Keystone Insurance Agency": 10, "Tidewater Surveyors": 7}
+# Customers of both demo salespeople whose recent months tell a story that
+# makes them need attention (their revenue in the window stays the same, so
+# their ABC class does not move): "skipped" bought every month but not last
+# month nor this one (XYZ drops from X to Z between last month's run and
+# today's, which plans an activity), "stopped" bought nothing for three months
+# (late on its rhythm), "fading" bought 1.8 times as much the year before
+# (revenue down 44 %). A customers with nothing planned need attention anyway.
+ATTENTION_STORIES = {
+    "Blue Heron Veterinary Hospitals": "skipped",
+    "Oak & Stone Law Partners": "skipped",
+    "Silver Lining Cleaning Co.": "stopped",
+    "Fjord Design Studio": "stopped",
+    "Greenfield Accounting": "fading",
+    "Quill & Ledger Bookkeeping": "fading",
+}
 CONTACT_FUNCTIONS = ("Purchasing Manager", "Office Manager", "Facilities Manager")
 # Price discount in percent by yearly revenue (thousands), largest first, so
 # that margins differ from revenue and a margin-based ABC differs too.
@@ -125,7 +140,9 @@ class ResCompany(models.Model):
         invoice_vals = []
         for spec, customer in zip(CUSTOMERS, customers, strict=True):
             name, _city, _country, pattern, revenue, _contact = spec
-            amounts = _monthly_amounts(rng, pattern, revenue * 1000.0, FIRST_PURCHASE_MONTHS_AGO.get(name))
+            amounts = _monthly_amounts(
+                rng, pattern, revenue * 1000.0, FIRST_PURCHASE_MONTHS_AGO.get(name), ATTENTION_STORIES.get(name)
+            )
             invoice_vals += _invoice_vals(rng, customer, journal, products, amounts, revenue, today)
         invoices = moves.create(invoice_vals)
         invoices.action_post()
@@ -133,6 +150,9 @@ class ResCompany(models.Model):
         refunds.action_post()
         generated = time.perf_counter()
 
+        # last month's run first, so that today's finds the classes that moved
+        # since (history, class drops and their activities, as in production)
+        self.env["customer.classification"].sudo()._run(self, today - relativedelta(months=1))
         self.sudo().action_recompute_customer_classification()
         _logger.info(
             "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s, classified in %.1f s",
@@ -175,13 +195,14 @@ def _create_demo_customers(env, rng, salespeople):
     return env["res.partner"].create(vals_list)
 
 
-def _monthly_amounts(rng, pattern, revenue, first_months_ago=None):
+def _monthly_amounts(rng, pattern, revenue, first_months_ago=None, story=None):
     """Revenue per month: index 0 is the current month, index k the month k
     months back, down to HISTORY_MONTHS.
 
     Amounts are scaled so that the twelve full months before the current one
     add up to `revenue`; a customer with nothing there ("lost") gets
-    `revenue` per year of its past instead.
+    `revenue` per year of its past instead. A `story` (ATTENTION_STORIES)
+    empties the last months or lifts the year before the window.
     """
     growth = rng.uniform(-0.05, 0.15)
     phase = rng.uniform(0, 2 * math.pi)
@@ -204,6 +225,12 @@ def _monthly_amounts(rng, pattern, revenue, first_months_ago=None):
         if first_months_ago is not None and months_ago > first_months_ago:
             amount = 0.0
         raw.append(amount)
+    if story == "skipped":
+        raw[0] = raw[1] = 0.0
+    elif story == "stopped":
+        raw[0] = raw[1] = raw[2] = 0.0
+    elif story == "fading":
+        raw[13:25] = [amount * 1.8 for amount in raw[13:25]]
     in_window = sum(raw[1:13])
     scale = revenue / in_window if in_window else revenue / 12
     return [amount * scale for amount in raw]

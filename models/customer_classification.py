@@ -1,15 +1,21 @@
 import csv
 import io
 import time
+from datetime import timedelta
 
 import pandas as pd
+from markupsafe import Markup
 
 from odoo import api, models
 from odoo.exceptions import LockError
 from odoo.tools import SQL
+from odoo.tools.misc import format_amount, format_date
 
 from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, window_bounds
 from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, ROUNDING
+from ..analytics.priority import class_drops, priority_ranks
+from ..analytics.rhythm import rhythm_start
+from .common import MONEY_READERS
 
 STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")
 SQL_TYPES = {
@@ -38,6 +44,7 @@ class CustomerClassification(models.AbstractModel):
         """
         run_date = run_date or company._segmentation_today()
         rules = company._segmentation_rules_checked()
+        priority = company._priority_rules_checked()
         self._lock_company(company)
         self.env.flush_all()
         clock = time.perf_counter()
@@ -45,17 +52,19 @@ class CustomerClassification(models.AbstractModel):
         current = self._fetch_state(company)
         fetched = time.perf_counter()
         computed = classify(facts, run_date, rules)
-        to_write, changes = reconcile(computed, current, run_date)
+        to_write, changes = reconcile(computed, current, run_date, priority.cell_order)
         computed_at = time.perf_counter()
         self._write_state(company, to_write)
         self._write_history(company, changes, run_date)
         self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
         self.env["customer.classification.history"].invalidate_model()
+        activities = self._plan_drop_activities(company, changes, computed, run_date, priority)
         return {
             "aggregate_rows": len(facts),
             "customers": len(computed),
             "written": len(to_write),
             "changes": len(changes),
+            "drop_activities": activities,
             "aggregate_seconds": fetched - clock,
             "engine_seconds": computed_at - fetched,
             "write_seconds": time.perf_counter() - computed_at,
@@ -77,11 +86,15 @@ class CustomerClassification(models.AbstractModel):
 
     def _facts_query(self, company, rules, run_date):
         """SQL of the aggregate (FACT_COLUMNS): per customer, its month rows
-        and one total row (the grouping set without the month) whose ABC
-        window sums are exact and rounded once, here."""
+        and one total row (the grouping set without the month) whose window
+        sums are exact and rounded once, here, with the days it bought on
+        over the rhythm's months (credit notes are not purchases), all from
+        one scan of the sale lines."""
         start, end = window_bounds(run_date, rules.fetch_months)
         abc_start, _end = window_bounds(run_date, rules.abc_window_months)
+        previous_start, _abc_start = window_bounds(abc_start, rules.abc_window_months)
         in_abc = SQL("document.date >= %s AND document.date < %s", abc_start, end)
+        in_previous = SQL("document.date >= %s AND document.date < %s", previous_start, abc_start)
         return SQL(
             """
             WITH document AS (
@@ -102,7 +115,12 @@ class CustomerClassification(models.AbstractModel):
                    ROUND(COALESCE(SUM(margin) FILTER (WHERE %(in_abc)s), 0), %(digits)s) AS window_margin,
                    COUNT(*) FILTER (WHERE NOT is_refund AND %(in_abc)s) AS window_doc_count,
                    MIN(date) FILTER (WHERE NOT is_refund) AS first_date,
-                   MAX(date) FILTER (WHERE NOT is_refund) AS last_date
+                   MAX(date) FILTER (WHERE NOT is_refund) AS last_date,
+                   ROUND(SUM(revenue) FILTER (WHERE %(in_previous)s), %(digits)s) AS previous_revenue,
+                   CASE WHEN GROUPING(month) = 1
+                        THEN ARRAY_AGG(date - DATE '1970-01-01')
+                                 FILTER (WHERE NOT is_refund AND date >= %(rhythm_start)s AND date <= %(run_date)s)
+                   END AS sale_days
               FROM document
              GROUP BY GROUPING SETS ((partner_id, month), (partner_id))
             """,
@@ -110,6 +128,9 @@ class CustomerClassification(models.AbstractModel):
             start=start,
             end=end,
             in_abc=in_abc,
+            in_previous=in_previous,
+            rhythm_start=rhythm_start(run_date),
+            run_date=run_date,
             digits=ROUNDING["classification_revenue"],
         )
 
@@ -217,6 +238,119 @@ class CustomerClassification(models.AbstractModel):
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
 
+    def _rerank(self, company):
+        """Rank the customers of `company` again from what is stored, when
+        the priority of the cells changes or a manual class moves a customer
+        to another cell between two runs (a run ranks as it classifies).
+        Writes the ranks that move; returns how many."""
+        cell_order = company._priority_rules_checked().cell_order
+        self.env.flush_all()
+        state = self._fetch_state(company)
+        ranked = state[state["priority_rank"].notna()]
+        ranks = priority_ranks(ranked["abc_xyz_class"], ranked["classification_revenue"], cell_order)
+        moved = ranked.index[ranks.to_numpy() != ranked["priority_rank"].to_numpy()]
+        if len(moved):
+            to_write = state.loc[moved, list(RESULT_COLUMNS)].copy()
+            to_write["priority_rank"] = ranks.loc[moved]
+            self._write_state(company, to_write.astype(object).where(to_write.notna(), None))
+            self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
+        return len(moved)
+
+    def _plan_drop_activities(self, company, changes, computed, run_date, rules):
+        """One activity per class drop found by this run (a new history row
+        whose ABC or XYZ class went down), for the customer's salesperson,
+        with the old and new class and the figures in its note; all created
+        in one batch. A first run finds no drop (no class before), a rerun
+        on the same data no change at all. Returns how many."""
+        if not rules.drop_activity or changes.empty:
+            return 0
+        dropped = changes[class_drops(changes)]
+        if dropped.empty:
+            return 0
+        activity_type = company._drop_activity_type()
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .browse(dropped.index.tolist())
+            .filtered(lambda partner: partner.user_id.active and not partner.user_id.share)
+        )
+        if not activity_type or not partners:
+            return 0
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        deadline = run_date + timedelta(days=rules.drop_activity_days)
+        vals_list = []
+        for user, group in partners.grouped("user_id").items():
+            notes = self.with_context(lang=user.lang)._drop_notes(company, group, dropped, computed, user, run_date)
+            vals_list += [
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "note": note,
+                    "date_deadline": deadline,
+                    "user_id": user.id,
+                    "automated": True,
+                }
+                for partner, (summary, note) in zip(group, notes, strict=True)
+            ]
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+        return len(vals_list)
+
+    def _drop_notes(self, company, partners, dropped, computed, user, run_date):
+        """(summary, HTML note) of the drop activity of each partner, in the
+        language of `user`; amounts only when `user` may read them."""
+        money = user.has_groups(MONEY_READERS)
+        currency = company.currency_id
+        notes = []
+        for partner in partners:
+            change = dropped.loc[partner.id]
+            figures = computed.loc[partner.id] if partner.id in computed.index else None
+            old_cell = _cell(change["old_abc_class"], change["old_xyz_class"])
+            new_cell = _cell(change["new_abc_class"], change["new_xyz_class"])
+            lines = [
+                self.env._(
+                    "The class of %(customer)s dropped from %(old)s to %(new)s in the classification of %(date)s.",
+                    customer=partner.display_name,
+                    old=old_cell,
+                    new=new_cell,
+                    date=format_date(self.env, run_date),
+                )
+            ]
+            if figures is not None:
+                if money:
+                    lines.append(
+                        self.env._(
+                            "Revenue in the window: %(revenue)s; margin: %(margin)s.",
+                            revenue=format_amount(self.env, figures["classification_revenue"], currency),
+                            margin=format_amount(self.env, figures["classification_margin"], currency),
+                        )
+                    )
+                if pd.notna(figures["revenue_change_percent"]):
+                    lines.append(
+                        self.env._(
+                            "Revenue against the window before: %(change)s %%.",
+                            change=f"{figures['revenue_change_percent']:+.1f}",
+                        )
+                    )
+                if pd.notna(figures["last_purchase_date"]):
+                    lines.append(
+                        self.env._(
+                            "Last purchase: %(date)s.", date=format_date(self.env, figures["last_purchase_date"].date())
+                        )
+                    )
+                if pd.notna(figures["purchase_interval_days"]):
+                    lines.append(
+                        self.env._(
+                            "Usually buys every %(days)s days; next purchase expected on %(date)s.",
+                            days=int(figures["purchase_interval_days"]),
+                            date=format_date(self.env, figures["next_purchase_date"].date()),
+                        )
+                    )
+            summary = self.env._("Class dropped: %(old)s to %(new)s", old=old_cell, new=new_cell)
+            notes.append((summary, Markup("").join(Markup("<p>%s</p>") % line for line in lines)))
+        return notes
+
     def _stage_rows(self, name, columns, values):
         """A temporary table `name` of `columns` ({name: SQL type}) filled
         through COPY with `values`, one list per column (None for NULL)."""
@@ -245,3 +379,10 @@ def _column_values(series, column):
     if column in FLOAT_COLUMNS:
         return [float(value) if value is not None else None for value in series]
     return [str(value) if value is not None else None for value in series]
+
+
+def _cell(abc, xyz):
+    """The cell a pair of classes makes, in words when a class is missing."""
+    if abc and xyz:
+        return abc + xyz
+    return abc or xyz or "-"

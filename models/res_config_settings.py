@@ -115,7 +115,7 @@ class ResConfigSettings(models.TransientModel):
         return self.company_id.action_recompute_customer_classification()
 
     def action_open_customer_matrix(self):
-        return self.env["ir.actions.act_window"]._for_xml_id("customer_segmentation.res_partner_action_abc_xyz_matrix")
+        return self.env["ir.actions.actions"]._for_xml_id("customer_segmentation.action_abc_xyz_matrix")
 
     def action_mine_crosssell_rules(self):
         self.execute()

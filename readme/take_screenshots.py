@@ -46,14 +46,6 @@ class Shot:
     height: int = 900
 
 
-def _add_revenue_measure(page):
-    # The action opens on the customer count; money is one click away.
-    page.get_by_role("button", name="Measures").click()
-    page.locator(".o-dropdown-item", has_text="Revenue in Window").click()
-    page.keyboard.press("Escape")
-    page.wait_for_selector(".o_pivot th:has-text('Revenue in Window')")
-
-
 def _open_segmentation_tab(page):
     page.get_by_role("tab", name="Segmentation").click()
     page.wait_for_selector(".o_notebook .tab-pane.active [name='abc_class']")
@@ -62,10 +54,15 @@ def _open_segmentation_tab(page):
 SHOTS = [
     Shot(
         "screenshot_matrix",
-        "/odoo/action-customer_segmentation.res_partner_action_abc_xyz_matrix",
-        ".o_pivot table .o_pivot_cell_value",
-        prepare=_add_revenue_measure,
-        height=560,
+        "/odoo/action-customer_segmentation.action_abc_xyz_matrix",
+        ".o_matrix_table td[data-cell=AX] .o_matrix_strategy",
+        height=860,
+    ),
+    Shot(
+        "screenshot_priority_clients",
+        "/odoo/action-customer_segmentation.action_my_priority_clients",
+        ".o_list_renderer .o_data_row",
+        height=760,
     ),
     Shot(
         "screenshot_customer_form",

@@ -2,3 +2,4 @@ from . import customer_base_report
 from . import customer_base_review
 from . import customer_dynamics_report
 from . import customer_plan_actual_report
+from . import customer_portfolio_report

@@ -34,14 +34,14 @@ def facts_from(series, first_dates=None, outside=None, abc_months=12, margins=No
         first = (first_dates or {}).get(partner) or (dated[0][0] if dated else "2023-06-01")
         last = dated[-1][0] if dated else first
         for month, revenue in dated:
-            rows.append((partner, False, month, revenue, 1, None, None, None, None, None))
+            rows.append((partner, False, month, revenue, 1, None, None, None, None, None, None, None))
         if outside and partner in outside:
-            rows.append((partner, False, None, outside[partner], 1, None, None, None, None, None))
+            rows.append((partner, False, None, outside[partner], 1, None, None, None, None, None, None, None))
         in_abc = revenues[12 - abc_months :]
         revenue = float(sum(in_abc))
         margin = (margins or {}).get(partner, revenue / 2)
         count = sum(1 for value in in_abc if value)
-        rows.append((partner, True, None, None, None, revenue, margin, count, first, last))
+        rows.append((partner, True, None, None, None, revenue, margin, count, first, last, None, None))
     return pd.DataFrame(rows, columns=list(FACT_COLUMNS))
 
 

@@ -1,0 +1,220 @@
+"""Benchmark of the priority clients screens on the large generated database.
+
+    python3 benchmark/bench_priority.py --db <copy of cs_bench> [--update]
+
+Run it on a copy (createdb -T cs_bench <name>): it commits a classification of
+the company (with the rhythm, the ranks and the attention figures) when the
+database has none yet, and gives 2,000 customers to a benchmark salesperson
+(a user with Sales "own documents only" rights, who may not read money).
+Then it measures, in this process and as the web client calls them (server
+time, no HTTP):
+
+- "My Priority Clients" for that salesperson: the first page of the list
+  (web_search_read of the list view's fields with the action's domain, the
+  "My Clients" filter, the list's order and the record count), the same with
+  the "Needs Attention" filter, and the kanban grouped by cell;
+- the ABC-XYZ matrix for the whole company as a manager, and filtered on the
+  salesperson.
+
+Each call runs with an empty ORM cache; the best and the median of five are
+printed against the target of 1 s.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+
+from lxml import etree
+from odoo_session import addons_path, ensure_addon, open_registry
+
+from odoo import SUPERUSER_ID, api
+from odoo.tools import SQL
+
+SALESPERSON_LOGIN = "benchmark_priority_salesperson"
+MANAGER_LOGIN = "benchmark_priority_manager"
+CUSTOMERS = 2000
+REPEAT = 5
+TARGET = 1.0
+ACTIVITY_FIELDS = (
+    "activity_state",
+    "activity_summary",
+    "activity_type_id",
+    "activity_type_icon",
+    "activity_exception_decoration",
+    "activity_exception_icon",
+    "activity_date_deadline",
+)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True, help="a copy of the classification benchmark database")
+    parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
+    parser.add_argument("--http-port", default="8174", help="only to keep Odoo off the ports of others")
+    parser.add_argument("--update", action="store_true", help="update the addon in the database first")
+    parser.add_argument("--reclassify", action="store_true", help="run and commit the classification again")
+    return parser.parse_args(argv)
+
+
+def prepare(env, args):
+    """A committed classification and a salesperson with CUSTOMERS customers."""
+    company = env.ref("base.main_company")
+    key = str(company.id)
+    env.cr.execute(SQL("SELECT count(*) FROM res_partner WHERE priority_rank ? %s", key))
+    ranked = env.cr.fetchone()[0]
+    if not ranked or args.reclassify:
+        print("classifying the company (committed) ...", flush=True)
+        clock = time.perf_counter()
+        stats = env["customer.classification"]._run(company)
+        env.cr.commit()
+        print(f"  {stats['customers']} customers in {time.perf_counter() - clock:.1f} s", flush=True)
+    Users = env["res.users"].with_context(no_reset_password=True)
+    salesperson = Users.search([("login", "=", SALESPERSON_LOGIN)])
+    if not salesperson:
+        salesperson = Users.create(
+            {
+                "name": "Benchmark Salesperson",
+                "login": SALESPERSON_LOGIN,
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "group_ids": [(6, 0, [env.ref("sales_team.group_sale_salesman").id])],
+            }
+        )
+    manager = Users.search([("login", "=", MANAGER_LOGIN)])
+    if not manager:
+        manager = Users.create(
+            {
+                "name": "Benchmark Sales Manager",
+                "login": MANAGER_LOGIN,
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "group_ids": [(6, 0, [env.ref("sales_team.group_sale_manager").id])],
+            }
+        )
+    # every 50th ranked customer, so that the salesperson's customers spread
+    # over all cells and ranks like the company's
+    env.cr.execute(
+        SQL(
+            """
+            WITH ranked AS (
+                SELECT id, ROW_NUMBER() OVER (ORDER BY (priority_rank ->> %(key)s)::int4) AS n
+                  FROM res_partner WHERE priority_rank ? %(key)s
+            )
+            UPDATE res_partner partner SET user_id = %(user)s
+              FROM ranked
+             WHERE ranked.id = partner.id AND ranked.n %% 50 = 0 AND ranked.n <= %(last)s
+               AND partner.user_id IS DISTINCT FROM %(user)s
+            """,
+            key=key,
+            user=salesperson.id,
+            last=50 * CUSTOMERS,
+        )
+    )
+    env.cr.commit()
+    count = env["res.partner"].search_count([("user_id", "=", salesperson.id)])
+    print(f"{salesperson.name}: {count} customers", flush=True)
+    return company, salesperson, manager
+
+
+def list_specification(env):
+    """What the web client reads for the priority list: the fields of the
+    list view as the salesperson gets it."""
+    view = env.ref("customer_segmentation.res_partner_view_list_priority")
+    arch = env["res.partner"].get_view(view.id, "list")["arch"]
+    specification = {}
+    fields = env["res.partner"]._fields
+    for node in etree.fromstring(arch).iter("field"):
+        name = node.get("name")
+        field = fields[name]
+        if field.type == "many2one":
+            specification[name] = {"fields": {"display_name": {}}}
+        elif name == "segment_ids":
+            specification[name] = {"fields": {"display_name": {}, "color": {}}}
+        elif field.type in ("one2many", "many2many"):
+            specification[name] = {"fields": {}}
+        else:
+            specification[name] = {}
+    specification.update({name: {} for name in ACTIVITY_FIELDS})
+    specification["activity_type_id"] = {"fields": {"display_name": {}}}
+    return specification
+
+
+def timed(env, call):
+    """Best and median seconds of REPEAT calls, each with an empty cache."""
+    seconds = []
+    result = None
+    for _attempt in range(REPEAT):
+        env.invalidate_all()
+        env.registry.clear_cache()
+        clock = time.perf_counter()
+        result = call()
+        seconds.append(time.perf_counter() - clock)
+        env.cr.rollback()
+    return min(seconds), statistics.median(seconds), result
+
+
+def report(label, best, median, detail=""):
+    verdict = "PASS" if median < TARGET else "FAIL"
+    print(f"{label}: best {best:.3f} s  median {median:.3f} s  {detail}  {verdict}", flush=True)
+    return median
+
+
+def measure(env, company, salesperson, manager):
+    domain = [("priority_rank", ">", 0)]
+    mine = [*domain, ("user_id", "=", salesperson.id)]
+    as_salesperson = env(user=salesperson.id, context={"allowed_company_ids": company.ids})
+    as_manager = env(user=manager.id, context={"allowed_company_ids": company.ids})
+    partners = as_salesperson["res.partner"]
+    specification = list_specification(as_salesperson)
+
+    def first_page(extra=()):
+        return partners.web_search_read(
+            [*mine, *extra], specification, offset=0, limit=80, order="priority_rank", count_limit=10001
+        )
+
+    best, median, page = timed(env, first_page)
+    names = [record["complete_name"] for record in page["records"][:3]]
+    medians = [report(f"priority list, first page (80 of {page['length']})", best, median, f"first: {names}")]
+    best, median, page = timed(env, lambda: first_page([("needs_attention", "=", True)]))
+    medians.append(report(f"priority list, needs attention ({page['length']})", best, median))
+
+    def kanban():
+        return partners.with_context(read_group_expand=True).web_read_group(
+            mine,
+            ["abc_xyz_class"],
+            order="priority_rank",
+            auto_unfold=True,
+            unfold_read_specification={"complete_name": {}, "abc_xyz_class": {}, "attention_reasons": {}},
+            unfold_read_default_limit=40,
+        )
+
+    best, median, groups = timed(env, kanban)
+    medians.append(report(f"priority kanban grouped by cell ({groups['length']} groups)", best, median))
+
+    best, median, matrix = timed(env, lambda: as_manager["res.partner"].get_abc_xyz_matrix())
+    counts = sum(entry["count"] for entry in matrix)
+    medians.append(report("matrix, whole company", best, median, f"{counts} customers in the nine cells"))
+    best, median, matrix = timed(
+        env, lambda: as_manager["res.partner"].get_abc_xyz_matrix([("user_id", "=", salesperson.id)])
+    )
+    counts = sum(entry["count"] for entry in matrix)
+    medians.append(report("matrix, one salesperson", best, median, f"{counts} customers"))
+    return medians
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    with addons_path(args) as paths:
+        ensure_addon(args, paths, "customer_classification_history")
+        registry = open_registry(args, paths)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company, salesperson, manager = prepare(env, args)
+            medians = measure(env, company, salesperson, manager)
+    sys.exit(0 if all(median < TARGET for median in medians) else 1)
+
+
+if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)
+    main()
