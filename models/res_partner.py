@@ -137,6 +137,7 @@ class ResPartner(models.Model):
         "segment_id",
         string="Segments",
         copy=False,
+        domain=lambda self: self.env["customer.segment"]._partner_segments_domain(),
         groups="sales_team.group_sale_salesman",
         help="Segments the customer belongs to. Static segments are changed by hand from the Segments menu "
         "or the Add to Segment action, dynamic ones by their rule.",
