@@ -1,5 +1,7 @@
 import ast
 import logging
+import math
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
@@ -12,14 +14,38 @@ from .common import MEMBER_TABLE, MONEY_READERS, run_committed_steps
 _logger = logging.getLogger(__name__)
 
 FIGURE_FIELDS = ["member_count", "revenue", "margin", "membership_count"]
+# what a rule can raise once it is parsed, when it is turned into a query:
+# a value its field cannot take, a field or record its user cannot read...
+RULE_ERRORS = (UserError, ValueError, TypeError, OverflowError, KeyError)
+# operators that search past the access rights of the user: never in a rule
+UNCHECKED_OPERATORS = ("any!", "not any!")
+
+
+def x2many_commands(value):
+    """The list of commands an x2many value written by `create` or `write`
+    stands for, in every form the ORM accepts (`_RelationalMulti.write_batch`):
+    commands, a list or tuple of ids or a recordset (replace), False or None
+    (clear)."""
+    if isinstance(value, tuple):
+        return [Command.set(value)]
+    if isinstance(value, models.BaseModel):
+        return [Command.set(value._ids)]
+    if value is False or value is None:
+        return [Command.clear()]
+    if isinstance(value, list) and value and not isinstance(value[0], (tuple, list)):
+        return [Command.set(tuple(value))]
+    if not isinstance(value, list):
+        raise ValueError(f"Wrong value for an x2many field: {value!r}")
+    return value
 
 
 class CustomerSegment(models.Model):
     """A set of customers of one company: chosen by hand (static) or matched
     by a rule (dynamic). Members are stored in one relation table shared with
     `res.partner.segment_ids`, so customer lists filter and group by segment
-    natively; `_apply_members` is the one place where members change, and it
-    records the entries and exits."""
+    natively. Members change in two ways only: `_change_members` (by hand,
+    static segments) and `_refresh_members` (the rule, dynamic segments); both
+    write through `_apply_members`, which records the entries and exits."""
 
     _name = "customer.segment"
     _description = "Customer Segment"
@@ -42,8 +68,10 @@ class CustomerSegment(models.Model):
         string="Responsible",
         tracking=True,
         domain=[("share", "=", False)],
-        default=lambda self: self.env.user,
-        help="Gets the follow-up activities of customers who have no salesperson.",
+        default=lambda self: self._default_user_id(),
+        help="The rule of a dynamic segment is evaluated with the access rights of its responsible, within the "
+        "segment's company: it only finds what the responsible could find. The responsible also gets the "
+        "follow-up activities of customers who have no salesperson.",
     )
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
@@ -106,6 +134,22 @@ class CustomerSegment(models.Model):
         "CHECK (activity_delay_days >= 0)", "The activity delay cannot be negative."
     )
 
+    def _default_user_id(self):
+        """The current user, unless it is the superuser (data loading, the
+        scheduled actions): a rule evaluated with its rights would see all."""
+        user = self.env.user
+        return user if user.active and not user.share and not user._is_superuser() else False
+
+    @api.model
+    def _partner_segments_domain(self):
+        """The domain of `res.partner.segment_ids`. Odoo searches customers by
+        explicit segment ids with the field's domain only, past the record
+        rules of the segments (`Many2many.condition_to_sql`): restrict them to
+        the companies the user is allowed in, as those rules do."""
+        if self.env.su:
+            return []
+        return [("company_id", "in", self.env.companies.ids)]
+
     @api.depends("partner_ids")
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_member_count(self):
@@ -143,10 +187,30 @@ class CustomerSegment(models.Model):
         for segment in self:
             segment.membership_count = histories.get(segment._origin, 0)
 
-    @api.constrains("domain", "segment_type", "company_id")
-    def _check_domain(self):
+    @api.constrains("segment_type", "user_id", "company_id")
+    def _check_responsible(self):
         for segment in self.filtered(lambda s: s.segment_type == "dynamic"):
-            segment._parse_rule()
+            if error := segment._responsible_error():
+                raise ValidationError(error)
+
+    @api.constrains("domain", "segment_type", "company_id", "user_id")
+    def _check_domain(self):
+        """A rule must run: it parses, names fields customers have, and turns
+        into a query for its responsible, with its rights, within the
+        segment's company. (Constraints run in sudo mode: the author is
+        checked by `_check_rule_author` on create and write.)"""
+        for segment in self.filtered(lambda s: s.segment_type == "dynamic"):
+            domain = segment._parse_rule()
+            if not segment._responsible_error():
+                segment._rule_query(domain, segment.user_id)
+
+    def _check_rule_author(self):
+        """Saving a rule that names a field or records its author (the
+        current user) cannot read is refused, as if the author ran it."""
+        if self.env.su:
+            return
+        for segment in self.filtered(lambda s: s.segment_type == "dynamic"):
+            segment._rule_query(segment._parse_rule(), self.env.user)
 
     @api.constrains("group_id", "segment_type")
     def _check_exclusive_group(self):
@@ -163,26 +227,27 @@ class CustomerSegment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        member_commands = []
-        for vals in vals_list:
-            member_commands.append(vals.pop("partner_ids", None))
+        member_values = [vals.pop("partner_ids", None) for vals in vals_list]
         segments = super().create(vals_list)
-        for segment, commands in zip(segments, member_commands, strict=True):
-            if commands:
-                segment._set_members_from_commands(commands)
+        segments._check_rule_author()
+        for segment, value in zip(segments, member_values, strict=True):
+            if value is not None:
+                segment._write_members(value)
         return segments
 
     def write(self, vals):
-        commands = None
+        member_value = None
         if "partner_ids" in vals:
             vals = dict(vals)
-            commands = vals.pop("partner_ids")
+            member_value = vals.pop("partner_ids")
         if "domain" in vals:
             vals["domain_error"] = False
         result = super().write(vals)
-        if commands is not None:
+        if vals.keys() & {"domain", "segment_type", "company_id"}:
+            self._check_rule_author()
+        if member_value is not None:
             for segment in self:
-                segment._set_members_from_commands(commands)
+                segment._write_members(member_value)
         return result
 
     def copy_data(self, default=None):
@@ -198,12 +263,13 @@ class CustomerSegment(models.Model):
         """Recompute the members of the dynamic segments in `self` now. The
         other dynamic segments of their exclusive groups are refreshed too, in
         order: who belongs where depends on all of them. A segment whose rule
-        is broken is flagged and skipped."""
+        cannot run is flagged and skipped."""
         self.check_access("write")
         segments = self.filtered(lambda s: s.segment_type == "dynamic")
         exclusive_groups = segments.group_id.filtered("exclusive")
         if exclusive_groups:
             segments |= self.search([("group_id", "in", exclusive_groups.ids), ("segment_type", "=", "dynamic")])
+        segments.check_access("write")
         refreshed = self.browse()
         for segment in segments._sorted_for_refresh():
             if segment._refresh_members():
@@ -228,9 +294,10 @@ class CustomerSegment(models.Model):
                 "activity_type_id": False,
             }
         )
-        snapshot._apply_members(
+        members = self.env.execute_query(
             SQL("SELECT partner_id FROM %s WHERE segment_id = %s", SQL.identifier(MEMBER_TABLE), self.id)
         )
+        snapshot._change_members(add=[partner_id for (partner_id,) in members])
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
@@ -265,8 +332,8 @@ class CustomerSegment(models.Model):
         """Daily refresh of the dynamic segments not refreshed yet today, one
         segment per committed step: a failing segment is flagged and logged,
         the others still refresh, and a run that runs out of time resumes with
-        what is left. Runs as superuser: every segment is evaluated within its
-        own company."""
+        what is left. Each rule is evaluated as in "Refresh now": with the
+        rights of the segment's responsible, within the segment's company."""
         today_start = datetime.combine(fields.Date.today(), time.min)
         segments = self.search(
             [
@@ -288,61 +355,167 @@ class CustomerSegment(models.Model):
             self.sudo().write({"domain_error": False, "last_refresh": fields.Datetime.now()})
 
     def _record_refresh_error(self, error):
-        self.domain_error = self.env._("Refresh failed: %s", error)
+        self.sudo().domain_error = self.env._("Refresh failed: %s", error)
 
     def _sorted_for_refresh(self):
         """Exclusive groups need their segments in sequence order: each one
         leaves out the customers taken by the ones before."""
         return self.sorted(lambda s: (s.company_id.id, s.group_id.sequence, s.group_id.id, s.sequence, s.id))
 
-    def _parse_rule(self):
-        """The rule as a validated `Domain` on customers. It is data, never
-        code: anything `ast.literal_eval` refuses (context_today(), uid, ...)
-        or that names a field customers do not have raises a ValidationError."""
+    def _responsible_error(self):
+        """Why the responsible cannot evaluate this segment's rule, if so."""
         self.ensure_one()
+        user = self.user_id.sudo()
+        if not user:
+            return self.env._(
+                "Dynamic segment %s needs a responsible: its rule is evaluated with the responsible's access rights.",
+                self.name,
+            )
+        if not user.active or user.share or user._is_superuser():
+            return self.env._(
+                "The responsible of segment %(segment)s must be an active internal user: %(user)s is not.",
+                segment=self.name,
+                user=user.display_name,
+            )
+        if self.company_id not in user.company_ids:
+            return self.env._(
+                "The responsible of segment %(segment)s, %(user)s, is not allowed in company %(company)s: "
+                "the rule is evaluated with the responsible's rights within the segment's company.",
+                segment=self.name,
+                user=user.display_name,
+                company=self.company_id.name,
+            )
+        return None
+
+    def _parse_rule(self):
+        """The rule as a `Domain` on customers. It is data, never code:
+        anything `ast.literal_eval` refuses (context_today(), uid, ...), a
+        number that is not finite, or a field customers do not have raises a
+        ValidationError that says which."""
+        self.ensure_one()
+        text = (self.domain or "").strip() or "[]"
         try:
-            value = ast.literal_eval((self.domain or "").strip() or "[]")
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            raise ValidationError(
-                self.env._(
-                    "The rule of segment %(segment)s must be a plain list of conditions with literal values. "
-                    "Expressions such as context_today() or uid are not allowed: use “Days since Last Purchase” "
-                    "or “Bought Category in the Last 3/6/12 Months” for relative dates.",
-                    segment=self.name,
-                )
-            ) from None
+            value = ast.literal_eval(text)
+        except ValueError as error:
+            # Odoo limits the size of what literal_eval reads (odoo/_monkeypatches/ast.py)
+            if "buffer limit" in str(error):
+                raise self._rule_error(
+                    self.env._("it is too long (%s characters): split it into several segments.", len(text))
+                ) from None
+            raise self._rule_error(self._not_literal_message()) from None
+        except (TypeError, SyntaxError):
+            raise self._rule_error(self._not_literal_message()) from None
+        except (MemoryError, RecursionError):
+            raise self._rule_error(self.env._("it is nested too deeply.")) from None
+        if not isinstance(value, list):
+            raise self._rule_error(self.env._("a rule is a list of conditions."))
+        self._check_rule_values(value)
         try:
-            if not isinstance(value, list):
-                raise TypeError(self.env._("a domain is a list of conditions"))
             domain = Domain(value)
-            domain.validate(self._rule_partners())
-        except Exception as error:
-            raise ValidationError(
-                self.env._(
-                    "The rule of segment %(segment)s is not a valid condition on customers: %(error)s",
-                    segment=self.name,
-                    error=error,
-                )
-            ) from error
+            domain.validate(self.env["res.partner"].sudo())
+        except RULE_ERRORS as error:
+            raise self._rule_error(str(error)) from error
         return domain
 
-    def _rule_partners(self):
-        """Customers as the rule sees them: the segment's company for the
-        per-company figures, no access filtering (the scope is added by
-        `_member_query`), archived customers left out."""
-        return self.env["res.partner"].with_context(active_test=True).with_company(self.company_id).sudo()
+    def _not_literal_message(self):
+        return self.env._(
+            "it must be a plain list of conditions with literal values. Expressions such as context_today() "
+            "or uid are not allowed: use “Days since Last Purchase” or “Bought Category in the Last 3/6/12 "
+            "Months” for relative dates."
+        )
+
+    def _check_rule_values(self, value):
+        """Values a condition can compare with: text, finite numbers, booleans,
+        None, and collections of them."""
+        if isinstance(value, (list, tuple, set, frozenset)):
+            for item in value:
+                self._check_rule_values(item)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise self._rule_error(self.env._("%s is not a number it can compare with.", value))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63:
+            raise self._rule_error(self.env._("%s is too large a number.", value))
+        elif not isinstance(value, (str, int, float, bool, type(None))):
+            raise self._rule_error(self.env._("%s is not a value it can compare with.", repr(value)))
+
+    def _rule_query(self, domain, user):
+        """The rule as a query on customers, run as `user` would run it in
+        this segment's company. Every field it names must be readable by
+        `user` (also the fields searched by a method, whose query bypasses
+        field access) and stored or searchable, and the query must build."""
+        self.ensure_one()
+        partners = self._rule_partners(user)
+        self._check_rule_fields(domain, partners, user)
+        try:
+            return partners._search(domain, order="id")
+        except RULE_ERRORS as error:
+            raise self._rule_error(str(error)) from error
+
+    def _check_rule_fields(self, domain, model, user):
+        for condition in domain.iter_conditions():
+            if condition.operator in UNCHECKED_OPERATORS:
+                raise self._rule_error(self.env._("the operator %s searches past access rights.", condition.operator))
+            comodel = model
+            for name in condition.field_expr.split("."):
+                field = comodel._fields.get(name)
+                if field is None:
+                    break
+                if not comodel._has_field_access(field, "read"):
+                    raise self._rule_error(
+                        self.env._(
+                            "%(user)s is not allowed to read the field “%(field)s” (%(name)s).",
+                            user=user.name,
+                            field=field._description_string(comodel.env),
+                            name=field.name,
+                        )
+                    )
+                if not (field.store or field.search):
+                    raise self._rule_error(
+                        self.env._(
+                            "the field “%(field)s” (%(name)s) is computed on the fly and cannot be searched.",
+                            field=field._description_string(comodel.env),
+                            name=field.name,
+                        )
+                    )
+                if not field.relational:
+                    break
+                comodel = comodel.env[field.comodel_name]
+                if not comodel.has_access("read"):
+                    raise self._rule_error(
+                        self.env._(
+                            "%(user)s is not allowed to read %(records)s.",
+                            user=user.name,
+                            records=comodel._description,
+                        )
+                    )
+            if condition.operator in ("any", "not any") and isinstance(condition.value, (list, tuple, Domain)):
+                self._check_rule_fields(Domain(condition.value), comodel, user)
+
+    def _rule_error(self, reason):
+        return ValidationError(
+            self.env._("The rule of segment %(segment)s cannot be used: %(reason)s", segment=self.name, reason=reason)
+        )
+
+    def _rule_partners(self, user):
+        """Customers as a rule run by `user` sees them: with its rights and in
+        the segment's company only, archived customers left out."""
+        return (
+            self.env["res.partner"]
+            .with_user(user)
+            .with_context(active_test=True, allowed_company_ids=[self.company_id.id])
+        )
 
     def _member_query(self, domain):
         """SQL selecting the ids of the customers matching `domain` within
-        this segment's scope: commercial entities (companies and individuals
-        without a parent; contacts follow their company) of the segment's
-        company or shared, not taken by an earlier segment of its exclusive
-        group."""
+        this segment's scope, as its responsible sees them: commercial
+        entities (companies and individuals without a parent; contacts follow
+        their company) of the segment's company or shared, not taken by an
+        earlier segment of its exclusive group."""
         self.ensure_one()
         scope = Domain("company_id", "in", [False, self.company_id.id]) & (
             Domain("is_company", "=", True) | Domain("parent_id", "=", False)
         )
-        query = self._rule_partners()._search(domain & scope)
+        query = self._rule_query(domain & scope, self.user_id)
+        query.order = None  # members are a set
         if self.group_id.exclusive:
             query.add_where(
                 SQL(
@@ -364,101 +537,132 @@ class CustomerSegment(models.Model):
         return query.select()
 
     def _refresh_members(self):
-        """Recompute one dynamic segment; a broken rule flags it instead.
-        Returns whether it was refreshed (the caller stamps `last_refresh`)."""
+        """Recompute one dynamic segment; a rule that cannot run (anymore)
+        flags it instead. Returns whether it was refreshed (the caller stamps
+        `last_refresh`)."""
         self.ensure_one()
         try:
-            domain = self._parse_rule()
-        except ValidationError as error:
-            _logger.warning("Customer segment %s (id %s) skipped: %s", self.name, self.id, error.args[0])
-            self.sudo().domain_error = error.args[0]
+            if error := self._responsible_error():
+                raise ValidationError(error)
+            members = self._member_query(self._parse_rule())
+        except RULE_ERRORS as error:
+            message = error.args[0] if error.args else str(error)
+            _logger.warning("Customer segment %s (id %s) skipped: %s", self.name, self.id, message)
+            self.sudo().domain_error = message
             return False
-        self._apply_members(self._member_query(domain))
+        self._apply_members(members)
         return True
 
-    def _set_members_from_commands(self, commands):
-        """Hand-made change of a static segment through x2many commands."""
+    def _write_members(self, value):
+        """`partner_ids` written on the segment, in any form the ORM accepts:
+        replaced, cleared, linked or unlinked as the ORM would, over the
+        members the current user sees."""
         self.ensure_one()
-        if self.segment_type != "static":
-            raise UserError(
-                self.env._(
-                    "The members of the dynamic segment %(segment)s come from its rule; "
-                    "take a snapshot to get a list you can edit by hand.",
-                    segment=self.name,
-                )
-            )
-        current = self.sudo().with_context(active_test=False)
-        target = current._fields["partner_ids"].convert_to_cache(commands, current)
-        self._set_static_members([partner_id for partner_id in target if isinstance(partner_id, int)])
+        current = set(self.partner_ids.ids)
+        target = set(current)
+        for command in x2many_commands(value):
+            code = command[0]
+            if code == Command.LINK:
+                target.add(command[1])
+            elif code == Command.UNLINK:
+                target.discard(command[1])
+            elif code == Command.CLEAR:
+                target.clear()
+            elif code == Command.SET:
+                target = set(command[2])
+            else:
+                raise UserError(self.env._("Customers are added to a segment, not created or changed from it."))
+        self._change_members(add=target - current, remove=current - target)
 
     @api.model
-    def _apply_partner_commands(self, partners, commands):
-        """Translate x2many commands written on `res.partner.segment_ids`
-        into additions and removals per static segment, set-wise."""
+    def _apply_partner_commands(self, partners, value):
+        """`segment_ids` written on customers, in any form the ORM accepts,
+        turned into additions and removals per segment. Replacing or clearing
+        acts on the static segments of the allowed companies only (the ones
+        the user changes by hand); dynamic segments are left to their rule."""
         partner_ids = set(partners.ids)
-        added, removed = {}, {}
+        added, removed = defaultdict(set), defaultdict(set)
+        named = set()
 
         def add(segment_id):
-            added.setdefault(segment_id, set()).update(partner_ids)
-            removed.get(segment_id, set()).difference_update(partner_ids)
+            named.add(segment_id)
+            added[segment_id] |= partner_ids
+            removed[segment_id] -= partner_ids
 
         def remove(segment_id):
-            removed.setdefault(segment_id, set()).update(partner_ids)
-            added.get(segment_id, set()).difference_update(partner_ids)
+            removed[segment_id] |= partner_ids
+            added[segment_id] -= partner_ids
 
-        for command in commands:
-            code, target = (Command.LINK, command) if isinstance(command, int) else command[:2]
+        for command in x2many_commands(value):
+            code = command[0]
             if code == Command.LINK:
-                add(target)
-            elif code in (Command.UNLINK, Command.DELETE):
-                remove(target)
+                add(command[1])
+            elif code == Command.UNLINK:
+                named.add(command[1])
+                remove(command[1])
             elif code in (Command.CLEAR, Command.SET):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT DISTINCT segment_id FROM %s WHERE partner_id = ANY(%s)",
-                        SQL.identifier(MEMBER_TABLE),
-                        list(partner_ids),
-                    )
-                )
-                for (segment_id,) in self.env.cr.fetchall():
-                    remove(segment_id)
-                for segment_id in list(added):
-                    remove(segment_id)
+                added.clear()
+                for segment in self.search(
+                    [
+                        ("segment_type", "=", "static"),
+                        ("company_id", "in", self.env.companies.ids),
+                        ("partner_ids", "in", list(partner_ids)),
+                    ]
+                ):
+                    remove(segment.id)
                 for segment_id in command[2] if code == Command.SET else ():
                     add(segment_id)
             else:
-                raise UserError(self.env._("Segments are created from the Segments menu, not from a customer."))
-        for segment in self.browse(sorted(set(added) | set(removed))):
-            segment._change_static_members(added.get(segment.id, ()), removed.get(segment.id, ()))
+                raise UserError(
+                    self.env._("Segments are created, changed and deleted from the Segments menu, not from a customer.")
+                )
+        # naming a segment the user cannot read is refused even when it would change nothing
+        self.browse(named).check_access("read")
+        for segment in self.browse(sorted(added.keys() | removed.keys())):
+            segment._change_members(add=added[segment.id], remove=removed[segment.id])
 
-    def _change_static_members(self, add_ids=(), remove_ids=()):
-        """Add and remove customers by hand (bulk action, customer form)."""
+    def _change_members(self, add=(), remove=()):
+        """The one way members change by hand (segment form, customer form,
+        bulk action, snapshot): add and remove customers. What changes nothing
+        is not done; a real change needs write access to a static segment, and
+        customers of its company or shared."""
         self.ensure_one()
-        self.env.cr.execute(
-            SQL("SELECT partner_id FROM %s WHERE segment_id = %s", SQL.identifier(MEMBER_TABLE), self.id)
-        )
-        current = {partner_id for (partner_id,) in self.env.cr.fetchall()}
-        self._set_static_members((current - set(remove_ids)) | set(add_ids))
-
-    def _set_static_members(self, partner_ids):
-        self.ensure_one()
+        add, remove = set(add), set(remove) - set(add)
+        if not add and not remove:
+            return
+        present = {
+            partner_id
+            for (partner_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT partner_id FROM %s WHERE segment_id = %s AND partner_id = ANY(%s)",
+                    SQL.identifier(MEMBER_TABLE),
+                    self.id,
+                    sorted(add | remove),
+                )
+            )
+        }
+        entries, exits = add - present, remove & present
+        if not entries and not exits:
+            return
         self.check_access("write")
         if self.segment_type != "static":
             raise UserError(
                 self.env._(
-                    "Customers are added to and removed from static segments only; %(segment)s follows its rule.",
+                    "Customers are added to and removed from static segments only: the members of %(segment)s "
+                    "come from its rule. Take a snapshot to get a list you can edit by hand.",
                     segment=self.name,
                 )
             )
-        partner_ids = sorted(set(partner_ids))
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM res_partner WHERE id = ANY(%s) AND company_id IS NOT NULL AND company_id != %s",
-                partner_ids,
-                self.company_id.id,
+        foreign = self.env["res.partner"].browse(
+            partner_id
+            for (partner_id,) in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM res_partner WHERE id = ANY(%s) AND company_id IS NOT NULL AND company_id != %s",
+                    sorted(entries),
+                    self.company_id.id,
+                )
             )
         )
-        foreign = self.env["res.partner"].browse(partner_id for (partner_id,) in self.env.cr.fetchall())
         if foreign:
             raise ValidationError(
                 self.env._(
@@ -467,28 +671,38 @@ class CustomerSegment(models.Model):
                     segment=self.name,
                 )
             )
-        self._apply_members(SQL("SELECT unnest(%s::int4[])", partner_ids))
+        self._apply_members(
+            SQL(
+                "SELECT partner_id FROM %(table)s WHERE segment_id = %(segment)s AND partner_id != ALL(%(exits)s)"
+                " UNION ALL SELECT unnest(%(entries)s::int4[])",
+                table=SQL.identifier(MEMBER_TABLE),
+                segment=self.id,
+                exits=sorted(exits),
+                entries=sorted(entries),
+            )
+        )
 
     def _apply_members(self, members):
         """Make the members of this segment the customers selected by the SQL
-        `members` (one column of partner ids). Set-wise, in one statement:
-        the entries (new EXCEPT current) and exits (current EXCEPT new) are
-        computed, only they are written into the relation table and the
-        history, and the day's size is stored; then the entries get their
-        follow-up activity. Returns the (entries, exits) counts."""
+        `members` (one column of distinct partner ids). Set-wise, in one
+        statement: the entries (new EXCEPT current) and exits (current EXCEPT
+        new) are computed, only they are written into the relation table and
+        the history, and the day's size is stored when it changed (a dynamic
+        segment records it once a day even unchanged); then the entries get
+        their follow-up activity."""
         self.ensure_one()
         self.env.flush_all()
         self._lock_for_members()
         self.env.cr.execute(
             SQL(
                 """
-                WITH new AS (SELECT DISTINCT members.id FROM (%(members)s) AS members(id)),
+                WITH new AS (%(members)s),
                      current AS (SELECT partner_id FROM %(table)s WHERE segment_id = %(segment)s),
-                     entries AS (SELECT id FROM new EXCEPT SELECT partner_id FROM current),
-                     exits AS (SELECT partner_id FROM current EXCEPT SELECT id FROM new),
+                     entries AS (SELECT * FROM new EXCEPT SELECT partner_id FROM current),
+                     exits AS (SELECT partner_id FROM current EXCEPT SELECT * FROM new),
                      added AS (
                         INSERT INTO %(table)s (segment_id, partner_id)
-                        SELECT %(segment)s, id FROM entries
+                        SELECT %(segment)s, entries.* FROM entries
                         ON CONFLICT DO NOTHING
                         RETURNING partner_id),
                      removed AS (
@@ -505,8 +719,7 @@ class CustomerSegment(models.Model):
                           FROM removed
                          WHERE membership.segment_id = %(segment)s
                            AND membership.partner_id = removed.partner_id
-                           AND membership.date_out IS NULL
-                        RETURNING membership.id),
+                           AND membership.date_out IS NULL),
                      counts AS (
                         SELECT (SELECT COUNT(*) FROM added) AS entries,
                                (SELECT COUNT(*) FROM removed) AS exits,
@@ -518,17 +731,15 @@ class CustomerSegment(models.Model):
                         SELECT %(segment)s, %(company)s, %(today)s, before + entries - exits, entries, exits,
                                %(uid)s, %(now)s, %(uid)s, %(now)s
                           FROM counts
+                         WHERE entries + exits > 0 OR %(daily)s
                         ON CONFLICT (segment_id, date) DO UPDATE
                            SET member_count = EXCLUDED.member_count,
                                entry_count = size.entry_count + EXCLUDED.entry_count,
                                exit_count = size.exit_count + EXCLUDED.exit_count,
                                write_uid = EXCLUDED.write_uid,
                                write_date = EXCLUDED.write_date
-                        RETURNING size.id)
-                SELECT counts.entries, counts.exits,
-                       CASE WHEN %(with_activity)s THEN ARRAY(SELECT partner_id FROM opened) END,
-                       (SELECT COUNT(*) FROM closed), (SELECT COUNT(*) FROM sized)
-                  FROM counts
+                         WHERE EXCLUDED.entry_count + EXCLUDED.exit_count > 0)
+                SELECT CASE WHEN %(with_activity)s THEN ARRAY(SELECT partner_id FROM opened) END
                 """,
                 members=members,
                 table=SQL.identifier(MEMBER_TABLE),
@@ -537,17 +748,17 @@ class CustomerSegment(models.Model):
                 today=fields.Date.context_today(self),
                 uid=self.env.uid,
                 now=self.env.cr.now(),
+                daily=self.segment_type == "dynamic",
                 with_activity=bool(self.activity_type_id),
             )
         )
-        entry_count, exit_count, entered_ids, _closed, _sized = self.env.cr.fetchone()
+        entered_ids = self.env.cr.fetchone()[0]
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self.invalidate_model(["partner_ids", *FIGURE_FIELDS])
         self.env["customer.segment.membership"].invalidate_model()
         self.env["customer.segment.size"].invalidate_model()
         if entered_ids:
             self._create_follow_up_activities(entered_ids)
-        return entry_count, exit_count
 
     def _lock_for_members(self):
         """One change of members at a time per segment: a refresh and a hand

@@ -158,6 +158,7 @@ class ResPartner(models.Model):
         "segment_id",
         string="Segments",
         copy=False,
+        domain=lambda self: self.env["customer.segment"]._partner_segments_domain(),
         groups=SALES_USER,
         help="Segments the customer belongs to. Static segments are changed by hand from the Segments menu "
         "or the Add to Segment action, dynamic ones by their rule.",

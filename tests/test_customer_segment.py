@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
@@ -15,12 +15,12 @@ DAY_3 = datetime(2025, 3, 5, 10, 0)
 MANAGER = "customer_segmentation.group_customer_segmentation_manager"
 
 
-@tagged("post_install", "-at_install")
-class TestCustomerSegment(SegmentationTestCase):
+class SegmentCase(SegmentationTestCase):
     """Company 1 holds alpha (BE, class A, salesperson), beta (FR, class B),
     gamma (BE, class C, no salesperson), alpha's contact (BE) and a shared
     customer (no company, BE, class A in company 2 only); company 2 holds
-    delta (BE, class A in company 2)."""
+    delta (BE, class A in company 2). The segmentation administrator works in
+    both companies and may read money figures (MONEY_READERS)."""
 
     @classmethod
     def setUpClass(cls):
@@ -37,7 +37,7 @@ class TestCustomerSegment(SegmentationTestCase):
         cls.manager = new_test_user(
             cls.env,
             login="segment_manager",
-            groups=f"{MANAGER},base.group_partner_manager",
+            groups=f"{MANAGER},base.group_partner_manager,sales_team.group_sale_salesman_all_leads",
             company_id=cls.company.id,
             company_ids=[cls.company.id, cls.company_2.id],
         )
@@ -86,6 +86,27 @@ class TestCustomerSegment(SegmentationTestCase):
             .mapped(lambda m: (m.date_in, m.date_out))
         )
 
+    @classmethod
+    def _invoice_vals(cls, partner, product, invoice_date, price=10.0):
+        return {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "invoice_date": invoice_date,
+            "company_id": cls.company.id,
+            "invoice_line_ids": [
+                Command.create({"product_id": product.id, "quantity": 1, "price_unit": price, "tax_ids": []})
+            ],
+        }
+
+    def _run_cron(self):
+        self.env.flush_all()
+        with self.enter_registry_test_mode():
+            self.env.ref("customer_segmentation.ir_cron_refresh_customer_segments").method_direct_trigger()
+        self.env.invalidate_all()
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerSegment(SegmentCase):
     def test_static_segment_members_and_history(self):
         with freeze_time(DAY_1):
             segment = self.Segment.create(
@@ -225,17 +246,6 @@ class TestCustomerSegment(SegmentationTestCase):
             )
             self.assertNotIn(self.alpha, Partner.search([("purchased_category_12m_ids", "not in", [parent.id])]))
 
-    def _invoice_vals(self, partner, product, invoice_date):
-        return {
-            "move_type": "out_invoice",
-            "partner_id": partner.id,
-            "invoice_date": invoice_date,
-            "company_id": self.company.id,
-            "invoice_line_ids": [
-                Command.create({"product_id": product.id, "quantity": 1, "price_unit": 10.0, "tax_ids": []})
-            ],
-        }
-
     def test_exclusive_group_first_match_wins(self):
         lifecycle = self.env["customer.segment.group"].with_user(self.manager).create({"name": "Lifecycle"})
         core = self._dynamic("Core", [("abc_class", "in", ["A", "B"])], group_id=lifecycle.id, sequence=1)
@@ -368,10 +378,8 @@ class TestCustomerSegment(SegmentationTestCase):
         self.assertFalse(healthy.domain_error)
         # the scheduled action as well
         self.beta.country_id = self.be
-        self.env.flush_all()
-        with freeze_time(DAY_2), self.enter_registry_test_mode():
-            self.env.ref("customer_segmentation.ir_cron_refresh_customer_segments").method_direct_trigger()
-        self.env.invalidate_all()
+        with freeze_time(DAY_2):
+            self._run_cron()
         self.assertFalse(self._members(healthy), "the other segment still refreshed")
         self.assertEqual(self._members(broken), members)
         # repairing the rule clears the flag
@@ -383,10 +391,7 @@ class TestCustomerSegment(SegmentationTestCase):
         joins a segment of company 1, and the other way round."""
         everyone_a = self._dynamic("Everyone A", [])
         everyone_b = self._dynamic("Everyone B", [], company_id=self.company_2.id)
-        self.env.flush_all()
-        with self.enter_registry_test_mode():
-            self.env.ref("customer_segmentation.ir_cron_refresh_customer_segments").method_direct_trigger()
-        self.env.invalidate_all()
+        self._run_cron()
         members_a, members_b = self._members(everyone_a), self._members(everyone_b)
         self.assertTrue(self.alpha | self.beta | self.gamma | self.shared <= members_a)
         self.assertNotIn(self.delta, members_a)
@@ -425,3 +430,439 @@ class TestCustomerSegment(SegmentationTestCase):
         with self.assertRaises(AccessError):
             self.env["customer.segment.group"].with_user(self.salesman).create({"name": "Mine"})
         self.assertFalse(self._members(segment))
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentAccess(SegmentCase):
+    """Who may see and do what with segments, tried as real users."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # a segmentation administrator without accounting rights nor every
+        # salesperson's documents
+        cls.plain_manager = new_test_user(
+            cls.env,
+            login="segment_plain_manager",
+            groups=f"{MANAGER},base.group_partner_manager",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        # an administrator (segments, invoicing) of company 2 only
+        cls.manager_2 = new_test_user(
+            cls.env,
+            login="segment_manager_2",
+            groups=f"{MANAGER},base.group_partner_manager,account.group_account_invoice",
+            company_id=cls.company_2.id,
+            company_ids=[cls.company_2.id],
+        )
+        cls.salesman_2 = new_test_user(
+            cls.env,
+            login="segment_salesman_2",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company_2.id,
+            company_ids=[cls.company_2.id],
+        )
+        cls.portal = new_test_user(cls.env, login="segment_portal", groups="base.group_portal")
+        cls.employee = new_test_user(
+            cls.env, login="segment_employee", groups="base.group_user", company_ids=[cls.company.id]
+        )
+        product = cls._create_product(name="Seg Service", lst_price=10.0)
+        # company 1 invoices, made by the test user (another salesperson than the managers)
+        invoices = cls.env["account.move"].create(
+            [
+                cls._invoice_vals(cls.shared, product, date(2025, 2, 1), price=1000.0),
+                cls._invoice_vals(cls.beta, product, date(2025, 2, 1), price=1000.0),
+            ]
+        )
+        invoices.action_post()
+
+    def test_rule_sees_what_its_responsible_sees_in_its_company(self):
+        """Company 2's administrator cannot reach company 1's invoices through
+        a rule, neither by "Refresh now" nor by the scheduled action."""
+        rule = [("invoice_ids.company_id", "=", self.company.id)]
+        Segment = self.env["customer.segment"].with_user(self.manager_2)
+        segment = Segment.create({"name": "Company 1 buyers", "segment_type": "dynamic", "domain": repr(rule)})
+        self.assertEqual(segment.company_id, self.company_2)
+        self.assertEqual(segment.user_id, self.manager_2)
+        segment.action_refresh()
+        self.assertNotIn(self.shared, self._members(segment))
+        self.assertFalse(self._members(segment))
+        # the same rule in company 1, with an administrator of company 1, finds it
+        allowed = self._dynamic("Company 1 buyers", rule)
+        allowed.action_refresh()
+        self.assertEqual(self._members(allowed), self.shared | self.beta)
+        # the scheduled action runs as superuser and still evaluates as the responsible
+        (segment | allowed).sudo().write({"last_refresh": False})
+        self.env.invalidate_all()
+        self._run_cron()
+        self.assertFalse(self._members(segment))
+        self.assertEqual(self._members(allowed), self.shared | self.beta)
+        self.assertFalse(segment.domain_error)
+
+    def test_rule_sees_only_the_records_its_responsible_reads(self):
+        """A segmentation administrator who only sees his own invoices does
+        not match customers on the amounts of the others'."""
+        segment = (
+            self.env["customer.segment"]
+            .with_user(self.plain_manager)
+            .create(
+                {
+                    "name": "Big invoices",
+                    "segment_type": "dynamic",
+                    "domain": repr([("invoice_ids.amount_total", ">", 500)]),
+                }
+            )
+        )
+        segment.action_refresh()
+        self.assertFalse(self._members(segment))
+        segment.sudo().user_id = self.manager
+        segment.action_refresh()
+        self.assertEqual(self._members(segment), self.shared | self.beta)
+
+    def test_rule_naming_a_field_its_author_cannot_read_is_refused(self):
+        Segment = self.env["customer.segment"].with_user(self.plain_manager)
+        for rule in (
+            [("credit", ">", 0)],
+            [("child_ids.credit", ">", 0)],
+            [("child_ids", "any", [("total_invoiced", ">", 0)])],
+        ):
+            with self.subTest(rule=rule), self.assertRaises(ValidationError) as caught:
+                Segment.create({"name": "Debtors", "segment_type": "dynamic", "domain": repr(rule)})
+            self.assertIn("not allowed to read", str(caught.exception))
+        # nor when the author may, but the responsible who evaluates it may not
+        with self.assertRaises(ValidationError) as caught:
+            self.env["customer.segment"].create(
+                {
+                    "name": "Debtors",
+                    "segment_type": "dynamic",
+                    "domain": repr([("credit", ">", 0)]),
+                    "user_id": self.plain_manager.id,
+                }
+            )
+        self.assertIn(self.plain_manager.name, str(caught.exception))
+        # searching past access rights is never allowed
+        with self.assertRaises(ValidationError):
+            self._dynamic("Any!", [("invoice_ids", "any!", [("amount_total", ">", 0)])])
+
+    def test_responsible_required_for_dynamic_segments(self):
+        with self.assertRaises(ValidationError):
+            self._dynamic("Nobody", [], user_id=False)
+        with self.assertRaises(ValidationError):
+            self._dynamic("Portal", [], user_id=self.portal.id)
+        with self.assertRaises(ValidationError):
+            self._dynamic("Other company", [], user_id=self.salesman_2.id)
+        # created as superuser (data, scheduled actions), no responsible is guessed
+        with self.assertRaises(ValidationError):
+            self.env["customer.segment"].with_user(SUPERUSER_ID).create(
+                {"name": "Root", "segment_type": "dynamic", "domain": "[]"}
+            )
+        static = self.Segment.create({"name": "Static without responsible", "user_id": False})
+        self.assertFalse(static.user_id)
+
+    @mute_logger("odoo.addons.customer_segmentation.models.customer_segment")
+    def test_responsible_leaving_flags_the_segment(self):
+        segment = self._dynamic("Belgium", [("country_id", "=", self.be.id)], user_id=self.plain_manager.id)
+        segment.action_refresh()
+        members = self._members(segment)
+        self.assertTrue(members)
+        self.plain_manager.sudo().active = False
+        segment.action_refresh()
+        self.assertIn(self.plain_manager.name, segment.domain_error)
+        self.assertEqual(self._members(segment), members)
+
+    def test_search_by_segment_only_finds_readable_segments(self):
+        segment = self.Segment.create(
+            {"name": "VIP", "segment_type": "static", "partner_ids": [Command.set([self.shared.id, self.alpha.id])]}
+        )
+        Partner = self.env["res.partner"].with_user(self.salesman_2)
+        self.assertTrue(Partner.search([("id", "=", self.shared.id)]), "the shared customer is readable")
+        for domain in (
+            [("segment_ids", "in", segment.ids)],
+            [("segment_ids", "=", segment.id)],
+            [("segment_ids", "any", [("id", "=", segment.id)])],
+        ):
+            with self.subTest(domain=domain):
+                self.assertFalse(Partner.search_read(domain, ["name"]))
+                self.assertFalse(Partner.search_count(domain))
+        # a user of both companies finds them only with company 1 enabled
+        Partner = self.env["res.partner"].with_user(self.manager)
+        domain = [("segment_ids", "in", segment.ids)]
+        self.assertFalse(Partner.with_context(allowed_company_ids=[self.company_2.id]).search(domain))
+        self.assertEqual(
+            Partner.with_context(allowed_company_ids=[self.company.id, self.company_2.id]).search(domain),
+            self.alpha | self.shared,
+        )
+        self.assertEqual(self.env["res.partner"].sudo().search(domain), self.alpha | self.shared)
+
+    def test_money_figures_only_for_money_readers(self):
+        segment = self.Segment.create(
+            {"name": "VIP", "segment_type": "static", "partner_ids": [Command.set([self.alpha.id, self.beta.id])]}
+        )
+        as_salesman = segment.with_user(self.salesman)
+        self.assertEqual(as_salesman.member_count, 2)
+        self.assertEqual(as_salesman.read(["member_count"])[0]["member_count"], 2)
+        for fname in ("revenue", "margin"):
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                as_salesman.read([fname])
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                self.env["customer.segment"].with_user(self.salesman).search_read([], [fname])
+        self.assertEqual(segment.revenue, 1300.0)
+        self.assertEqual(segment.margin, 650.0)
+        # the views show them to money readers only
+        arch = self.env["customer.segment"].with_user(self.salesman).get_views([(False, "list"), (False, "form")])
+        for view in arch["views"].values():
+            self.assertNotIn('name="revenue"', view["arch"])
+            self.assertIn('name="member_count"', view["arch"])
+        arch = self.env["customer.segment"].with_user(self.manager).get_views([(False, "form")])
+        self.assertIn('name="revenue"', arch["views"]["form"]["arch"])
+        # nothing at all for a portal user or an employee without Sales rights
+        for user in (self.portal, self.employee):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    segment.with_user(user).read(["name", "member_count"])
+                with self.assertRaises(AccessError):
+                    self.env["customer.segment"].with_user(user).search_read([], ["name"])
+                with self.assertRaises(AccessError):
+                    self.env["res.partner"].with_user(user).search_read([("segment_ids", "in", segment.ids)], ["name"])
+
+    def test_changes_only_in_allowed_companies(self):
+        static_1 = self.Segment.create(
+            {"name": "VIP 1", "segment_type": "static", "partner_ids": [Command.link(self.shared.id)]}
+        )
+        dynamic_1 = self._dynamic("Everyone 1", [])
+        dynamic_1.action_refresh()
+        Segment_2 = self.env["customer.segment"].with_user(self.manager_2)
+        static_2 = Segment_2.create(
+            {"name": "VIP 2", "segment_type": "static", "partner_ids": [Command.link(self.shared.id)]}
+        )
+        dynamic_2 = Segment_2.create({"name": "Everyone 2", "segment_type": "dynamic", "domain": "[]"})
+        dynamic_2.action_refresh()
+        self.assertIn(self.shared, self._members(dynamic_2))
+        for segment in (static_1, dynamic_1):
+            with self.subTest(segment=segment.name):
+                as_manager_2 = segment.with_user(self.manager_2)
+                with self.assertRaises(AccessError):
+                    as_manager_2.action_refresh()
+                with self.assertRaises(AccessError):
+                    as_manager_2.write({"partner_ids": [Command.link(self.shared.id)]})
+                with self.assertRaises(AccessError):
+                    as_manager_2._change_members(add=self.delta.ids)
+        with self.assertRaises(AccessError):
+            dynamic_1.with_user(self.manager_2).action_snapshot()
+        # the shared customer, cleared by company 2's administrator: only company 2's static segment
+        with self.assertRaises(AccessError):
+            self.shared.with_user(self.manager_2).write({"segment_ids": [Command.unlink(static_1.id)]})
+        self.shared.with_user(self.manager_2).write({"segment_ids": [Command.clear()]})
+        self.assertEqual(self._members(static_1), self.shared)
+        self.assertFalse(self._members(static_2))
+        self.assertIn(self.shared, self._members(dynamic_1))
+        self.assertIn(self.shared, self._members(dynamic_2))
+        # and a refresh by company 2's administrator only refreshes company 2
+        self.shared.sudo().active = False
+        dynamic_2.action_refresh()
+        self.assertNotIn(self.shared, self._members(dynamic_2))
+        self.assertIn(self.shared, self._members(dynamic_1))
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentInput(SegmentCase):
+    """Rules and member changes that cannot be done are refused when they are
+    made, with a message that says why; the others are exact."""
+
+    def test_rules_that_cannot_run_are_refused_on_save(self):
+        Segment = self.env["customer.segment"]  # the test user reads invoice figures
+        cases = [
+            ([("classification_revenue", ">", 1e400)], "not a number"),
+            ([("days_since_last_purchase", ">", -1e400)], "not a number"),
+            ([("classification_revenue", ">", 10**400)], "too large"),
+            ([("total_invoiced", ">", 0)], "cannot be searched"),
+            ([("child_ids.total_invoiced", ">", 0)], "cannot be searched"),
+            ([("name", "=", b"bytes")], "not a value"),
+            ([("name", "in", ["x" * 60] * 2000)], "too long"),
+        ]
+        for rule, reason in cases:
+            text = repr(rule) if reason != "not a number" else str(rule).replace("inf", "1e400")
+            with self.subTest(rule=text[:80]), self.assertRaises(ValidationError) as caught:
+                Segment.create({"name": "Broken", "segment_type": "dynamic", "domain": text})
+            self.assertIn(reason, str(caught.exception))
+        # writing it on an existing segment is refused as well
+        segment = Segment.create({"name": "Rich", "segment_type": "dynamic", "domain": "[('abc_class', '=', 'A')]"})
+        with self.assertRaises(ValidationError):
+            segment.domain = "[('classification_revenue', '>', 1e400)]"
+        with self.assertRaises(ValidationError) as caught:
+            segment.domain = "[('credit', '>', 1)" + ", ('name', '=', 'x')" * 20000 + "]"
+        self.assertIn("too long", str(caught.exception))
+        self.assertNotIn("context_today", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            segment.domain = "[('create_date', '>', context_today())]"
+        self.assertIn("context_today", str(caught.exception))
+        self.assertEqual(segment.domain, "[('abc_class', '=', 'A')]")
+
+    @mute_logger("odoo.addons.customer_segmentation.models.customer_segment")
+    def test_rule_broken_later_flagged_others_refresh(self):
+        """A stored rule that cannot run (anymore) is flagged and skipped by
+        "Refresh now" and the scheduled action; its exclusive group and the
+        other segments still refresh."""
+        lifecycle = self.env["customer.segment.group"].with_user(self.manager).create({"name": "Lifecycle"})
+        first = self._dynamic("A", [("abc_class", "=", "A")], group_id=lifecycle.id, sequence=1)
+        broken = self._dynamic("B", [("abc_class", "=", "B")], group_id=lifecycle.id, sequence=2)
+        last = self._dynamic("Belgium", [("country_id", "=", self.be.id)], group_id=lifecycle.id, sequence=3)
+        for rule in ("[('total_invoiced', '>', 0)]", "[('classification_revenue', '>', 1e400)]"):
+            with self.subTest(rule=rule):
+                self.env.cr.execute(
+                    SQL("UPDATE customer_segment SET domain = %s, domain_error = NULL WHERE id = %s", rule, broken.id)
+                )
+                broken.invalidate_recordset(["domain", "domain_error"])
+                first.action_refresh()
+                self.assertTrue(broken.domain_error)
+                self.assertFalse(self._members(broken))
+                self.assertEqual(self._members(first), self.alpha)
+                self.assertEqual(self._members(last), self.gamma | self.shared)
+                self.assertFalse(first.domain_error or last.domain_error)
+        (first | broken | last).sudo().write({"last_refresh": False, "domain_error": False})
+        self.alpha.with_company(self.company).sudo().abc_class = "C"
+        self._run_cron()
+        self.assertTrue(broken.domain_error)
+        self.assertFalse(self._members(first))
+        self.assertEqual(self._members(last), self.alpha | self.gamma | self.shared)
+
+    def _stays(self, partner):
+        """{segment: number of open stays} of a customer."""
+        stays = self.env["customer.segment.membership"].search(
+            [("partner_id", "=", partner.id), ("date_out", "=", False)]
+        )
+        counts = {}
+        for stay in stays:
+            counts[stay.segment_id] = counts.get(stay.segment_id, 0) + 1
+        return counts
+
+    def test_partner_segment_commands_change_static_segments_only(self):
+        Segment = self.Segment
+        s1, s2, s3 = Segment.create([{"name": f"Static {n}", "segment_type": "static"} for n in (1, 2, 3)])
+        other = Segment.create(
+            {"name": "Static 2nd company", "segment_type": "static", "company_id": self.company_2.id}
+        )
+        dynamic = self._dynamic("Everyone", [])
+        dynamic.action_refresh()
+        shared = self.shared.with_user(self.manager).with_context(allowed_company_ids=[self.company.id])
+        other.sudo()._change_members(add=self.shared.ids)
+
+        def reset():
+            self.shared.with_user(self.manager).write({"segment_ids": [Command.link(s1.id), Command.link(s2.id)]})
+            self.shared.with_user(self.manager).write({"segment_ids": [Command.unlink(s3.id)]})
+            self.assertEqual(self._static(self.shared), s1 | s2 | other)
+
+        cases = [
+            ((5,), Segment),
+            ((5, 0, 0), Segment),
+            (Command.clear(), Segment),
+            ((6, 0, [s3.id]), s3),
+            (Command.set([s3.id, dynamic.id]), s3),
+            (Command.set([s1.id]), s1),
+            (Command.link(s3.id), s1 | s2 | s3),
+            (Command.unlink(s1.id), s2),
+            (Command.unlink(dynamic.id), None),
+        ]
+        for command, expected in cases:
+            with self.subTest(command=command):
+                reset()
+                if expected is None:
+                    with self.assertRaises(UserError):
+                        shared.write({"segment_ids": [command]})
+                    continue
+                shared.write({"segment_ids": [command]})
+                self.assertEqual(self._static(self.shared) - other, expected)
+                self.assertIn(other, self._static(self.shared), "company 2 is not enabled: untouched")
+                self.assertIn(self.shared, self._members(dynamic), "the rule decides")
+        for value, expected in (([s3.id], s3), ((s2.id,), s2), (False, Segment), (s1 | s3, s1 | s3)):
+            with self.subTest(value=value):
+                reset()
+                shared.write({"segment_ids": value})
+                self.assertEqual(self._static(self.shared) - other, expected)
+                self.assertIn(self.shared, self._members(dynamic))
+        # a new customer can be created with segments too
+        newcomer = shared.create({"name": "Seg Newcomer", "is_company": True, "segment_ids": [(6, 0, [s1.id])]})
+        self.assertEqual(self._static(newcomer), s1)
+
+    def _static(self, partner):
+        return partner.sudo().segment_ids.filtered(lambda s: s.segment_type == "static")
+
+    def test_no_op_set_is_a_no_op(self):
+        static = self.Segment.create({"name": "VIP", "segment_type": "static"})
+        dynamic = self._dynamic("Belgium", [("country_id", "=", self.be.id)])
+        with freeze_time(DAY_1):
+            self.alpha.with_user(self.manager).write({"segment_ids": [Command.link(static.id)]})
+            dynamic.action_refresh()
+        History = self.env["customer.segment.membership"]
+        Size = self.env["customer.segment.size"]
+        self.env.flush_all()
+        before = (History.search_count([]), Size.search([]).mapped(lambda s: (s.id, s.write_date)))
+        alpha = self.alpha.with_user(self.manager)
+        with freeze_time(DAY_2):
+            for value in (
+                [Command.set([static.id, dynamic.id])],
+                [Command.link(static.id)],
+                [Command.link(dynamic.id)],
+                [Command.unlink(self.env["customer.segment"].create({"name": "Unrelated"}).id)],
+                [static.id, dynamic.id],
+                [],
+            ):
+                alpha.write({"segment_ids": value})
+            static.with_user(self.manager).write({"partner_ids": [Command.link(self.alpha.id)]})
+            static.with_user(self.manager).write({"partner_ids": [Command.set([self.alpha.id])]})
+            self.env.flush_all()
+        after = (History.search_count([]), Size.search([]).mapped(lambda s: (s.id, s.write_date)))
+        self.assertEqual(after, before)
+        self.assertEqual(self._history(static, self.alpha), [(DAY_1.date(), False)])
+
+    def test_segment_form_commands(self):
+        segment = self.Segment.create({"name": "VIP", "segment_type": "static", "partner_ids": [self.alpha.id]})
+        self.assertEqual(self._members(segment), self.alpha)
+        segment.write({"partner_ids": [(6, 0, [self.beta.id, self.gamma.id])]})
+        self.assertEqual(self._members(segment), self.beta | self.gamma)
+        segment.write({"partner_ids": [(5,)]})
+        self.assertFalse(self._members(segment))
+        segment.write({"partner_ids": (self.alpha | self.beta).ids})
+        self.assertEqual(self._members(segment), self.alpha | self.beta)
+        segment.write({"partner_ids": False})
+        self.assertFalse(self._members(segment))
+        with self.assertRaises(UserError):
+            segment.write({"partner_ids": [Command.create({"name": "New customer"})]})
+        dynamic = self._dynamic("Belgium", [("country_id", "=", self.be.id)])
+        with self.assertRaises(UserError) as caught:
+            dynamic.write({"partner_ids": [Command.link(self.beta.id)]})
+        message = str(caught.exception)
+        # the one message, whatever the way in
+        for change in (
+            lambda: self.beta.with_user(self.manager).write({"segment_ids": [Command.link(dynamic.id)]}),
+            lambda: (
+                self.env["customer.segment.assign.wizard"]
+                .with_user(self.manager)
+                .create({"segment_id": dynamic.id, "partner_ids": self.beta.ids})
+                .action_apply()
+            ),
+            lambda: dynamic._change_members(add=self.beta.ids),
+        ):
+            with self.assertRaises(UserError) as caught:
+                change()
+            self.assertEqual(str(caught.exception), message)
+
+    def test_merge_leaves_one_open_stay_per_segment(self):
+        static = self.Segment.create(
+            {"name": "VIP", "segment_type": "static", "partner_ids": [Command.set([self.beta.id, self.gamma.id])]}
+        )
+        only_gamma = self.Segment.create(
+            {"name": "Gamma's", "segment_type": "static", "partner_ids": [Command.link(self.gamma.id)]}
+        )
+        with freeze_time(DAY_1):
+            dynamic = self._dynamic("Company 1", [("company_id", "=", self.company.id)])
+            dynamic.action_refresh()
+        self.assertEqual(self._members(dynamic), self.alpha | self.beta | self.gamma)
+        wizard = self.env["base.partner.merge.automatic.wizard"].sudo().create({})
+        wizard._merge((self.beta | self.gamma).ids, self.beta, extra_checks=False)
+        self.assertFalse(self.gamma.exists())
+        self.assertEqual(self._stays(self.beta), {static: 1, only_gamma: 1, dynamic: 1})
+        self.assertIn(self.beta, self._members(only_gamma))
+        self.assertEqual(self.beta.sudo().segment_ids, static | only_gamma | dynamic)
+        self.assertEqual(self._history(dynamic, self.beta), [(DAY_1.date(), False)])

@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.tools import SQL
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
@@ -9,3 +10,23 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         belong to the destination now and the next run classifies it."""
         dst_partner = dst_partner.with_context(customer_segmentation_skip_classification=True)
         return super()._update_values(src_partners, dst_partner)
+
+    def _update_foreign_keys(self, src_partners, dst_partner):
+        """The history of the merged customers follows the destination; where
+        several of them were in the same segment, the surviving customer keeps
+        one open stay there, the earliest (the relation table keeps one row per
+        segment on its own)."""
+        super()._update_foreign_keys(src_partners, dst_partner)
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM customer_segment_membership membership
+                 USING (SELECT id, row_number() OVER (PARTITION BY segment_id ORDER BY date_in, id) AS rank
+                          FROM customer_segment_membership
+                         WHERE partner_id = %(partner)s AND date_out IS NULL) AS stay
+                 WHERE membership.id = stay.id AND stay.rank > 1
+                """,
+                partner=dst_partner.id,
+            )
+        )
+        self.env["customer.segment.membership"].invalidate_model()

@@ -34,18 +34,10 @@ class CustomerSegmentAssignWizard(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
-        if self.segment_id.segment_type != "static":
-            raise UserError(
-                self.env._(
-                    "%(segment)s is a dynamic segment: its members come from its rule. "
-                    "Choose a static segment, or take a snapshot of this one.",
-                    segment=self.segment_id.name,
-                )
-            )
         if not self.partner_ids:
             raise UserError(self.env._("Select the customers first."))
         if self.action == "add":
-            self.segment_id._change_static_members(add_ids=self.partner_ids.ids)
+            self.segment_id._change_members(add=self.partner_ids.ids)
         else:
-            self.segment_id._change_static_members(remove_ids=self.partner_ids.ids)
+            self.segment_id._change_members(remove=self.partner_ids.ids)
         return {"type": "ir.actions.act_window_close"}
