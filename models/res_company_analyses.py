@@ -9,7 +9,7 @@ class ResCompany(models.Model):
     """Settings of the client-base analyses (an empty value means its
     default, as for the classification settings)."""
 
-    _inherit = "res.company"
+    _inherit = "res.company"  # pylint: disable=consider-merging-classes-inherited
 
     segmentation_churn_months = fields.Integer(
         string="Churn Threshold (months)",

@@ -10,7 +10,7 @@ class ResConfigSettings(models.TransientModel):
     """The analyses' settings show the company's effective values (an empty
     one, its default) and are written back only when they change."""
 
-    _inherit = "res.config.settings"
+    _inherit = "res.config.settings"  # pylint: disable=consider-merging-classes-inherited
 
     segmentation_churn_months = fields.Integer(string="Churn Threshold (months)")
     segmentation_growth_threshold = fields.Float(string="Growth Threshold (%)")
@@ -23,7 +23,8 @@ class ResConfigSettings(models.TransientModel):
         return values
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         settings = {field: self[field] for field in ANALYSES_FIELDS}
         if any(self.company_id[field] != value for field, value in settings.items()):
             self.company_id.write(settings)
+        return result

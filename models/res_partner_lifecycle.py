@@ -13,7 +13,7 @@ LIFECYCLE_STATUSES = [
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     lifecycle_status = _classification_field(
         fields.Selection,

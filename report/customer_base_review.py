@@ -32,20 +32,6 @@ class ReportClientBaseReview(models.AbstractModel):
             "reviews": {company.id: self._review(company) for company in companies},
         }
 
-    def _strategies(self):
-        _ = self.env._
-        return {
-            "AX": _("Keep: personal manager, priority service, loyalty terms."),
-            "AY": _("Keep and steady: plan orders together, offer contracts."),
-            "AZ": _("Secure: find why purchases jump, propose regular deliveries."),
-            "BX": _("Grow: widen the range they buy (cross-selling)."),
-            "BY": _("Grow and steady: promotions on their usual categories."),
-            "BZ": _("Stabilise: regular reminders, scheduled offers."),
-            "CX": _("Serve at low cost: standard terms, online ordering."),
-            "CY": _("Serve at low cost, watch for growth."),
-            "CZ": _("Minimal effort: mass mailings only; check profitability."),
-        }
-
     def _fetch(self, query):
         self.env.cr.execute(query)
         return self.env.cr.dictfetchall()
@@ -197,7 +183,7 @@ class ReportClientBaseReview(models.AbstractModel):
         )
         total = sum(row["revenue"] or 0 for row in rows)
         by_cell = {row["cell"]: row for row in rows}
-        strategies = self._strategies()
+        strategies = company._cell_strategies()
         return [
             {
                 "cell": cell,
@@ -261,16 +247,18 @@ class ReportClientBaseReview(models.AbstractModel):
         growing = [row["cell"] for row in review["cell_dynamics"] if (row["change"] or 0) > 10]
         shrinking = [row["cell"] for row in review["cell_dynamics"] if (row["change"] or 0) < -10]
         if growing:
-            lines.append(_("Growing cells over the last 12 months: %(cells)s.", cells=", ".join(growing)))
+            lines.append(self.env._("Growing cells over the last 12 months: %(cells)s.", cells=", ".join(growing)))
         if shrinking:
             lines.append(
-                _("Shrinking cells over the last 12 months: %(cells)s: find out why.", cells=", ".join(shrinking))
+                self.env._(
+                    "Shrinking cells over the last 12 months: %(cells)s: find out why.", cells=", ".join(shrinking)
+                )
             )
         a_share = sum(row["share"] for row in review["matrix"] if row["cell"].startswith("A"))
         a_count = sum(row["count"] for row in review["matrix"] if row["cell"].startswith("A"))
         if a_count:
             lines.append(
-                _(
+                self.env._(
                     "%(count)s A customers bring %(share)s %% of the revenue; %(overdue)s of them have not bought "
                     "for half the churn threshold or longer: call them first.",
                     count=a_count,
@@ -278,14 +266,15 @@ class ReportClientBaseReview(models.AbstractModel):
                     overdue=review["overdue_a"],
                 )
             )
-        for kind, label in (("team", _("sales team")), ("cell", _("cell")), ("industry", _("industry"))):
+        kinds = (("team", self.env._("sales team")), ("cell", self.env._("cell")), ("industry", self.env._("industry")))
+        for kind, label in kinds:
             losing = [row for row in review["profiles"][kind] if (row["margin"] or 0) < 0]
             for row in losing:
                 lines.append(
-                    _(
+                    self.env._(
                         "The %(kind)s %(name)s loses money: margin %(margin)s on a revenue of %(revenue)s.",
                         kind=label,
-                        name=row["name"] or _("(none)"),
+                        name=row["name"] or self.env._("(none)"),
                         margin=round(row["margin"], 2),
                         revenue=round(row["revenue"], 2),
                     )
@@ -293,7 +282,7 @@ class ReportClientBaseReview(models.AbstractModel):
         if review["base"]:
             last = review["base"][-1]
             lines.append(
-                _(
+                self.env._(
                     "This year: %(new)s new, %(returning)s returning and %(lost)s lost customers "
                     "(churn %(churn)s %%), %(active)s active now.",
                     new=last["new"],
@@ -307,7 +296,7 @@ class ReportClientBaseReview(models.AbstractModel):
         if planned:
             actual = sum(row["actual_planned"] or 0 for row in review["plan"])
             lines.append(
-                _(
+                self.env._(
                     "Plans of this year are %(achievement)s %% achieved (%(actual)s of %(planned)s).",
                     achievement=round(actual * 100 / planned, 1),
                     actual=round(actual, 2),

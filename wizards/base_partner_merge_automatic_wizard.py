@@ -16,7 +16,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         several of them were in the same segment, the surviving customer keeps
         one open stay there, the earliest (the relation table keeps one row per
         segment on its own)."""
-        super()._update_foreign_keys(src_partners, dst_partner)
+        result = super()._update_foreign_keys(src_partners, dst_partner)
         self.env.cr.execute(
             SQL(
                 """
@@ -30,3 +30,4 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             )
         )
         self.env["customer.segment.membership"].invalidate_model()
+        return result
