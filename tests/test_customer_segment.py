@@ -501,8 +501,8 @@ class TestSegmentAccess(SegmentCase):
         self.assertFalse(segment.domain_error)
 
     def test_rule_sees_only_the_records_its_responsible_reads(self):
-        """A segmentation administrator who only sees his own invoices does
-        not match customers on the amounts of the others'."""
+        """A rule whose responsible is a salesperson who only sees his own
+        invoices does not match customers on the amounts of the others'."""
         segment = (
             self.env["customer.segment"]
             .with_user(self.plain_manager)
@@ -510,6 +510,7 @@ class TestSegmentAccess(SegmentCase):
                 {
                     "name": "Big invoices",
                     "segment_type": "dynamic",
+                    "user_id": self.salesman.id,
                     "domain": repr([("invoice_ids.amount_total", ">", 500)]),
                 }
             )
