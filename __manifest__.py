@@ -22,6 +22,7 @@
         "wizards/customer_crosssell_suggestion_wizard.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_priority_views.xml",
+        "views/crm_lead_views.xml",
         "views/res_config_settings_priority_views.xml",
         "report/customer_portfolio_report_views.xml",
         "views/customer_segmentation_menus.xml",

@@ -14,7 +14,13 @@ time, no HTTP):
   "My Clients" filter, the list's order and the record count), the same with
   the "Needs Attention" filter, and the kanban grouped by cell;
 - the ABC-XYZ matrix for the whole company as a manager, and filtered on the
-  salesperson.
+  salesperson;
+- the CRM pipeline with OPPORTUNITIES opportunities of the company's
+  customers (created once, 2,000 of them the salesperson's): grouped by the
+  customer's cell as a manager (the pipeline analysis: counts and expected
+  revenue per cell and won status), the salesperson's Priority Pipeline
+  (kanban by stage, ordered by the customer's cell rank) and its "Customer
+  Needs Attention" filter.
 
 Each call runs with an empty ORM cache; the best and the median of five are
 printed against the target of 1 s.
@@ -34,6 +40,7 @@ from odoo.tools import SQL
 SALESPERSON_LOGIN = "benchmark_priority_salesperson"
 MANAGER_LOGIN = "benchmark_priority_manager"
 CUSTOMERS = 2000
+OPPORTUNITIES = 10000
 REPEAT = 5
 TARGET = 1.0
 ACTIVITY_FIELDS = (
@@ -114,7 +121,53 @@ def prepare(env, args):
     env.cr.commit()
     count = env["res.partner"].search_count([("user_id", "=", salesperson.id)])
     print(f"{salesperson.name}: {count} customers", flush=True)
+    create_opportunities(env, company, salesperson)
     return company, salesperson, manager
+
+
+def create_opportunities(env, company, salesperson):
+    """OPPORTUNITIES opportunities, once: one for every tenth customer of
+    the company (classified or not) in rank order, in the stages in turn, each
+    for its customer's salesperson; the salesperson's customers come first so
+    that 2,000 are theirs."""
+    Lead = env["crm.lead"].with_company(company)
+    missing = OPPORTUNITIES - Lead.search_count([("type", "=", "opportunity")])
+    if missing <= 0:
+        return
+    print(f"creating {missing} opportunities (committed) ...", flush=True)
+    clock = time.perf_counter()
+    env.cr.execute(
+        SQL(
+            """
+            SELECT id, user_id FROM res_partner
+             WHERE is_company AND active AND (user_id = %(user)s OR id %% 10 = 0)
+             ORDER BY user_id = %(user)s DESC, id
+             LIMIT %(missing)s
+            """,
+            user=salesperson.id,
+            missing=missing,
+        )
+    )
+    customers = env.cr.fetchall()
+    stages = env["crm.stage"].search([], order="sequence, id").ids
+    creator = Lead.with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
+    for start in range(0, len(customers), 1000):
+        creator.create(
+            [
+                {
+                    "name": f"Benchmark deal {start + index}",
+                    "type": "opportunity",
+                    "partner_id": partner_id,
+                    "user_id": user_id,
+                    "stage_id": stages[(start + index) % len(stages)],
+                    "expected_revenue": 1000 + (partner_id * 37) % 50000,
+                    "company_id": company.id,
+                }
+                for index, (partner_id, user_id) in enumerate(customers[start : start + 1000])
+            ]
+        )
+    env.cr.commit()
+    print(f"  in {time.perf_counter() - clock:.1f} s", flush=True)
 
 
 def list_specification(env):
@@ -200,6 +253,52 @@ def measure(env, company, salesperson, manager):
     )
     counts = sum(entry["count"] for entry in matrix)
     medians.append(report("matrix, one salesperson", best, median, f"{counts} customers"))
+    return medians + measure_pipeline(as_salesperson, as_manager, salesperson)
+
+
+def measure_pipeline(as_salesperson, as_manager, salesperson):
+    """The CRM screens that read the customer's class from each opportunity."""
+    opportunities = [("type", "=", "opportunity")]
+    leads = as_manager["crm.lead"]
+    medians = []
+
+    def by_cell():
+        return leads.formatted_read_group(
+            opportunities, ["customer_abc_xyz_class", "won_status"], ["__count", "expected_revenue:sum"]
+        )
+
+    best, median, groups = timed(as_manager, by_cell)
+    total = sum(group["__count"] for group in groups)
+    detail = f"{len(groups)} groups, {total} opportunities"
+    medians.append(report("pipeline analysis by customer cell and won status", best, median, detail))
+
+    mine = [*opportunities, ("user_id", "=", salesperson.id)]
+
+    def priority_pipeline(extra=()):
+        return as_salesperson["crm.lead"].web_read_group(
+            [*mine, *extra],
+            ["stage_id"],
+            ["expected_revenue:sum"],
+            auto_unfold=True,
+            unfold_read_specification={
+                "name": {},
+                "customer_abc_xyz_class": {},
+                "customer_needs_attention": {},
+                "customer_attention_reasons": {},
+                "expected_revenue": {},
+                "partner_id": {"fields": {"display_name": {}}},
+            },
+            unfold_read_default_limit=80,
+            order="customer_cell_rank, expected_revenue desc, id desc",
+        )
+
+    best, median, groups = timed(as_salesperson, priority_pipeline)
+    count = sum(group["__count"] for group in groups["groups"])
+    detail = f"{count} opportunities in {groups['length']} stages"
+    medians.append(report("priority pipeline, kanban by stage in cell order", best, median, detail))
+    best, median, groups = timed(as_salesperson, lambda: priority_pipeline([("customer_needs_attention", "=", True)]))
+    count = sum(group["__count"] for group in groups["groups"])
+    medians.append(report("priority pipeline, customer needs attention", best, median, f"{count} opportunities"))
     return medians
 
 

@@ -103,6 +103,22 @@ ATTENTION_STORIES = {
     "Greenfield Accounting": "fading",
     "Quill & Ledger Bookkeeping": "fading",
 }
+# Opportunities in the pipeline of the demo salespeople, for customers of
+# every class: their cards carry the customer's cell, and the Priority
+# Pipeline puts the A customers' deals first whatever their amount.
+# customer, opportunity, expected revenue, stage
+OPPORTUNITIES = (
+    ("Harbor Point Coworking", "Second floor fit-out", 18000, "crm.stage_lead2"),
+    ("Meridian Business Parks", "Lobby seating for three buildings", 9500, "crm.stage_lead1"),
+    ("Ironwood Construction Group", "Site office furniture", 7200, "crm.stage_lead3"),
+    ("Oak & Stone Law Partners", "Partners' offices", 6400, "crm.stage_lead1"),
+    ("Blue Heron Veterinary Hospitals", "Waiting room chairs", 4800, "crm.stage_lead2"),
+    ("Greenfield Accounting", "Standing desks for the team", 3900, "crm.stage_lead1"),
+    ("Fjord Design Studio", "Studio chairs", 5200, "crm.stage_lead3"),
+    ("Silver Lining Cleaning Co.", "Yearly supplies contract", 2600, "crm.stage_lead1"),
+    ("Ridgeway Photography", "Gallery furniture", 24000, "crm.stage_lead2"),
+    ("Nova Biotech Labs", "Lab office equipment", 12500, "crm.stage_lead1"),
+)
 CONTACT_FUNCTIONS = ("Purchasing Manager", "Office Manager", "Facilities Manager")
 # Price discount in percent by yearly revenue (thousands), largest first, so
 # that margins differ from revenue and a margin-based ABC differs too.
@@ -154,6 +170,7 @@ class ResCompany(models.Model):
         # since (history, class drops and their activities, as in production)
         self.env["customer.classification"].sudo()._run(self, today - relativedelta(months=1))
         self.sudo().action_recompute_customer_classification()
+        _create_demo_opportunities(self, customers)
         _logger.info(
             "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s, classified in %.1f s",
             len(customers),
@@ -193,6 +210,25 @@ def _create_demo_customers(env, rng, salespeople):
             ]
         vals_list.append(vals)
     return env["res.partner"].create(vals_list)
+
+
+def _create_demo_opportunities(company, customers):
+    """The OPPORTUNITIES, each for its customer's salesperson."""
+    by_name = {customer.name: customer for customer in customers}
+    company.env["crm.lead"].with_company(company).with_context(tracking_disable=True).create(
+        [
+            {
+                "name": f"{customer_name}: {title}",
+                "type": "opportunity",
+                "partner_id": by_name[customer_name].id,
+                "user_id": by_name[customer_name].user_id.id,
+                "expected_revenue": expected,
+                "stage_id": company.env.ref(stage).id,
+                "company_id": company.id,
+            }
+            for customer_name, title, expected, stage in OPPORTUNITIES
+        ]
+    )
 
 
 def _monthly_amounts(rng, pattern, revenue, first_months_ago=None, story=None):

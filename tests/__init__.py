@@ -2,6 +2,8 @@ from . import test_analysis_tour
 from . import test_classification_access
 from . import test_classification_tour
 from . import test_crosssell_tour
+from . import test_crm_lead
+from . import test_crm_tour
 from . import test_customer_analyses
 from . import test_customer_classification
 from . import test_customer_crosssell

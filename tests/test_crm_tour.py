@@ -1,0 +1,60 @@
+from datetime import timedelta
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestCrmPipelineTour(HttpCase):
+    """The priority pipeline as a salesperson, in a browser: the customer's
+    cell on each card, the "Customer Needs Attention" filter, and the reasons
+    on the opportunity. The figures are set as a classification run leaves
+    them; attention is evaluated live from them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = cls.env.company._segmentation_today()
+        seller = new_test_user(
+            cls.env, login="tour_crm_seller", groups="sales_team.group_sale_salesman", name="Tour Pipeline Seller"
+        )
+        key, small = cls.env["res.partner"].create(
+            [{"name": "Tour Key Ltd", "is_company": True}, {"name": "Tour Small Ltd", "is_company": True}]
+        )
+        key.write(
+            {
+                "abc_class": "A",
+                "abc_class_computed": "A",
+                "xyz_class": "X",
+                "abc_xyz_class": "AX",
+                "classification_revenue": 12000.0,
+                "last_purchase_date": today - timedelta(days=50),
+                "purchase_interval_days": 30,
+                "next_purchase_date": today - timedelta(days=20),
+            }
+        )
+        small.write({"abc_class": "C", "abc_class_computed": "C", "xyz_class": "Y", "abc_xyz_class": "CY"})
+        stage = cls.env["crm.stage"].search([], order="sequence, id", limit=1)
+        cls.env["crm.lead"].create(
+            [
+                {
+                    "name": name,
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "expected_revenue": expected,
+                    "user_id": seller.id,
+                    "stage_id": stage.id,
+                }
+                for name, partner, expected in (
+                    ("Tour Small Deal", small, 90000),
+                    ("Tour Key Deal", key, 100),
+                    ("Tour Cold Lead", cls.env["res.partner"], 50000),
+                )
+            ]
+        )
+
+    def test_priority_pipeline_as_salesperson(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.action_priority_pipeline",
+            "customer_segmentation_crm_pipeline_tour",
+            login="tour_crm_seller",
+        )
