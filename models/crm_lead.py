@@ -94,6 +94,14 @@ class CrmLead(models.Model):
         help="Segments of the customer that you may read.",
     )
 
+    crosssell_rule_key = fields.Char(
+        string="Cross-sell Rule",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The cross-sell rule this opportunity was created for: a customer gets one open opportunity per rule.",
+    )
+
     # ------------------------------------------------------------------
     # values shown
 

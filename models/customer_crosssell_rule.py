@@ -165,21 +165,36 @@ class CustomerCrosssellRule(models.Model):
         return action
 
     def action_plan_missing_customer_activities(self):
-        """One activity per customer to call, for its salesperson, with the
-        rule in the note; none for a customer who already has an open one of
-        the same rule."""
+        """One call activity per customer to call, for its salesperson, with
+        the rule in the note; none for a customer who already has an open one
+        of the same rule."""
+        self._check_can_contact()
+        created = self._plan_activities()
+        return self._notify(
+            self.env._("Cross-sell calls planned"), self.env._("%(count)s activities planned.", count=created)
+        )
+
+    def action_create_missing_customer_opportunities(self):
+        """One opportunity per customer to call, in its salesperson's
+        pipeline, with the rule in its description; none for a customer who
+        already has an open one of the same rule."""
+        self._check_can_contact()
+        created = self._create_opportunities()
+        return self._notify(
+            self.env._("Cross-sell opportunities created"),
+            self.env._("%(count)s opportunities created.", count=created),
+        )
+
+    def _check_can_contact(self):
         self.check_access("read")
         if not self.env.user.has_group("sales_team.group_sale_salesman"):
             raise AccessError(self.env._("Only salespeople can plan cross-sell calls."))
-        created = self._plan_activities()
+
+    def _notify(self, title, message):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Cross-sell calls planned"),
-                "message": self.env._("%(count)s activities planned.", count=created),
-            },
+            "params": {"type": "success", "title": title, "message": message},
         }
 
     # ------------------------------------------------------------------
@@ -242,50 +257,92 @@ class CustomerCrosssellRule(models.Model):
                 result[rule] = found.get(rule.id, [])
         return result
 
+    def _customers_to_contact(self, open_pairs):
+        """[(rule, customer id)] of the customers to call of the rules in
+        `self` who have no open contact for the rule yet; `open_pairs(partner
+        ids, rule keys)` is the SQL of the (customer id, rule key) pairs open
+        now."""
+        missing = self._missing_customers()
+        all_partners = sorted({partner for partners in missing.values() for partner in partners})
+        open_keys = set(self.env.execute_query(open_pairs(all_partners, self.mapped("rule_key"))))
+        pairs = []
+        for rule in self:
+            for partner_id in missing[rule]:
+                if (partner_id, rule.rule_key) not in open_keys:
+                    open_keys.add((partner_id, rule.rule_key))
+                    pairs.append((rule, partner_id))
+        return pairs
+
+    def _salespeople(self, pairs):
+        """{customer id: its salesperson (or its company's), else the user}."""
+        partners = self.env["res.partner"].sudo().browse({partner_id for _rule, partner_id in pairs})
+        return {p.id: (p.commercial_partner_id.user_id or p.user_id).id or self.env.uid for p in partners}
+
     def _plan_activities(self):
         """Activities for the customers to call of the rules in `self`, in
         one batch; returns how many were created."""
-        missing = self._missing_customers()
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        activity_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False) or self.env[
-            "mail.activity.type"
-        ].search([("res_model", "in", [False, "res.partner"])], limit=1)
-        all_partners = sorted({partner for partners in missing.values() for partner in partners})
         self.env["mail.activity"].flush_model()
-        open_rows = self.env.execute_query(
-            SQL(
+        pairs = self._customers_to_contact(
+            lambda partner_ids, keys: SQL(
                 """
                 SELECT res_id, crosssell_rule_key FROM mail_activity
                  WHERE res_model = 'res.partner' AND active AND res_id = ANY(%s) AND crosssell_rule_key = ANY(%s)
                 """,
-                all_partners,
-                self.mapped("rule_key"),
+                partner_ids,
+                keys,
             )
         )
-        open_keys = set(open_rows)
-        partners = self.env["res.partner"].sudo().browse(all_partners)
-        salesperson = {p.id: (p.commercial_partner_id.user_id or p.user_id).id for p in partners}
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        activity_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False) or self.env[
+            "mail.activity.type"
+        ].search([("res_model", "in", [False, "res.partner"])], limit=1)
+        salesperson = self._salespeople(pairs)
         deadline = fields.Date.context_today(self)
-        values = []
-        for rule in self:
-            note = rule._reason()
-            for partner_id in missing[rule]:
-                if (partner_id, rule.rule_key) in open_keys:
-                    continue
-                open_keys.add((partner_id, rule.rule_key))
-                values.append(
-                    {
-                        "res_model_id": model_id,
-                        "res_id": partner_id,
-                        "activity_type_id": activity_type.id,
-                        "summary": self.env._("Offer %s", rule._consequent_name()),
-                        "note": note,
-                        "date_deadline": deadline,
-                        "user_id": salesperson[partner_id] or self.env.uid,
-                        "crosssell_rule_key": rule.rule_key,
-                    }
-                )
+        values = [
+            {
+                "res_model_id": model_id,
+                "res_id": partner_id,
+                "activity_type_id": activity_type.id,
+                "summary": self.env._("Offer %s", rule._consequent_name()),
+                "note": rule._reason(),
+                "date_deadline": deadline,
+                "user_id": salesperson[partner_id],
+                "crosssell_rule_key": rule.rule_key,
+            }
+            for rule, partner_id in pairs
+        ]
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
+        return len(values)
+
+    def _create_opportunities(self):
+        """Opportunities for the customers to call of the rules in `self`, in
+        one batch; returns how many were created."""
+        self.env["crm.lead"].flush_model(["partner_id", "active", "won_status", "crosssell_rule_key"])
+        pairs = self._customers_to_contact(
+            lambda partner_ids, keys: SQL(
+                """
+                SELECT partner_id, crosssell_rule_key FROM crm_lead
+                 WHERE active AND won_status = 'pending' AND partner_id = ANY(%s) AND crosssell_rule_key = ANY(%s)
+                """,
+                partner_ids,
+                keys,
+            )
+        )
+        salesperson = self._salespeople(pairs)
+        values = [
+            {
+                "name": self.env._("Offer %s", rule._consequent_name()),
+                "type": "opportunity",
+                "partner_id": partner_id,
+                "user_id": salesperson[partner_id],
+                "company_id": rule.company_id.id,
+                "description": rule._reason(),
+                "crosssell_rule_key": rule.rule_key,
+            }
+            for rule, partner_id in pairs
+        ]
+        # for each customer's salesperson, who may not be the user
+        self.env["crm.lead"].sudo().with_context(mail_create_nolog=True).create(values)
         return len(values)
 
     @api.model

@@ -251,6 +251,33 @@ class TestCustomerCrosssell(SegmentationTestCase):
         desks_lamps.action_plan_missing_customer_activities()
         self.assertEqual(Activity.search_count([("res_id", "=", self.c[4].id), ("crosssell_rule_key", "!=", False)]), 2)
 
+    def test_opportunities_once_per_customer_and_rule(self):
+        self._mine()
+        rule = self._rule(self.desks, self.chairs)
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        rule.with_user(self.salesman).action_create_missing_customer_opportunities()
+        leads = Lead.search([("crosssell_rule_key", "=", rule.rule_key)])
+        self.assertEqual(
+            {(lead.partner_id, lead.user_id, lead.type, lead.company_id) for lead in leads},
+            {
+                (self.c[4], self.salesman, "opportunity", self.company),
+                (self.c[5], self.salesman, "opportunity", self.company),
+            },
+        )
+        self.assertIn("60 % of the customers who buy Desks also buy Chairs", str(leads[0].description))
+        # never twice while one is open, also after the rules were mined again
+        self._mine()
+        rule = self._rule(self.desks, self.chairs)
+        rule.action_create_missing_customer_opportunities()
+        self.assertEqual(Lead.search_count([("crosssell_rule_key", "=", rule.rule_key)]), 2)
+        # a lost one is closed: the customer can be offered the item again
+        leads.filtered(lambda lead: lead.partner_id == self.c[4]).action_set_lost()
+        rule.action_create_missing_customer_opportunities()
+        self.assertEqual(
+            Lead.search_count([("crosssell_rule_key", "=", rule.rule_key), ("won_status", "=", "pending")]), 2
+        )
+        self.assertEqual(Lead.search_count([("crosssell_rule_key", "=", rule.rule_key)]), 3)
+
     def test_bundle_to_quotation_template(self):
         for n in (1, 2, 3, 4):
             self.c[n].with_company(self.company).sudo().write({"abc_xyz_class": "AX"})
