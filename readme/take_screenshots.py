@@ -10,7 +10,9 @@ Debian's Chromium (/usr/bin/chromium, or --chromium), saves one PNG per shot
 in static/description/ and stops Odoo.
 
 A shot is a name, a page to open and what to do before the picture: add one
-to SHOTS to get a new screenshot, and show it in README.md.
+to SHOTS to get a new screenshot, and show it in README.md. A shot of a PDF
+report downloads it in the logged-in session and keeps its first page, as
+`pdftoppm` (poppler-utils) renders it.
 """
 
 import argparse
@@ -30,20 +32,28 @@ REPO = Path(__file__).resolve().parent.parent
 MODULE = "customer_segmentation"
 # The demo customer shown on the form: AX, in the VIP and strategic segments.
 CUSTOMER = "Harbor Point Coworking"
+# The report_name of action_report_client_base_review
+# (report/customer_base_review_reports.xml), printed for the main company.
+CLIENT_BASE_REVIEW = f"{MODULE}.report_client_base_review"
+# The resolution of a PDF page's picture: an A4 page about 660 pixels wide.
+PDF_DPI = 80
 
 
 @dataclass
 class Shot:
     """One screenshot: `name`.png of `url` (a path, or a callable taking an
     Rpc and returning one), once `ready` (a CSS selector) shows, after
-    `prepare(page)` if given, in a `width` x `height` window."""
+    `prepare(page)` if given, in a `width` x `height` window. With `pdf`,
+    `url` is a PDF report and the picture its first page (no window, no
+    `ready`)."""
 
     name: str
     url: object
-    ready: str
+    ready: str = None
     prepare: object = None
     width: int = 1440
     height: int = 900
+    pdf: bool = False
 
 
 def _open_segmentation_tab(page):
@@ -62,7 +72,9 @@ SHOTS = [
         "screenshot_priority_clients",
         "/odoo/action-customer_segmentation.action_my_priority_clients",
         ".o_list_renderer .o_data_row",
-        height=760,
+        # wide enough for the customers' names and why they need attention
+        width=1920,
+        height=800,
     ),
     Shot(
         "screenshot_customer_form",
@@ -76,6 +88,39 @@ SHOTS = [
         "/odoo/action-customer_segmentation.customer_segment_action",
         ".o_list_renderer .o_data_row",
         height=720,
+    ),
+    Shot(
+        "screenshot_priority_pipeline",
+        "/odoo/action-customer_segmentation.action_priority_pipeline",
+        ".o_kanban_record .o_customer_segmentation_cell",
+        height=720,
+    ),
+    Shot(
+        "screenshot_dynamics",
+        "/odoo/action-customer_segmentation.customer_dynamics_report_action",
+        ".o_pivot .o_pivot_cell_value",
+        # the years side by side, with the total
+        width=1800,
+        height=730,
+    ),
+    Shot(
+        "screenshot_plan_actual",
+        "/odoo/action-customer_segmentation.customer_plan_actual_report_action",
+        ".o_pivot .o_pivot_cell_value",
+        # the four quarters side by side, with the total
+        width=2100,
+        height=470,
+    ),
+    Shot(
+        "screenshot_churn",
+        "/odoo/action-customer_segmentation.customer_base_report_action",
+        ".o_graph_renderer canvas",
+        height=720,
+    ),
+    Shot(
+        "screenshot_review_pdf",
+        lambda rpc: f"/report/pdf/{CLIENT_BASE_REVIEW}/{rpc.ref('base.main_company')}",
+        pdf=True,
     ),
 ]
 
@@ -100,6 +145,13 @@ class Rpc:
         if "error" in body:
             sys.exit(f"{model}.{method}: {body['error']['data']['message']}")
         return body["result"]
+
+    def ref(self, xmlid):
+        module, name = xmlid.split(".")
+        ids = self.call("ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)], ["res_id"])
+        if not ids:
+            sys.exit(f"no record {xmlid}")
+        return ids[0]["res_id"]
 
     def partner_id(self, name):
         ids = self.call("res.partner", "search", [("name", "=", name)], limit=1)
@@ -144,24 +196,45 @@ def take(shots, base, args):
             page.wait_for_url(f"{base}/odoo**")
             rpc = Rpc(page, base)
             for shot in shots:
-                page.set_viewport_size({"width": shot.width, "height": shot.height})
-                url = shot.url(rpc) if callable(shot.url) else shot.url
-                page.goto(base + url)
-                page.wait_for_selector(shot.ready)
-                if shot.prepare:
-                    shot.prepare(page)
-                # The web client never goes network-idle (its bus stays open):
-                # wait until it shows no loading indicator, then let it paint.
-                page.wait_for_function("() => !document.querySelector('.o_loading_indicator, .o_blockUI')")
-                # No blinking cursor, tooltip or hover state in the picture.
-                page.mouse.move(0, shot.height - 1)
-                page.evaluate("document.activeElement && document.activeElement.blur()")
-                page.wait_for_timeout(1000)
+                url = base + (shot.url(rpc) if callable(shot.url) else shot.url)
                 path = out / f"{shot.name}.png"
-                page.screenshot(path=str(path))
+                (save_pdf_page if shot.pdf else save_screen)(page, shot, url, path)
                 print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
         finally:
             browser.close()
+
+
+def save_screen(page, shot, url, path):
+    page.set_viewport_size({"width": shot.width, "height": shot.height})
+    page.goto(url)
+    page.wait_for_selector(shot.ready)
+    if shot.prepare:
+        shot.prepare(page)
+    # The web client never goes network-idle (its bus stays open):
+    # wait until it shows no loading indicator, then let it paint.
+    page.wait_for_function("() => !document.querySelector('.o_loading_indicator, .o_blockUI')")
+    # An empty view shows made-up sample records: not a picture of the addon.
+    if page.query_selector(".o_view_sample_data, .o_error_dialog"):
+        sys.exit(f"{shot.name}: {url} shows sample data or an error, not the database's figures")
+    # No blinking cursor, tooltip or hover state in the picture: the mouse
+    # leaves the window (a corner of it would still be over a list's row).
+    page.mouse.move(-1, -1)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(path))
+
+
+def save_pdf_page(page, shot, url, path):
+    """The first page of the PDF at `url`, printed in the browser's session."""
+    response = page.request.get(url, timeout=180_000)
+    if not response.ok or not response.body().startswith(b"%PDF"):
+        sys.exit(f"{shot.name}: {url} answered {response.status}, not a PDF: {response.text()[:500]}")
+    with tempfile.TemporaryDirectory() as scratch:
+        pdf = Path(scratch) / f"{shot.name}.pdf"
+        pdf.write_bytes(response.body())
+        # -singlefile: writes <prefix>.png, without a page number
+        command = ["pdftoppm", "-png", "-r", str(PDF_DPI), "-f", "1", "-l", "1", "-singlefile"]
+        subprocess.run([*command, str(pdf), str(path.with_suffix(""))], check=True)
 
 
 def main():
