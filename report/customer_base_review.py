@@ -1,6 +1,6 @@
 from odoo import api, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
 from ..models.common import MONEY_READERS
 
@@ -40,7 +40,11 @@ class ReportClientBaseReview(models.AbstractModel):
         self.env.flush_all()
         key = str(company.id)
         run_date = company.segmentation_analyses_date or company._segmentation_today()
-        review = {"date": run_date, "currency": company.currency_id}
+        review = {
+            "date": run_date,
+            "currency": company.currency_id,
+            "statuses": dict(self.env["res.partner"]._fields["lifecycle_status"]._description_selection(self.env)),
+        }
         review["matrix"] = self._matrix(company, key)
         review["top_customers"] = self._fetch(
             SQL(
@@ -275,8 +279,8 @@ class ReportClientBaseReview(models.AbstractModel):
                         "The %(kind)s %(name)s loses money: margin %(margin)s on a revenue of %(revenue)s.",
                         kind=label,
                         name=row["name"] or self.env._("(none)"),
-                        margin=round(row["margin"], 2),
-                        revenue=round(row["revenue"], 2),
+                        margin=format_amount(self.env, row["margin"], review["currency"]),
+                        revenue=format_amount(self.env, row["revenue"], review["currency"]),
                     )
                 )
         if review["base"]:
@@ -297,10 +301,10 @@ class ReportClientBaseReview(models.AbstractModel):
             actual = sum(row["actual_planned"] or 0 for row in review["plan"])
             lines.append(
                 self.env._(
-                    "Plans of this year are %(achievement)s %% achieved (%(actual)s of %(planned)s).",
+                    "Customers with a plan this year bought %(achievement)s %% of it (%(actual)s of %(planned)s).",
                     achievement=round(actual * 100 / planned, 1),
-                    actual=round(actual, 2),
-                    planned=round(planned, 2),
+                    actual=format_amount(self.env, actual, review["currency"]),
+                    planned=format_amount(self.env, planned, review["currency"]),
                 )
             )
         return lines

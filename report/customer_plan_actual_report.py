@@ -27,7 +27,12 @@ class CustomerPlanActualReport(models.Model):
     actual_amount = fields.Float(string="Actual", digits="Account", readonly=True)
     gap_amount = fields.Float(string="Gap", digits="Account", readonly=True, help="Plan minus actual.")
     achievement_percent = fields.Float(
-        string="Achievement (%)", digits=(16, 2), aggregator="avg", readonly=True, help="Actual / plan."
+        string="Achievement (%)",
+        digits=(16, 2),
+        aggregator="avg",
+        readonly=True,
+        help="Actual / plan. For a group of rows, its actual over its plan, as its gap: the sales of customers "
+        "without a plan count too.",
     )
     run_rate_amount = fields.Float(
         string="Run-Rate",
@@ -39,10 +44,10 @@ class CustomerPlanActualReport(models.Model):
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec != "achievement_percent:avg":
             return super()._read_group_select(aggregate_spec, query)
+        # the ratio of the group's sums, so that it agrees with its actual, plan and gap
         return SQL(
-            "SUM(%(actual)s) FILTER (WHERE %(planned)s) * 100 / NULLIF(SUM(%(plan)s), 0)",
+            "SUM(%(actual)s) * 100 / NULLIF(SUM(%(plan)s), 0)",
             actual=self._field_to_sql(self._table, "actual_amount", query),
-            planned=self._field_to_sql(self._table, "is_planned", query),
             plan=self._field_to_sql(self._table, "planned_amount", query),
         )
 

@@ -157,7 +157,8 @@ class TestCustomerAnalyses(SegmentationTestCase):
             [],
             ["achievement_percent:avg", "gap_amount:sum"],
         )
-        self.assertEqual((achievement, gap), (80.0, -80.0))
+        # the group's actual (Steady's 80 and Cycle's unplanned 100) over its plan, as its gap
+        self.assertEqual((achievement, gap), (180.0, -80.0))
 
     def test_plan_periods(self):
         Plan = self.env["customer.sales.plan"]
@@ -259,6 +260,6 @@ class TestCustomerAnalyses(SegmentationTestCase):
         self.assertIn("2025 (to date) 480.00", text)
         self.assertIn("-20.0 %", text)
         # plans of this year: 80 of 100
-        self.assertIn("Plans of this year are 80.0 % achieved (80.0 of 100.0).", text)
+        self.assertIn("Customers with a plan this year bought 80.0 % of it ($ 80.00 of $ 100.00).", text)
         # 2024: 2 new, 1 lost; churn 1 / 0 active at the start is not shown as a number
         self.assertIn("Steady", text)
