@@ -157,6 +157,10 @@ def segment_rules(env, company, count):
 
 
 def create_segments(env, company, rules):
+    """Dynamic segments need a responsible (an active internal user allowed
+    in the company) whose rights their rule runs with: the administrator,
+    as in the demo data."""
+    responsible = env.ref("base.user_admin")
     groups = {}
     vals_list = []
     for sequence, (name, domain, group) in enumerate(rules):
@@ -168,6 +172,7 @@ def create_segments(env, company, rules):
                 "segment_type": "dynamic",
                 "domain": repr(domain),
                 "company_id": company.id,
+                "user_id": responsible.id,
                 "group_id": groups.get(group, False),
                 "sequence": sequence,
             }
@@ -266,17 +271,17 @@ def measure(env, args):
     print()
     print(f"{len(segments)} dynamic segments, plain searches {reference:.2f} s (the better of 2 timed runs)")
     verdicts = []
-    for number, (label, run) in enumerate(runs, 1):
+    for label, run in runs:
         ratio = run["seconds"] / reference
-        if number == 1:
-            # every member is an entry: one relation row and one history row
-            # written per member, held to no target
-            print(f"{label}: {run['seconds']:.2f} s = {ratio:.2f}x plain searches, {run['entries']} rows written")
-            continue
         verdicts.append(ratio <= TARGET_RATIO)
         verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
-        print(f"{label}: {run['seconds']:.2f} s = {ratio:.2f}x plain searches  {verdict} (target {TARGET_RATIO:g}x)")
-    print("daily refresh", "PASS" if all(verdicts) else "FAIL")
+        # the first refresh writes a relation row and a history row per member
+        written = f", {run['entries']} entries written" if run["entries"] else ""
+        print(
+            f"{label}: {run['seconds']:.2f} s = {ratio:.2f}x plain searches{written}  "
+            f"{verdict} (target {TARGET_RATIO:g}x)"
+        )
+    print("all refreshes", "PASS" if all(verdicts) else "FAIL")
     return runs
 
 
