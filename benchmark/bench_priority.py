@@ -99,8 +99,11 @@ def prepare(env, args):
                 "group_ids": [(6, 0, [env.ref("sales_team.group_sale_manager").id])],
             }
         )
-    # every 50th ranked customer, so that the salesperson's customers spread
-    # over all cells and ranks like the company's
+    # every step-th ranked customer (50th of 100,000), so that the
+    # salesperson's customers spread over all cells and ranks like the
+    # company's; the step fits the customers ranked, so that CUSTOMERS are his
+    env.cr.execute(SQL("SELECT count(*) FROM res_partner WHERE priority_rank ? %s", key))
+    step = max(env.cr.fetchone()[0] // CUSTOMERS, 1)
     env.cr.execute(
         SQL(
             """
@@ -110,12 +113,13 @@ def prepare(env, args):
             )
             UPDATE res_partner partner SET user_id = %(user)s
               FROM ranked
-             WHERE ranked.id = partner.id AND ranked.n %% 50 = 0 AND ranked.n <= %(last)s
+             WHERE ranked.id = partner.id AND ranked.n %% %(step)s = 0 AND ranked.n <= %(last)s
                AND partner.user_id IS DISTINCT FROM %(user)s
             """,
             key=key,
             user=salesperson.id,
-            last=50 * CUSTOMERS,
+            step=step,
+            last=step * CUSTOMERS,
         )
     )
     env.cr.commit()
@@ -141,7 +145,7 @@ def create_opportunities(env, company, salesperson):
             """
             SELECT id, user_id FROM res_partner
              WHERE is_company AND active AND (user_id = %(user)s OR id %% 10 = 0)
-             ORDER BY user_id = %(user)s DESC, id
+             ORDER BY user_id IS NOT DISTINCT FROM %(user)s DESC, id
              LIMIT %(missing)s
             """,
             user=salesperson.id,
