@@ -127,15 +127,27 @@ class CustomerAnalysis(models.AbstractModel):
             )
         )
         written += cr.rowcount
+        # the rows already stored are dropped from the staged ones first, in
+        # a statement of their own: an INSERT whose NOT EXISTS reads the
+        # table it fills is planned as a nested loop over that table when
+        # PostgreSQL knows it empty (analyzed with no rows), and the loop
+        # rescans every page the INSERT adds, one scan per new row: hours for
+        # the millions of rows of a first run
         cr.execute(
             SQL(
-                "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s new"
-                " WHERE NOT EXISTS (SELECT 1 FROM %(table)s stored WHERE %(same_key)s)",
+                "DELETE FROM %(staged)s new USING %(table)s stored WHERE %(same_key)s",
+                table=table,
+                staged=staged,
+                same_key=same_key,
+            )
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s new",
                 table=table,
                 columns=columns,
                 company=company.id,
                 staged=staged,
-                same_key=same_key,
             )
         )
         written += cr.rowcount
