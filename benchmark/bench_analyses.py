@@ -12,12 +12,14 @@ analyses' tables are missing), at full size a COPY of the benchmark database
 3. each report's first screen as the web client asks for it: the
    formatted_read_group calls of its default view (pivot: every combination
    of its row and column groupings; graph: its grouping) with the action's
-   default filters, as an administrator (record rules apply). Target < 1 s;
+   default filters, as an administrator (record rules apply), five times
+   with an empty ORM cache. Target: median < 1 s;
 4. the review PDF of the company (values, then the whole PDF through
    wkhtmltopdf). Target < 30 s.
 """
 
 import argparse
+import statistics
 import sys
 import time
 
@@ -27,6 +29,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 TARGET_SCREEN = 1.0
+REPEAT = 5  # each first screen, with an empty ORM cache: the median is held to the target
 TARGET_PDF = 30.0
 
 
@@ -132,14 +135,20 @@ def first_screens(env, company):
         if domain == "this_year":
             domain = [("date_start", ">=", f"{year}-01-01"), ("date_start", "<=", f"{year}-12-31")]
         groupings = [[], rows, columns, rows + columns] if columns else [[], rows]
-        env.invalidate_all()
-        clock = time.perf_counter()
-        groups = 0
-        for groupby in groupings:
-            groups += len(user_env[model].formatted_read_group(domain, groupby, measures))
-        seconds = time.perf_counter() - clock
-        slowest = max(slowest, seconds)
-        print(f"  {label:<28} {seconds * 1000:7.0f} ms ({len(groupings)} read_groups, {groups} groups)")
+        timings = []
+        for _attempt in range(REPEAT):
+            env.invalidate_all()
+            clock = time.perf_counter()
+            groups = 0
+            for groupby in groupings:
+                groups += len(user_env[model].formatted_read_group(domain, groupby, measures))
+            timings.append(time.perf_counter() - clock)
+        median = statistics.median(timings)
+        slowest = max(slowest, median)
+        print(
+            f"  {label:<28} median {median * 1000:5.0f} ms, best {min(timings) * 1000:5.0f} ms "
+            f"({len(groupings)} read_groups, {groups} groups)"
+        )
     return slowest
 
 
@@ -173,7 +182,7 @@ def measure(env, args):
     pdf_seconds = review(env, company)
     ok = slowest < TARGET_SCREEN and pdf_seconds < TARGET_PDF
     print(
-        f"slowest first screen {slowest * 1000:.0f} ms (target {TARGET_SCREEN * 1000:.0f} ms), "
+        f"slowest first screen (median) {slowest * 1000:.0f} ms (target {TARGET_SCREEN * 1000:.0f} ms), "
         f"PDF {pdf_seconds:.1f} s (target {TARGET_PDF:.0f} s): {'OK' if ok else 'MISSED'}"
     )
 
