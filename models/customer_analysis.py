@@ -11,6 +11,10 @@ from ..analytics import lifecycle
 _logger = logging.getLogger(__name__)
 
 
+# rows written by one refresh of a table after which it is analyzed at once
+ANALYZE_AFTER_ROWS = 10000
+
+
 class CustomerAnalysis(models.AbstractModel):
     """Brings the stored analyses of a company up to date, after its
     classification run and in the same transaction: costs at the time of
@@ -31,6 +35,7 @@ class CustomerAnalysis(models.AbstractModel):
             stats["costs_frozen"] = self.env["customer.product.cost"]._freeze(company)
         stats["months_written"] = self.env["customer.sales.month"]._refresh(company)
         stats["dynamics_written"] = self.env["customer.dynamics.report"]._refresh(company, run_date)
+        stats["plans_written"] = self.env["customer.plan.actual.report"]._refresh(company)
         stats.update(self._refresh_lifecycle(company, run_date))
         if company.segmentation_analyses_date != run_date:
             company.segmentation_analyses_date = run_date
@@ -82,12 +87,13 @@ class CustomerAnalysis(models.AbstractModel):
         return {"base_written": written, "statuses_written": changed}
 
     @api.model
-    def _sync_rows(self, model, company, query, keys, values, nullable_keys=()):
-        """Make the rows of `company` in `model`'s table equal to what
-        `query` returns (columns `keys` + `values`): delete the rows that are
-        gone, update those whose values differ, insert the new ones. Money
-        columns are numeric rounded in SQL, so the comparison is exact.
-        Returns the number of rows written."""
+    def _sync_rows(self, model, company, query, keys, values, nullable_keys=(), scope=None):
+        """Make the rows of `company` in `model`'s table (those matching the
+        SQL condition `scope` on it, when given) equal to what `query`
+        returns (columns `keys` + `values`): delete the rows that are gone,
+        update those whose values differ, insert the new ones. Money columns
+        are numeric rounded in SQL, so the comparison is exact. Returns the
+        number of rows written."""
         cr = self.env.cr
         table = SQL.identifier(model._table)
         staged = SQL.identifier("customer_analysis_rows")
@@ -105,10 +111,11 @@ class CustomerAnalysis(models.AbstractModel):
         new_values = SQL(", ").join(SQL("new.%s", SQL.identifier(value)) for value in values)
         cr.execute(
             SQL(
-                "DELETE FROM %(table)s stored WHERE stored.company_id = %(company)s"
+                "DELETE FROM %(table)s stored WHERE stored.company_id = %(company)s AND %(scope)s"
                 " AND NOT EXISTS (SELECT 1 FROM %(staged)s new WHERE %(same_key)s)",
                 table=table,
                 company=company.id,
+                scope=scope or SQL("TRUE"),
                 staged=staged,
                 same_key=same_key,
             )
@@ -152,5 +159,9 @@ class CustomerAnalysis(models.AbstractModel):
         )
         written += cr.rowcount
         cr.execute(SQL("DROP TABLE %s", staged))
+        if written >= ANALYZE_AFTER_ROWS:
+            # fresh statistics now rather than when autovacuum comes by: the
+            # reports' grouped reads are planned from them right after the run
+            cr.execute(SQL("ANALYZE %s", table))
         model.invalidate_model()
         return written

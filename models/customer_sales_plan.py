@@ -112,6 +112,39 @@ class CustomerSalesPlan(models.Model):
                 )
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        plans = super().create(vals_list)
+        plans._refresh_plan_actual(plans._customers_by_company())
+        return plans
+
+    def write(self, vals):
+        customers = self._customers_by_company()
+        result = super().write(vals)
+        for company, partner_ids in self._customers_by_company().items():
+            customers.setdefault(company, set()).update(partner_ids)
+        self._refresh_plan_actual(customers)
+        return result
+
+    def unlink(self):
+        customers = self._customers_by_company()
+        result = super().unlink()
+        self._refresh_plan_actual(customers)
+        return result
+
+    def _customers_by_company(self):
+        customers = {}
+        for plan in self:
+            customers.setdefault(plan.company_id, set()).add(plan.partner_id.id)
+        return customers
+
+    def _refresh_plan_actual(self, customers):
+        """The plan-vs-actual rows of the customers whose plans changed: a
+        plan edited shows at once."""
+        Report = self.env["customer.plan.actual.report"]
+        for company, partner_ids in customers.items():
+            Report._refresh(company, partner_ids)
+
     @api.model
     def get_import_templates(self):
         return [

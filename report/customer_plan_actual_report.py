@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -6,20 +6,28 @@ class CustomerPlanActualReport(models.Model):
     """Plan against actual sales, client by client: one row per plan with
     the customer's revenue in its period (the stored sales per month, so the
     same sales as the classification), and one row per month a customer
-    bought in without a plan covering it (plan 0). A plan running today also
-    shows its run-rate: the actual to date extended to the whole period."""
+    bought in without a plan covering it (plan 0). A plan running on the
+    day of the refresh also shows its run-rate: the actual to date extended
+    to the whole period.
+
+    Stored, as the other analyses, so that its pivot answers at once on a
+    large client base: refreshed by the classification run (a rerun on
+    unchanged data writes nothing) and, for the customers concerned, by
+    every change of a plan, so a plan edited shows at once."""
 
     _name = "customer.plan.actual.report"
     _description = "Customer Plan vs Actual"
-    _auto = False
     _order = "date_start desc, gap_amount desc"
     _rec_name = "partner_id"
+    _log_access = False
 
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
     company_id = fields.Many2one("res.company", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one(related="partner_id.user_id.sale_team_id", string="Sales Team")
-    plan_id = fields.Many2one("customer.sales.plan", string="Sales Plan", readonly=True)
+    plan_id = fields.Many2one(
+        "customer.sales.plan", string="Sales Plan", readonly=True, ondelete="cascade", index="btree_not_null"
+    )
     is_planned = fields.Boolean(string="Planned", readonly=True)
     date_start = fields.Date(string="Period Start", readonly=True)
     date_end = fields.Date(string="Period End", readonly=True)
@@ -41,6 +49,8 @@ class CustomerPlanActualReport(models.Model):
         help="For the running period, the actual to date extended to the whole period; otherwise the actual.",
     )
 
+    _company_date_idx = models.Index("(company_id, date_start)")
+
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec != "achievement_percent:avg":
             return super()._read_group_select(aggregate_spec, query)
@@ -51,17 +61,17 @@ class CustomerPlanActualReport(models.Model):
             plan=self._field_to_sql(self._table, "planned_amount", query),
         )
 
-    def _select_plans(self):
+    def _select_plans(self, company, today, partners):
         return SQL(
             """
-            SELECT plan.id, plan.partner_id, plan.company_id, plan.user_id, plan.id AS plan_id, TRUE AS is_planned,
+            SELECT plan.partner_id, plan.user_id, plan.id AS plan_id, TRUE AS is_planned,
                    plan.date_start, plan.date_end, plan.amount AS planned_amount,
                    COALESCE(actual.revenue, 0) AS actual_amount,
                    plan.amount - COALESCE(actual.revenue, 0) AS gap_amount,
                    ROUND(COALESCE(actual.revenue, 0) * 100 / NULLIF(plan.amount, 0), 2) AS achievement_percent,
-                   CASE WHEN CURRENT_DATE BETWEEN plan.date_start AND plan.date_end
+                   CASE WHEN %(today)s::date BETWEEN plan.date_start AND plan.date_end
                         THEN ROUND(COALESCE(actual.revenue, 0) * (plan.date_end - plan.date_start + 1)
-                                   / (CURRENT_DATE - plan.date_start + 1), 2)
+                                   / (%(today)s::date - plan.date_start + 1), 2)
                         ELSE COALESCE(actual.revenue, 0) END AS run_rate_amount
               FROM customer_sales_plan plan
               LEFT JOIN LATERAL (
@@ -71,13 +81,17 @@ class CustomerPlanActualReport(models.Model):
                        AND sale.partner_id = plan.partner_id
                        AND sale.month BETWEEN plan.date_start AND plan.date_end
                    ) AS actual ON TRUE
-            """
+             WHERE plan.company_id = %(company)s AND %(partners)s
+            """,
+            company=company.id,
+            today=today,
+            partners=partners("plan"),
         )
 
-    def _select_unplanned(self):
+    def _select_unplanned(self, company, partners):
         return SQL(
             """
-            SELECT -sale.id AS id, sale.partner_id, sale.company_id, customer.user_id, NULL::int AS plan_id,
+            SELECT sale.partner_id, customer.user_id, NULL::int4 AS plan_id,
                    FALSE AS is_planned, sale.month AS date_start,
                    (sale.month + INTERVAL '1 month' - INTERVAL '1 day')::date AS date_end,
                    0 AS planned_amount, sale.revenue AS actual_amount, -sale.revenue AS gap_amount,
@@ -90,16 +104,45 @@ class CustomerPlanActualReport(models.Model):
                        AND plan.partner_id = sale.partner_id
                        AND sale.month BETWEEN plan.date_start AND plan.date_end
                    )
-            """
+               AND sale.company_id = %(company)s AND %(partners)s
+            """,
+            company=company.id,
+            partners=partners("sale"),
         )
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s UNION ALL %s)",
-                SQL.identifier(self._table),
-                self._select_plans(),
-                self._select_unplanned(),
-            )
+    @api.model
+    def _refresh(self, company, partner_ids=None):
+        """Bring the rows of `company` (of the customers `partner_ids` only,
+        when given) up to date; returns the number of rows written."""
+        self.env["customer.sales.plan"].flush_model()
+        self.env["res.partner"].flush_model(["user_id"])
+
+        def partners(alias):
+            if partner_ids is None:
+                return SQL("TRUE")
+            return SQL("%s = ANY(%s)", SQL.identifier(alias, "partner_id"), list(partner_ids))
+
+        query = SQL(
+            "%s UNION ALL %s",
+            self._select_plans(company, company._segmentation_today(), partners),
+            self._select_unplanned(company, partners),
+        )
+        values = (
+            "user_id",
+            "is_planned",
+            "date_end",
+            "planned_amount",
+            "actual_amount",
+            "gap_amount",
+            "achievement_percent",
+            "run_rate_amount",
+        )
+        return self.env["customer.analysis"]._sync_rows(
+            self,
+            company,
+            query,
+            ("partner_id", "date_start", "plan_id"),
+            values,
+            nullable_keys=("plan_id",),
+            scope=partners("stored"),
         )

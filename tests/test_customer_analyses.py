@@ -149,6 +149,13 @@ class TestCustomerAnalyses(SegmentationTestCase):
                 }
             ],
         )
+        # a plan edited shows at once, and a plan removed leaves the month unplanned
+        self.plan.amount = 200.0
+        self.assertRecordValues(
+            Report.search([("plan_id", "=", self.plan.id)]),
+            [{"planned_amount": 200.0, "actual_amount": 80.0, "gap_amount": 120.0, "achievement_percent": 40.0}],
+        )
+        self.plan.amount = 100.0
         # Cycle bought in March without a plan: plan 0
         unplanned = Report.search([("partner_id", "=", self.cycle.id), ("date_start", "=", date(2025, 3, 1))])
         self.assertRecordValues(unplanned, [{"is_planned": False, "planned_amount": 0.0, "actual_amount": 100.0}])
@@ -159,6 +166,11 @@ class TestCustomerAnalyses(SegmentationTestCase):
         )
         # the group's actual (Steady's 80 and Cycle's unplanned 100) over its plan, as its gap
         self.assertEqual((achievement, gap), (180.0, -80.0))
+        self.plan.unlink()
+        self.assertRecordValues(
+            Report.search([("partner_id", "=", self.steady.id), ("date_start", "=", date(2025, 3, 1))]),
+            [{"is_planned": False, "planned_amount": 0.0, "actual_amount": 80.0}],
+        )
 
     def test_plan_periods(self):
         Plan = self.env["customer.sales.plan"]
