@@ -53,13 +53,18 @@ class ResPartner(models.Model):
             )
         )
         written = cr.rowcount
+        # the customers that lose their status, found by EXCEPT (a hashed set
+        # operation): as NOT EXISTS, PostgreSQL planned an anti-join as a
+        # nested loop while its statistics lagged (99,026 x 99,026
+        # comparisons, four minutes on the benchmark)
         cr.execute(
             SQL(
                 """
                 UPDATE res_partner partner
                    SET lifecycle_status = partner.lifecycle_status - %(key)s
-                 WHERE partner.lifecycle_status ? %(key)s
-                   AND NOT EXISTS (SELECT 1 FROM %(staged)s new WHERE new.id = partner.id)
+                  FROM (SELECT id FROM res_partner WHERE lifecycle_status ? %(key)s
+                        EXCEPT SELECT id FROM %(staged)s) AS gone
+                 WHERE partner.id = gone.id
                 """,
                 key=key,
                 staged=staged,
