@@ -108,10 +108,7 @@ class CrmLead(models.Model):
     def _customers_by_company(self):
         """{company: leads}, each lead read in its company (the current one
         when it has none); leads without a customer are left out."""
-        ids = {}
-        for lead in self.filtered("partner_id"):
-            ids.setdefault(lead.company_id or self.env.company, []).append(lead.id)
-        return {company: self.browse(lead_ids) for company, lead_ids in ids.items()}
+        return self.filtered("partner_id").grouped(lambda lead: lead.company_id or self.env.company)
 
     @api.depends_context("company")
     @api.depends("partner_id.commercial_partner_id", "company_id")
