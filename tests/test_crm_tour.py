@@ -14,6 +14,9 @@ class TestCrmPipelineTour(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         today = cls.env.company._segmentation_today()
+        new_test_user(
+            cls.env, login="tour_crm_manager", groups="sales_team.group_sale_manager", name="Tour Pipeline Manager"
+        )
         seller = new_test_user(
             cls.env, login="tour_crm_seller", groups="sales_team.group_sale_salesman", name="Tour Pipeline Seller"
         )
@@ -57,4 +60,11 @@ class TestCrmPipelineTour(HttpCase):
             "/odoo/action-customer_segmentation.action_priority_pipeline",
             "customer_segmentation_crm_pipeline_tour",
             login="tour_crm_seller",
+        )
+
+    def test_pipeline_by_customer_cell_as_manager(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.action_pipeline_by_customer_cell",
+            "customer_segmentation_pipeline_by_cell_tour",
+            login="tour_crm_manager",
         )

@@ -51,3 +51,22 @@ registry.category("web_tour.tours").add("customer_segmentation_crm_pipeline_tour
         },
     ],
 });
+
+// Data from test_crm_tour.py, as a sales manager: the pipeline analysis by
+// the customer's cell counts the key customer's deal under AX.
+registry.category("web_tour.tours").add("customer_segmentation_pipeline_by_cell_tour", {
+    url: "/odoo/action-customer_segmentation.action_pipeline_by_customer_cell",
+    steps: () => [
+        {
+            content: "the pivot has a row per customer cell",
+            trigger: ".o_pivot .o_pivot_header_cell_closed:contains('AX')",
+        },
+        {
+            trigger: ".o_pivot .o_pivot_header_cell_closed:contains('CY')",
+        },
+        {
+            content: "and a column per won status",
+            trigger: ".o_pivot th:contains('Pending')",
+        },
+    ],
+});
