@@ -1,9 +1,11 @@
-"""Names and the scheduled-run loop shared by the addon's models."""
+"""Names, the segment members field and the scheduled-run loop shared by
+the addon's models."""
 
 import logging
 
 from psycopg2 import errors
 
+from odoo import fields
 from odoo.exceptions import LockError
 
 _logger = logging.getLogger(__name__)
@@ -13,11 +15,27 @@ SALES_USER = "sales_team.group_sale_salesman"
 # Money summed from the sales documents: readable by whoever may read every
 # posted invoice and confirmed order of a customer, never more widely.
 MONEY_READERS = "sales_team.group_sale_salesman_all_leads,account.group_account_invoice,account.group_account_readonly"
+# the current members of the segments: a view over the open stays of their
+# history, created by customer.segment.membership (see SegmentMembers)
 MEMBER_TABLE = "customer_segment_res_partner_rel"
 # "bought in the last N months" criteria of segment rules
 PURCHASE_WINDOWS = (3, 6, 12)
 # another transaction holds the record: skip it, the next run takes it
 BUSY_ERRORS = (LockError, errors.LockNotAvailable, errors.SerializationFailure)
+
+
+class SegmentMembers(fields.Many2many):
+    """The members of the segments (`customer.segment.partner_ids` and its
+    inverse `res.partner.segment_ids`): a many2many that Odoo reads, searches
+    and groups by as any other, through MEMBER_TABLE, a view over the open
+    stays of `customer.segment.membership`. A customer's stay is thus written
+    once, as one history row, instead of a relation row plus a history row
+    (each with its foreign key checks: most of the first refresh of a large
+    segment). Odoo creates no relation table and no foreign key for it;
+    members change through `customer.segment._apply_members` only."""
+
+    def update_db(self, model, columns):
+        return None
 
 
 def run_committed_steps(records, step, on_error, label):

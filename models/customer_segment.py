@@ -9,7 +9,7 @@ from odoo.exceptions import LockError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
-from .common import MEMBER_TABLE, MONEY_READERS, run_committed_steps
+from .common import MEMBER_TABLE, MONEY_READERS, SegmentMembers, run_committed_steps
 
 _logger = logging.getLogger(__name__)
 
@@ -41,11 +41,12 @@ def x2many_commands(value):
 
 class CustomerSegment(models.Model):
     """A set of customers of one company: chosen by hand (static) or matched
-    by a rule (dynamic). Members are stored in one relation table shared with
-    `res.partner.segment_ids`, so customer lists filter and group by segment
-    natively. Members change in two ways only: `_change_members` (by hand,
-    static segments) and `_refresh_members` (the rule, dynamic segments); both
-    write through `_apply_members`, which records the entries and exits."""
+    by a rule (dynamic). Members are the open stays of the segment's history,
+    read as a many2many shared with `res.partner.segment_ids` (SegmentMembers),
+    so customer lists filter and group by segment natively. Members change in
+    two ways only: `_change_members` (by hand, static segments) and
+    `_refresh_members` (the rule, dynamic segments); both write through
+    `_apply_members`, which opens and closes the stays."""
 
     _name = "customer.segment"
     _description = "Customer Segment"
@@ -101,7 +102,7 @@ class CustomerSegment(models.Model):
         string="Rule Error", readonly=True, copy=False, help="Why the last refresh skipped this segment."
     )
     last_refresh = fields.Datetime(readonly=True, copy=False)
-    partner_ids = fields.Many2many(
+    partner_ids = SegmentMembers(
         "res.partner", MEMBER_TABLE, "segment_id", "partner_id", string="Members", copy=False, check_company=True
     )
     member_count = fields.Integer(compute="_compute_member_count")
@@ -684,45 +685,45 @@ class CustomerSegment(models.Model):
 
     def _apply_members(self, members):
         """Make the members of this segment the customers selected by the SQL
-        `members` (one column of distinct partner ids). Set-wise, in one
-        statement: the entries (new EXCEPT current) and exits (current EXCEPT
-        new) are computed, only they are written into the relation table and
-        the history, and the day's size is stored when it changed (a dynamic
-        segment records it once a day even unchanged); then the entries get
-        their follow-up activity."""
+        `members` (one column of distinct partner ids). The selection runs on
+        its own, where PostgreSQL may scan in parallel (never in a statement
+        that writes); then one statement computes the entries (new EXCEPT
+        current) and exits (current EXCEPT new), opens a stay for each entry
+        in partner order (each foreign key check then reads the customers'
+        table in order), closes the stays of the exits, and stores the day's
+        size when it changed (a dynamic segment records it once a day even
+        unchanged); then the entries get their follow-up activity."""
         self.ensure_one()
         self.env.flush_all()
         self._lock_for_members()
+        # as one array literal, handed back untouched: no id goes through Python
+        [(selected,)] = self.env.execute_query(
+            SQL("SELECT COALESCE(array_agg(partner_id), '{}')::text FROM (%s) AS members(partner_id)", members)
+        )
         self.env.cr.execute(
             SQL(
                 """
-                WITH new AS (%(members)s),
-                     current AS (SELECT partner_id FROM %(table)s WHERE segment_id = %(segment)s),
-                     entries AS (SELECT * FROM new EXCEPT SELECT partner_id FROM current),
-                     exits AS (SELECT partner_id FROM current EXCEPT SELECT * FROM new),
-                     added AS (
-                        INSERT INTO %(table)s (segment_id, partner_id)
-                        SELECT %(segment)s, entries.* FROM entries
-                        ON CONFLICT DO NOTHING
-                        RETURNING partner_id),
-                     removed AS (
-                        DELETE FROM %(table)s member USING exits
-                         WHERE member.segment_id = %(segment)s AND member.partner_id = exits.partner_id
-                        RETURNING member.partner_id),
+                WITH new AS (SELECT unnest(%(selected)s::int4[]) AS partner_id),
+                     current AS (
+                        SELECT partner_id FROM customer_segment_membership
+                         WHERE segment_id = %(segment)s AND date_out IS NULL),
+                     entries AS (SELECT partner_id FROM new EXCEPT SELECT partner_id FROM current),
+                     exits AS (SELECT partner_id FROM current EXCEPT SELECT partner_id FROM new),
                      opened AS (
-                        INSERT INTO customer_segment_membership (segment_id, partner_id, company_id, date_in)
-                        SELECT %(segment)s, partner_id, %(company)s, %(today)s FROM added
+                        INSERT INTO customer_segment_membership (segment_id, partner_id, date_in)
+                        SELECT %(segment)s, partner_id, %(today)s FROM entries ORDER BY partner_id
                         RETURNING partner_id),
                      closed AS (
                         UPDATE customer_segment_membership membership
                            SET date_out = GREATEST(%(today)s, membership.date_in)
-                          FROM removed
+                          FROM exits
                          WHERE membership.segment_id = %(segment)s
-                           AND membership.partner_id = removed.partner_id
-                           AND membership.date_out IS NULL),
+                           AND membership.partner_id = exits.partner_id
+                           AND membership.date_out IS NULL
+                        RETURNING membership.partner_id),
                      counts AS (
-                        SELECT (SELECT COUNT(*) FROM added) AS entries,
-                               (SELECT COUNT(*) FROM removed) AS exits,
+                        SELECT (SELECT COUNT(*) FROM opened) AS entries,
+                               (SELECT COUNT(*) FROM closed) AS exits,
                                (SELECT COUNT(*) FROM current) AS before),
                      sized AS (
                         INSERT INTO customer_segment_size AS size
@@ -741,8 +742,7 @@ class CustomerSegment(models.Model):
                          WHERE EXCLUDED.entry_count + EXCLUDED.exit_count > 0)
                 SELECT CASE WHEN %(with_activity)s THEN ARRAY(SELECT partner_id FROM opened) END
                 """,
-                members=members,
-                table=SQL.identifier(MEMBER_TABLE),
+                selected=selected,
                 segment=self.id,
                 company=self.company_id.id,
                 today=fields.Date.context_today(self),

@@ -10,7 +10,7 @@ from odoo.tools import SQL
 
 from ..analytics import RESULT_COLUMNS
 from ..analytics.crosssell import suggest
-from .common import MEMBER_TABLE, MONEY_READERS, PURCHASE_WINDOWS, SALES_USER, SEGMENTATION_MANAGER
+from .common import MEMBER_TABLE, MONEY_READERS, PURCHASE_WINDOWS, SALES_USER, SEGMENTATION_MANAGER, SegmentMembers
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
@@ -151,7 +151,7 @@ class ResPartner(models.Model):
         groups=SALES_USER,
         domain=lambda self: [("company_id", "=", self.env.company.id)],
     )
-    segment_ids = fields.Many2many(
+    segment_ids = SegmentMembers(
         "customer.segment",
         MEMBER_TABLE,
         "partner_id",

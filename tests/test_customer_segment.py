@@ -1,5 +1,6 @@
 from datetime import date, datetime, timedelta
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command
@@ -133,6 +134,27 @@ class TestCustomerSegment(SegmentCase):
         self.assertEqual(segment.member_count, 2)
         self.assertEqual(segment.revenue, 1050.0)
         self.assertEqual(segment.margin, 525.0)
+
+    def test_members_are_the_open_stays(self):
+        """The member fields read the open stays of the history: closing a
+        stay removes the member, and a second open stay is refused."""
+        with freeze_time(DAY_1):
+            segment = self.Segment.create(
+                {"name": "VIP", "segment_type": "static", "partner_ids": [Command.set([self.alpha.id, self.beta.id])]}
+            )
+        History = self.env["customer.segment.membership"]
+        stays = History.search([("segment_id", "=", segment.id)])
+        self.assertEqual(stays.partner_id, self.alpha | self.beta)
+        self.assertEqual(stays.mapped("is_current"), [True, True])
+        self.assertEqual(stays.company_id, self.company)
+        with self.assertRaises(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            History.sudo().create({"segment_id": segment.id, "partner_id": self.alpha.id, "date_in": DAY_2.date()})
+        with freeze_time(DAY_2):
+            segment.write({"partner_ids": [Command.unlink(self.alpha.id)]})
+        self.assertEqual(self._members(segment), self.beta)
+        self.assertNotIn(segment, self.alpha.sudo().segment_ids)
+        current = History.search([("segment_id", "=", segment.id), ("is_current", "=", True)])
+        self.assertEqual(current.partner_id, self.beta)
 
     def test_static_segment_refuses_foreign_customers(self):
         segment = self.Segment.create({"name": "VIP", "segment_type": "static"})
@@ -850,15 +872,18 @@ class TestSegmentInput(SegmentCase):
             self.assertEqual(str(caught.exception), message)
 
     def test_merge_leaves_one_open_stay_per_segment(self):
-        static = self.Segment.create(
-            {"name": "VIP", "segment_type": "static", "partner_ids": [Command.set([self.beta.id, self.gamma.id])]}
-        )
-        only_gamma = self.Segment.create(
-            {"name": "Gamma's", "segment_type": "static", "partner_ids": [Command.link(self.gamma.id)]}
-        )
         with freeze_time(DAY_1):
+            static = self.Segment.create(
+                {"name": "VIP", "segment_type": "static", "partner_ids": [Command.set([self.beta.id, self.gamma.id])]}
+            )
+            only_gamma = self.Segment.create(
+                {"name": "Gamma's", "segment_type": "static", "partner_ids": [Command.link(self.gamma.id)]}
+            )
             dynamic = self._dynamic("Company 1", [("company_id", "=", self.company.id)])
             dynamic.action_refresh()
+        with freeze_time(DAY_2):
+            static.write({"partner_ids": [Command.unlink(self.gamma.id)]})
+            static.write({"partner_ids": [Command.link(self.gamma.id)]})
         self.assertEqual(self._members(dynamic), self.alpha | self.beta | self.gamma)
         wizard = self.env["base.partner.merge.automatic.wizard"].sudo().create({})
         wizard._merge((self.beta | self.gamma).ids, self.beta, extra_checks=False)
@@ -867,3 +892,6 @@ class TestSegmentInput(SegmentCase):
         self.assertIn(self.beta, self._members(only_gamma))
         self.assertEqual(self.beta.sudo().segment_ids, static | only_gamma | dynamic)
         self.assertEqual(self._history(dynamic, self.beta), [(DAY_1.date(), False)])
+        # the merged customer's past stays follow the survivor; of the open
+        # ones in the same segment, the earliest is kept
+        self.assertEqual(self._history(static, self.beta), [(DAY_1.date(), False), (DAY_1.date(), DAY_2.date())])
