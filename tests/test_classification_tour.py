@@ -33,6 +33,10 @@ class TestClassificationTour(HttpCase):
                 "new_xyz_class": "X",
             }
         )
+        # a static segment: its member tag is read through the open stays
+        cls.env["customer.segment"].create(
+            {"name": "Tour Key Accounts", "segment_type": "static", "partner_ids": [(6, 0, cls.anchor.ids)]}
+        )
 
     def test_manager_screens(self):
         self.start_tour(

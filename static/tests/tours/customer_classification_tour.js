@@ -28,6 +28,10 @@ registry.category("web_tour.tours").add("customer_classification_manager_tour", 
             run: "click",
         },
         {
+            content: "the customer's segment is a tag on its form",
+            trigger: ".o_form_view .o_field_widget[name=segment_ids] .o_tag:contains('Tour Key Accounts')",
+        },
+        {
             content: "open the Segmentation tab",
             trigger: ".o_notebook .nav-link:contains('Segmentation')",
             run: "click",
@@ -110,6 +114,10 @@ registry.category("web_tour.tours").add("customer_classification_salesman_tour",
         {
             trigger: ".o_data_row td[name=complete_name]:contains('Tour Anchor Ltd')",
             run: "click",
+        },
+        {
+            content: "a salesperson sees the customer's segment as a tag",
+            trigger: ".o_form_view .o_field_widget[name=segment_ids] .o_tag:contains('Tour Key Accounts')",
         },
         {
             trigger: ".o_notebook .nav-link:contains('Segmentation')",
