@@ -61,6 +61,32 @@ class CustomerPlanActualReport(models.Model):
             plan=self._field_to_sql(self._table, "planned_amount", query),
         )
 
+    def _read_group_orderby(self, order, groupby_terms, query):
+        """Salespeople sorted by name once grouped. Odoo sorts a many2one
+        group by joining its model on every row: on the 600,000 month rows
+        of a year PostgreSQL then sorts them all (on disk) before grouping,
+        half a second of the pivot's first screen. A subquery on the grouped
+        id names each of the few groups instead."""
+        if not order or "user_id" not in groupby_terms:
+            return super()._read_group_orderby(order, groupby_terms, query)
+        terms = []
+        for part in order.split(","):
+            field, _space, direction = part.strip().partition(" ")
+            direction = direction.strip().upper()
+            if field != "user_id" or direction not in ("", "ASC", "DESC"):
+                terms.append(super()._read_group_orderby(part, groupby_terms, query))
+                continue
+            terms.append(
+                SQL(
+                    "(SELECT partner.name FROM res_users users JOIN res_partner partner"
+                    " ON partner.id = users.partner_id WHERE users.id = %(user)s) %(direction)s,"
+                    " %(user)s %(direction)s",
+                    user=groupby_terms["user_id"],
+                    direction=SQL(direction),
+                )
+            )
+        return SQL(", ").join(terms)
+
     def _select_plans(self, company, today, partners):
         return SQL(
             """

@@ -172,6 +172,20 @@ class TestCustomerAnalyses(SegmentationTestCase):
             [{"is_planned": False, "planned_amount": 0.0, "actual_amount": 80.0}],
         )
 
+    def test_plan_actual_groups_salespeople_by_name(self):
+        zed, abe = (new_test_user(self.env, login=login, name=name) for login, name in (("zed", "Zed"), ("abe", "Abe")))
+        self.cycle.user_id = zed
+        self.steady.user_id = self.plan.user_id = abe
+        self._recompute()
+        Report = self.env["customer.plan.actual.report"]
+        domain = [("company_id", "=", self.company.id), ("date_start", "=", date(2025, 3, 1))]
+        groups = Report.formatted_read_group(domain, ["user_id"], ["actual_amount:sum"])
+        self.assertEqual([(g["user_id"][0], g["actual_amount:sum"]) for g in groups], [(abe.id, 80.0), (zed.id, 100.0)])
+        groups = Report.formatted_read_group(domain, ["user_id"], ["actual_amount:sum"], order="user_id desc")
+        self.assertEqual([g["user_id"][0] for g in groups], [zed.id, abe.id])
+        groups = Report.formatted_read_group(domain, ["user_id"], ["actual_amount:sum"], order="actual_amount:sum")
+        self.assertEqual([g["user_id"][0] for g in groups], [abe.id, zed.id])
+
     def test_plan_periods(self):
         Plan = self.env["customer.sales.plan"]
         with self.assertRaises(ValidationError):
