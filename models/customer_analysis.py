@@ -13,6 +13,9 @@ _logger = logging.getLogger(__name__)
 
 # rows written by one refresh of a table after which it is analyzed at once
 ANALYZE_AFTER_ROWS = 10000
+# the stored analyses kept per customer, in the order they are refreshed
+# (each reads the ones before it): what a merge of customers must rebuild
+CUSTOMER_TABLES = ("customer.sales.month", "customer.dynamics.report", "customer.plan.actual.report")
 
 
 class CustomerAnalysis(models.AbstractModel):
@@ -43,6 +46,36 @@ class CustomerAnalysis(models.AbstractModel):
         stats["seconds"] = time.perf_counter() - clock
         _logger.info("Analyses of company %s refreshed: %s", company.id, stats)
         return stats
+
+    @api.model
+    def _forget_customers(self, partners):
+        """Delete the stored analyses of `partners` in every company, before
+        they are merged: their rows would collide with the destination's
+        (one row per customer and month or period). Returns the companies
+        that held any, for `_refresh_customers`."""
+        companies = self.env["res.company"]
+        for model in CUSTOMER_TABLES:
+            rows = self.env.execute_query(
+                SQL(
+                    "DELETE FROM %s WHERE partner_id = ANY(%s) RETURNING company_id",
+                    SQL.identifier(self.env[model]._table),
+                    partners.ids,
+                )
+            )
+            companies |= companies.browse({company_id for (company_id,) in rows})
+            self.env[model].invalidate_model()
+        return companies
+
+    @api.model
+    def _refresh_customers(self, companies, partners):
+        """Rebuild the stored analyses of `partners` from their documents in
+        `companies`, as of each company's last run: after a merge, the
+        destination holds exactly what a run from scratch gives it."""
+        for company in companies.sudo():
+            run_date = company.segmentation_analyses_date or company._segmentation_today()
+            self.env["customer.sales.month"].sudo()._refresh(company, partners.ids)
+            self.env["customer.dynamics.report"].sudo()._refresh(company, run_date, partners.ids)
+            self.env["customer.plan.actual.report"].sudo()._refresh(company, partners.ids)
 
     def _refresh_lifecycle(self, company, run_date):
         """Spells of activity of every customer (analytics.lifecycle), then

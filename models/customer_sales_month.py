@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..analytics.classification import ROUNDING
+from ..tools.sql import partner_scope
 
 
 class CustomerSalesMonth(models.Model):
@@ -26,9 +27,11 @@ class CustomerSalesMonth(models.Model):
     _company_month_idx = models.Index("(company_id, month)")
 
     @api.model
-    def _refresh(self, company):
-        """Bring the months of `company` up to date; returns rows written."""
+    def _refresh(self, company, partner_ids=None):
+        """Bring the months of `company` (of the customers `partner_ids`
+        only, when given) up to date; returns rows written."""
         digits = ROUNDING["classification_revenue"]
+
         query = SQL(
             """
             SELECT partner_id, month,
@@ -37,11 +40,18 @@ class CustomerSalesMonth(models.Model):
                    COUNT(DISTINCT document_id) FILTER (WHERE NOT is_refund)::int4 AS document_count
               FROM (SELECT line.*, date_trunc('month', line.date)::date AS month
                       FROM (%(lines)s) AS line) AS line
+             WHERE %(partners)s
              GROUP BY partner_id, month
             """,
             lines=self.env["customer.sales.source"]._sale_lines(company),
             digits=digits,
+            partners=partner_scope("line", partner_ids),
         )
         return self.env["customer.analysis"]._sync_rows(
-            self, company, query, keys=("partner_id", "month"), values=("revenue", "margin", "document_count")
+            self,
+            company,
+            query,
+            keys=("partner_id", "month"),
+            values=("revenue", "margin", "document_count"),
+            scope=partner_scope("stored", partner_ids),
         )

@@ -1,11 +1,13 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_date
 
 PERIOD_TYPES = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+# the years a plan may cover: a typo such as 9999 is refused, not computed
+PLAN_YEARS = (1900, 2199)
 
 
 class CustomerSalesPlan(models.Model):
@@ -23,7 +25,8 @@ class CustomerSalesPlan(models.Model):
         string="Customer",
         required=True,
         index=True,
-        domain=[("is_company", "=", True)],
+        # the commercial entities (see res.partner._compute_commercial_partner)
+        domain=["|", ("is_company", "=", True), ("parent_id", "=", False)],
         check_company=True,
     )
     company_id = fields.Many2one(
@@ -62,7 +65,45 @@ class CustomerSalesPlan(models.Model):
         for plan in self:
             if plan.date_start and plan.period_type:
                 start = plan.date_start.replace(day=1)
+                if start.year > PLAN_YEARS[1]:
+                    # past the calendar's end: left as it is for _check_date_range to refuse
+                    plan.date_end = plan.date_start
+                    continue
                 plan.date_end = start + relativedelta(months=PERIOD_MONTHS[plan.period_type], days=-1)
+
+    @api.constrains("date_start", "date_end")
+    def _check_date_range(self):
+        first, last = PLAN_YEARS
+        for plan in self:
+            if not (first <= plan.date_start.year and plan.date_end.year <= last):
+                raise ValidationError(
+                    self.env._(
+                        "The plan of %(customer)s runs from %(start)s to %(end)s: plans cover the years "
+                        "%(first)s to %(last)s.",
+                        customer=plan.partner_id.display_name,
+                        start=format_date(self.env, plan.date_start),
+                        end=format_date(self.env, plan.date_end),
+                        first=first,
+                        last=last,
+                    )
+                )
+
+    @api.constrains("partner_id")
+    def _check_commercial_entity(self):
+        """The actual is counted for the commercial entity (contacts buy for
+        their company): a plan for a contact would stay at 0 and escape the
+        overlap check of its company's plans."""
+        for plan in self:
+            company = plan.partner_id.commercial_partner_id
+            if company != plan.partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s is a contact of %(company)s: plans are made for the company. "
+                        "Plan for %(company)s instead.",
+                        contact=plan.partner_id.display_name,
+                        company=company.display_name,
+                    )
+                )
 
     @api.constrains("date_start", "date_end")
     def _check_whole_months(self):
@@ -144,6 +185,46 @@ class CustomerSalesPlan(models.Model):
         Report = self.env["customer.plan.actual.report"]
         for company, partner_ids in customers.items():
             Report._refresh(company, partner_ids)
+
+    @api.model
+    def _merge_customer_plans(self, src_partners, dst_partner):
+        """Before customers are merged: plans of one period add up into the
+        destination's (a plan is one figure per customer and period, and
+        plan vs actual must not count an actual twice); plans that overlap
+        without covering the same period cannot be added up, and the merge
+        is refused naming them. Plans of other periods follow the customer
+        with Odoo's merge."""
+        plans = self.sudo().search([("partner_id", "in", (src_partners | dst_partner).ids)])
+        periods = plans.sorted(lambda p: (p.partner_id != dst_partner, p.id)).grouped(
+            lambda p: (p.company_id, p.date_start, p.date_end)
+        )
+        for (company, start, end), same in periods.items():
+            other = next(
+                (
+                    other
+                    for (other_company, other_start, other_end), other in periods.items()
+                    if other_company == company and other_start <= end and start <= other_end and other != same
+                ),
+                None,
+            )
+            if other:
+                raise UserError(
+                    self.env._(
+                        "These customers cannot be merged: the plan of %(customer)s from %(start)s to %(end)s "
+                        "overlaps the plan of %(other)s from %(other_start)s to %(other_end)s without covering "
+                        "the same period. Change one of the plans first.",
+                        customer=same[0].partner_id.display_name,
+                        start=format_date(self.env, start),
+                        end=format_date(self.env, end),
+                        other=other[0].partner_id.display_name,
+                        other_start=format_date(self.env, other[0].date_start),
+                        other_end=format_date(self.env, other[0].date_end),
+                    )
+                )
+        for same in periods.values():
+            if len(same) > 1:
+                same[0].amount = sum(same.mapped("amount"))
+                same[1:].unlink()
 
     @api.model
     def get_import_templates(self):

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.sql import partner_scope
+
 PERIOD_KINDS = [("calendar", "Calendar Years"), ("rolling", "12 Months to the Last Full Month")]
 TRENDS = [("growing", "Growing"), ("stable", "Stable"), ("declining", "Declining")]
 # the figures of a group are ratios of its sums, not averages of its rows
@@ -113,7 +115,11 @@ class CustomerDynamicsReport(models.Model):
         return periods
 
     @api.model
-    def _refresh(self, company, run_date):
+    def _refresh(self, company, run_date, partner_ids=None):
+        """Bring the rows of `company` (of the customers `partner_ids` only,
+        when given) up to date for the periods of `run_date`; returns the
+        number of rows written."""
+
         periods = SQL(", ").join(
             SQL("(%s, %s, %s::date, %s::date, %s, %s, %s::date, %s::date)", *period)
             for period in self._periods(run_date)
@@ -127,14 +133,14 @@ class CustomerDynamicsReport(models.Model):
                        SUM(sale.revenue) AS revenue, SUM(sale.margin) AS margin, SUM(sale.document_count) AS docs
                   FROM customer_sales_month sale
                   JOIN period ON sale.month >= period.date AND sale.month < period.date_end
-                 WHERE sale.company_id = %(company)s
+                 WHERE sale.company_id = %(company)s AND %(partners)s
                  GROUP BY sale.partner_id, period.kind, period.date
             ),
             previous AS (
                 SELECT sale.partner_id, period.kind, period.date, SUM(sale.revenue) AS revenue
                   FROM customer_sales_month sale
                   JOIN period ON sale.month >= period.previous_date AND sale.month < period.previous_end
-                 WHERE sale.company_id = %(company)s
+                 WHERE sale.company_id = %(company)s AND %(partners)s
                  GROUP BY sale.partner_id, period.kind, period.date
             ),
             figures AS (
@@ -164,6 +170,7 @@ class CustomerDynamicsReport(models.Model):
             """,
             periods=periods,
             company=company.id,
+            partners=partner_scope("sale", partner_ids),
             threshold=company._segmentation_growth_threshold(),
         )
         keys = ("partner_id", "period_kind", "date")
@@ -183,4 +190,6 @@ class CustomerDynamicsReport(models.Model):
             "revenue_per_customer",
             "trend",
         )
-        return self.env["customer.analysis"]._sync_rows(self, company, query, keys, values)
+        return self.env["customer.analysis"]._sync_rows(
+            self, company, query, keys, values, scope=partner_scope("stored", partner_ids)
+        )

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.sql import partner_scope
+
 
 class CustomerPlanActualReport(models.Model):
     """Plan against actual sales, client by client: one row per plan with
@@ -87,7 +89,7 @@ class CustomerPlanActualReport(models.Model):
             )
         return SQL(", ").join(terms)
 
-    def _select_plans(self, company, today, partners):
+    def _select_plans(self, company, today, partner_ids):
         return SQL(
             """
             SELECT plan.partner_id, plan.user_id, plan.id AS plan_id, TRUE AS is_planned,
@@ -111,10 +113,10 @@ class CustomerPlanActualReport(models.Model):
             """,
             company=company.id,
             today=today,
-            partners=partners("plan"),
+            partners=partner_scope("plan", partner_ids),
         )
 
-    def _select_unplanned(self, company, partners):
+    def _select_unplanned(self, company, partner_ids):
         return SQL(
             """
             SELECT sale.partner_id, customer.user_id, NULL::int4 AS plan_id,
@@ -133,7 +135,7 @@ class CustomerPlanActualReport(models.Model):
                AND sale.company_id = %(company)s AND %(partners)s
             """,
             company=company.id,
-            partners=partners("sale"),
+            partners=partner_scope("sale", partner_ids),
         )
 
     @api.model
@@ -143,15 +145,10 @@ class CustomerPlanActualReport(models.Model):
         self.env["customer.sales.plan"].flush_model()
         self.env["res.partner"].flush_model(["user_id"])
 
-        def partners(alias):
-            if partner_ids is None:
-                return SQL("TRUE")
-            return SQL("%s = ANY(%s)", SQL.identifier(alias, "partner_id"), list(partner_ids))
-
         query = SQL(
             "%s UNION ALL %s",
-            self._select_plans(company, company._segmentation_today(), partners),
-            self._select_unplanned(company, partners),
+            self._select_plans(company, company._segmentation_today(), partner_ids),
+            self._select_unplanned(company, partner_ids),
         )
         values = (
             "user_id",
@@ -170,5 +167,5 @@ class CustomerPlanActualReport(models.Model):
             ("partner_id", "date_start", "plan_id"),
             values,
             nullable_keys=("plan_id",),
-            scope=partners("stored"),
+            scope=partner_scope("stored", partner_ids),
         )

@@ -12,11 +12,20 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         return super()._update_values(src_partners, dst_partner)
 
     def _update_foreign_keys(self, src_partners, dst_partner):
-        """The history of the merged customers follows the destination. Where
-        several of them are in the same segment, the surviving customer keeps
-        one open stay there, the earliest: the others are removed first, or
-        the one open stay per segment and customer that the history holds
-        would make Odoo delete the whole history of the merged customers."""
+        """Odoo moves every row of the merged customers to the destination,
+        and where a unique index refuses it, fails. So first:
+
+        - plans of one period add up (or the merge is refused, naming the
+          plans that overlap);
+        - the stored analyses of all of them are removed, and rebuilt for the
+          destination from the documents once Odoo has moved them;
+        - where several of them are in the same segment, the surviving
+          customer keeps one open stay there, the earliest: the one open stay
+          per segment and customer would otherwise make Odoo delete the whole
+          history of the merged customers."""
+        self.env["customer.sales.plan"]._merge_customer_plans(src_partners, dst_partner)
+        Analysis = self.env["customer.analysis"]
+        companies = Analysis._forget_customers(src_partners | dst_partner)
         self.env.cr.execute(
             SQL(
                 """
@@ -30,4 +39,6 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             )
         )
         self.env["customer.segment.membership"].invalidate_model()
-        return super()._update_foreign_keys(src_partners, dst_partner)
+        result = super()._update_foreign_keys(src_partners, dst_partner)
+        Analysis._refresh_customers(companies, dst_partner)
+        return result
