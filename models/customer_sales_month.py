@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..analytics.classification import ROUNDING
 from ..tools.sql import partner_scope
+from .common import MONEY_READERS
 
 
 class CustomerSalesMonth(models.Model):
@@ -19,8 +20,10 @@ class CustomerSalesMonth(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, ondelete="cascade")
     month = fields.Date(required=True, readonly=True, help="First day of the month.")
-    revenue = fields.Float(digits="Account", readonly=True)
-    margin = fields.Float(digits="Account", readonly=True, help="Revenue minus the cost at the time of sale.")
+    revenue = fields.Float(digits="Account", readonly=True, groups=MONEY_READERS)
+    margin = fields.Float(
+        digits="Account", readonly=True, groups=MONEY_READERS, help="Revenue minus the cost at the time of sale."
+    )
     document_count = fields.Integer(readonly=True, help="Invoices or orders of the month (credit notes left out).")
 
     _company_partner_month_unique = models.UniqueIndex("(company_id, partner_id, month)")

@@ -6,6 +6,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..analytics.lifecycle import COUNT_COLUMNS, month_start
+from ..models.common import SALES_USER
 from ..models.res_partner import ABC_XYZ_CELLS
 
 PERIOD_TYPES = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
@@ -31,7 +32,7 @@ class CustomerBaseReport(models.Model):
     team_id = fields.Many2one(
         "crm.team", string="Sales Team", readonly=True, help="The sales team of the customer's salesperson."
     )
-    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)
+    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True, groups=SALES_USER)
     active_count = fields.Integer(
         string="Active Customers", readonly=True, help="Customers with a purchase within the churn threshold."
     )

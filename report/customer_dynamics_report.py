@@ -1,8 +1,11 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.orm.models import parse_read_group_spec
+from odoo.orm.utils import parse_field_expr
 from odoo.tools import SQL
 
+from ..models.common import MONEY_READERS, SALES_USER
 from ..tools.sql import partner_scope
 
 PERIOD_KINDS = [("calendar", "Calendar Years"), ("rolling", "12 Months to the Last Full Month")]
@@ -43,16 +46,24 @@ class CustomerDynamicsReport(models.Model):
     is_latest = fields.Boolean(
         string="Latest Period", readonly=True, help="The running calendar year; the last 12 full months."
     )
-    revenue = fields.Float(digits="Account", readonly=True)
-    margin = fields.Float(string="Gross Margin", digits="Account", readonly=True)
-    previous_revenue = fields.Float(string="Previous Period Revenue", digits="Account", readonly=True)
+    revenue = fields.Float(digits="Account", readonly=True, groups=MONEY_READERS)
+    margin = fields.Float(string="Gross Margin", digits="Account", readonly=True, groups=MONEY_READERS)
+    previous_revenue = fields.Float(
+        string="Previous Period Revenue", digits="Account", readonly=True, groups=MONEY_READERS
+    )
     document_count = fields.Integer(string="Invoices / Orders", readonly=True)
     customer_count = fields.Integer(string="Customers", readonly=True)
-    revenue_change_percent = fields.Float(string="Revenue Change (%)", digits=(16, 2), aggregator="avg", readonly=True)
-    margin_percent = fields.Float(string="Margin (%)", digits=(16, 2), aggregator="avg", readonly=True)
-    average_document_amount = fields.Float(string="Average Invoice", digits="Account", aggregator="avg", readonly=True)
-    revenue_per_customer = fields.Float(digits="Account", aggregator="avg", readonly=True)
-    trend = fields.Selection(TRENDS, readonly=True)
+    revenue_change_percent = fields.Float(
+        string="Revenue Change (%)", digits=(16, 2), aggregator="avg", readonly=True, groups=MONEY_READERS
+    )
+    margin_percent = fields.Float(
+        string="Margin (%)", digits=(16, 2), aggregator="avg", readonly=True, groups=MONEY_READERS
+    )
+    average_document_amount = fields.Float(
+        string="Average Invoice", digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS
+    )
+    revenue_per_customer = fields.Float(digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS)
+    trend = fields.Selection(TRENDS, readonly=True, groups=MONEY_READERS)
     user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     team_id = fields.Many2one(related="partner_id.user_id.sale_team_id", string="Sales Team")
     country_id = fields.Many2one(related="partner_id.country_id")
@@ -61,11 +72,28 @@ class CustomerDynamicsReport(models.Model):
     category_ids = fields.Many2many(related="partner_id.category_id", string="Tags")
     pricelist_id = fields.Many2one(related="partner_id.specific_property_product_pricelist", string="Pricelist")
     payment_term_id = fields.Many2one(related="partner_id.property_payment_term_id", string="Payment Terms")
-    abc_xyz_class = fields.Selection(related="partner_id.abc_xyz_class", string="ABC-XYZ Cell")
-    lifecycle_status = fields.Selection(related="partner_id.lifecycle_status")
-    segment_ids = fields.Many2many(related="partner_id.segment_ids", string="Segments")
+    abc_xyz_class = fields.Selection(related="partner_id.abc_xyz_class", string="ABC-XYZ Cell", groups=SALES_USER)
+    lifecycle_status = fields.Selection(related="partner_id.lifecycle_status", groups=SALES_USER)
+    segment_ids = fields.Many2many(related="partner_id.segment_ids", string="Segments", groups=SALES_USER)
 
     _company_period_idx = models.Index("(company_id, period_kind, date)")
+
+    def _check_related_access(self, fname):
+        """Odoo reads a related field in SQL as the superuser (related fields
+        compute in sudo) and checks only the last field of its path: the
+        customer's cell or segments would then group and sort this report for
+        users who may not read them. Check the report's own field first."""
+        field = self._fields.get(fname)
+        if field and field.related:
+            self._check_field_access(field, "read")
+
+    def _field_to_sql(self, alias, field_expr, query=None):
+        self._check_related_access(parse_field_expr(field_expr)[0])
+        return super()._field_to_sql(alias, field_expr, query)
+
+    def _read_group_groupby(self, alias, groupby_spec, query):
+        self._check_related_access(parse_read_group_spec(groupby_spec)[0])
+        return super()._read_group_groupby(alias, groupby_spec, query)
 
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec not in RATIOS:

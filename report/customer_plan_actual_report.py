@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.common import MONEY_READERS
 from ..tools.sql import partner_scope
 
 
@@ -33,14 +34,17 @@ class CustomerPlanActualReport(models.Model):
     is_planned = fields.Boolean(string="Planned", readonly=True)
     date_start = fields.Date(string="Period Start", readonly=True)
     date_end = fields.Date(string="Period End", readonly=True)
-    planned_amount = fields.Float(string="Plan", digits="Account", readonly=True)
-    actual_amount = fields.Float(string="Actual", digits="Account", readonly=True)
-    gap_amount = fields.Float(string="Gap", digits="Account", readonly=True, help="Plan minus actual.")
+    planned_amount = fields.Float(string="Plan", digits="Account", readonly=True, groups=MONEY_READERS)
+    actual_amount = fields.Float(string="Actual", digits="Account", readonly=True, groups=MONEY_READERS)
+    gap_amount = fields.Float(
+        string="Gap", digits="Account", readonly=True, groups=MONEY_READERS, help="Plan minus actual."
+    )
     achievement_percent = fields.Float(
         string="Achievement (%)",
         digits=(16, 2),
         aggregator="avg",
         readonly=True,
+        groups=MONEY_READERS,
         help="Actual / plan. For a group of rows, its actual over its plan, as its gap: the sales of customers "
         "without a plan count too.",
     )
@@ -48,6 +52,7 @@ class CustomerPlanActualReport(models.Model):
         string="Run-Rate",
         digits="Account",
         readonly=True,
+        groups=MONEY_READERS,
         help="For the running period, the actual to date extended to the whole period; otherwise the actual.",
     )
 

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.common import MONEY_READERS
+from ..models.common import MONEY_READERS, SALES_USER
 from ..models.res_partner import ABC_CLASSES, ABC_XYZ_CELLS, XYZ_CLASSES
 
 
@@ -47,9 +47,9 @@ class CustomerPortfolioReport(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     country_id = fields.Many2one("res.country", readonly=True)
     industry_id = fields.Many2one("res.partner.industry", readonly=True)
-    abc_class = fields.Selection(ABC_CLASSES, string="ABC Class", readonly=True)
-    xyz_class = fields.Selection(XYZ_CLASSES, string="XYZ Class", readonly=True)
-    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)
+    abc_class = fields.Selection(ABC_CLASSES, string="ABC Class", readonly=True, groups=SALES_USER)
+    xyz_class = fields.Selection(XYZ_CLASSES, string="XYZ Class", readonly=True, groups=SALES_USER)
+    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True, groups=SALES_USER)
     priority_rank = fields.Integer(string="Priority", readonly=True, aggregator=None)
     revenue = fields.Float(string="Revenue in Window", readonly=True, digits="Account", groups=MONEY_READERS)
     margin = fields.Float(string="Margin in Window", readonly=True, digits="Account", groups=MONEY_READERS)

@@ -104,3 +104,51 @@ class TestClassificationAccess(SegmentationTestCase):
         with freeze_time("2025-01-15"):
             action = self.company_2.with_user(self.admin_2).action_recompute_customer_classification()
         self.assertEqual(action["params"]["type"], "success")
+
+    def _report_reads(self, report, field):
+        """{how: call} of every way a user reads `field` of `report`."""
+        reads = {
+            "read": lambda: report.search([], limit=1).read([field]),
+            "group by": lambda: report.formatted_read_group([], ["partner_id", field], ["__count"]),
+            "search": lambda: report.search_count([(field, "!=", False)]),
+        }
+        if report._fields[field].type != "many2many":
+            reads["order"] = lambda: report.search([], order=f"{field} desc")
+        if report._fields[field].type == "float":
+            reads["aggregate"] = lambda: report.formatted_read_group([], [], [f"{field}:sum"])
+        return reads
+
+    def test_reports_obey_the_groups_of_their_sources(self):
+        """A report field that carries a class, a status or money is guarded
+        as its source is, whether it is read, grouped by, aggregated, sorted
+        by or searched, for a user who may open the report itself."""
+        Partner = self.env["res.partner"]
+        sales_only = Partner._fields["abc_xyz_class"].groups
+        money = Partner._fields["classification_revenue"].groups
+        guarded = {
+            # model: (user who opens the report without the field's groups, {field: groups})
+            "customer.dynamics.report": (
+                self.billing,
+                {"abc_xyz_class": sales_only, "lifecycle_status": sales_only, "segment_ids": sales_only},
+            ),
+            "customer.portfolio.report": (self.own_salesman, {"revenue": money, "margin": money}),
+            "customer.classification.history": (self.own_salesman, {"metric_value": money}),
+        }
+        for model, (user, fields) in guarded.items():
+            report = self.env[model].with_user(user).with_company(self.company)
+            self.assertTrue(report.search_count([]), f"{user.login} opens {model}")
+            for field, groups in fields.items():
+                self.assertEqual(report._fields[field].groups, groups, f"{model}.{field} has its source's groups")
+                for how, attempt in self._report_reads(report, field).items():
+                    with self.subTest(model=model, field=field, how=how), self.assertRaises(AccessError):
+                        attempt()
+        # the same users still read what they may
+        dynamics = self.env["customer.dynamics.report"].with_user(self.billing)
+        groups = dynamics.formatted_read_group(
+            [("partner_id", "=", self.customer.id), ("period_kind", "=", "calendar"), ("year", "=", 2024)],
+            ["partner_id"],
+            ["revenue:sum"],
+        )
+        self.assertEqual([(g["partner_id"][0], g["revenue:sum"]) for g in groups], [(self.customer.id, 1200.0)])
+        for model in ("customer.base.report", "customer.portfolio.report"):
+            self.assertEqual(self.env[model]._fields["abc_xyz_class"].groups, sales_only)
