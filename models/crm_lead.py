@@ -116,7 +116,7 @@ class CrmLead(models.Model):
         self.customer_abc_class = self.customer_xyz_class = self.customer_abc_xyz_class = False
         self.customer_cell_rank = False
         for company, leads in self._customers_by_company().items():
-            cell_order = company._priority_rules().cell_order
+            cell_order = company._priority_cell_order()
             for lead in leads:
                 customer = lead.partner_id.commercial_partner_id.with_company(company)
                 for lead_field, column in CUSTOMER_CLASS_COLUMNS.items():
@@ -177,7 +177,7 @@ class CrmLead(models.Model):
         if field_expr == "customer_cell_rank":
             cell = self._customer_column_sql(customer, "abc_xyz_class", company)
             orders = SQL(" ").join(
-                SQL("WHEN %s THEN %s::text[]", each.id, list(each._priority_rules().cell_order)) for each in companies
+                SQL("WHEN %s THEN %s::text[]", each.id, list(each._priority_cell_order())) for each in companies
             )
             return SQL("array_position(CASE %s %s ELSE %s::text[] END, %s)", company, orders, list(CELLS), cell)
         # customer_needs_attention, under the rules of the lead's company

@@ -118,6 +118,21 @@ class ResCompany(models.Model):
         )
         return AttentionRules(**values)
 
+    def _priority_cell_order(self):
+        """The order of the cells the screens sort by: the company's, or the
+        default while the stored one cannot be read (written behind the
+        form): the lists stay usable, the nightly run refuses it and Settings
+        shows it to be repaired."""
+        self.ensure_one()
+        return self._priority_rules().cell_order or DEFAULT_ATTENTION.cell_order
+
+    def _priority_cell_order_text(self):
+        """The cell order as Settings shows it: the effective order, or the
+        stored text when it cannot be read, so that it can be fixed."""
+        self.ensure_one()
+        cells = self._priority_rules().cell_order
+        return format_cell_order(cells) if cells else self.priority_cell_order
+
     def _priority_rules_checked(self):
         """The rules a run may use, checked again when it starts."""
         return self._check_priority_rules_values(self._priority_rules())

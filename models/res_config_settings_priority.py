@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..analytics.priority import format_cell_order, parse_cell_order
+from ..analytics.priority import DEFAULT_CELL_ORDER, format_cell_order, parse_cell_order
 from .res_company_priority import ATTENTION_NUMBERS, ATTENTION_SWITCHES, STRATEGY_FIELDS
 
 # the settings show each rule switched on; the company stores it "off"
@@ -23,6 +23,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"  # pylint: disable=consider-merging-classes-inherited
 
     priority_cell_order = fields.Char(string="Cell Priority")
+    priority_cell_order_warning = fields.Char(compute="_compute_priority_cell_order_warning")
     segmentation_attention_overdue = fields.Boolean(string="Overdue Customers")
     segmentation_overdue_tolerance = fields.Float(string="Overdue Tolerance (%)")
     segmentation_attention_class_drop = fields.Boolean(string="Class Drops")
@@ -45,12 +46,26 @@ class ResConfigSettings(models.TransientModel):
     segmentation_strategy_cy = fields.Text(string="CY")
     segmentation_strategy_cz = fields.Text(string="CZ")
 
+    @api.depends("company_id")
+    def _compute_priority_cell_order_warning(self):
+        for settings in self:
+            company = settings.company_id
+            settings.priority_cell_order_warning = (
+                self.env._(
+                    "The stored cell priority cannot be read: the lists use the default order %(default)s until it "
+                    "names each of the nine cells once.",
+                    default=format_cell_order(DEFAULT_CELL_ORDER),
+                )
+                if company.priority_cell_order and not company._priority_rules().cell_order
+                else False
+            )
+
     @api.model
     def get_values(self):
         values = super().get_values()
         company = self.env.company
         rules = company._priority_rules()
-        values["priority_cell_order"] = format_cell_order(rules.cell_order)
+        values["priority_cell_order"] = company._priority_cell_order_text()
         values.update({field: getattr(rules, rule) for rule, field in SWITCH_FIELDS.items()})
         values.update({field: getattr(rules, rule) for rule, field in ATTENTION_NUMBERS.items()})
         strategies = company._cell_strategies()
@@ -62,7 +77,7 @@ class ResConfigSettings(models.TransientModel):
         company = self.company_id
         rules = company._priority_rules()
         vals = {}
-        if self.priority_cell_order != format_cell_order(rules.cell_order):
+        if self.priority_cell_order != company._priority_cell_order_text():
             cells = parse_cell_order(self.priority_cell_order)
             # written as typed when it is wrong, for the company's check to say why
             vals["priority_cell_order"] = format_cell_order(cells) if cells else self.priority_cell_order

@@ -326,7 +326,7 @@ class ResPartner(models.Model):
     def _group_expand_abc_xyz_class(self, values, domain):
         """Grouped by cell (kanban), every cell shows, in the company's
         priority order; `formatted_read_group` folds the empty ones."""
-        return list(self.env.company._priority_rules().cell_order)
+        return list(self.env.company._priority_cell_order())
 
     @api.model
     @api.readonly

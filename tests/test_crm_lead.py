@@ -170,6 +170,19 @@ class TestCrmLeadCustomerClass(SegmentationTestCase):
         )
         self.assertEqual(self._leads().filtered(lambda lead: lead.name == "big").customer_cell_rank, 9)
 
+    def test_pipeline_survives_a_cell_order_broken_behind_the_form(self):
+        self.env.cr.execute(
+            "UPDATE res_company SET priority_cell_order = 'AX,AX,AX,AX,AX,AX,AX,AX,AX' WHERE id = %s", [self.company.id]
+        )
+        self.env.invalidate_all()
+        self.assertEqual(
+            self._search([("company_id", "=", self.company.id)], order="customer_cell_rank, expected_revenue desc, id"),
+            ["big", "middle", "small_2", "small_1", "fresh", "nobody"],
+            "the default order of the cells",
+        )
+        ranks = {lead.name: lead.customer_cell_rank for lead in self._leads()}
+        self.assertEqual((ranks["big"], ranks["middle"], ranks["small_1"]), (1, 5, 9))
+
     def test_group_by_cell_with_won_and_lost(self):
         self.leads["small_1"].action_set_lost()
         self.leads["middle"].action_set_won()

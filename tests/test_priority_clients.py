@@ -438,6 +438,35 @@ class TestPriorityClients(SegmentationTestCase):
         with self.assertRaisesRegex(ValidationError, "cell priority"):
             self._run()
 
+    def test_screens_survive_a_cell_order_broken_behind_the_form(self):
+        self._run()
+        self.env.cr.execute("UPDATE res_company SET priority_cell_order = 'hello' WHERE id = %s", [self.company.id])
+        self.company.invalidate_recordset()
+        # My Priority Clients: the cells in the default order
+        Partner = self.env["res.partner"].with_user(self.salesman).with_company(self.company)
+        result = Partner.with_context(read_group_expand=True).web_read_group(
+            [("priority_rank", ">", 0), ("user_id", "=", self.salesman.id)], ["abc_xyz_class"], order="priority_rank"
+        )
+        self.assertEqual(
+            [group["abc_xyz_class"] for group in result["groups"]],
+            ["AX", "AY", "BX", "AZ", "BY", "CX", "BZ", "CY", "CZ"],
+        )
+        # Settings show what is stored, say why it is not used, and repair it
+        settings = self.env["res.config.settings"].with_company(self.company).create({})
+        self.assertEqual(settings.priority_cell_order, "hello")
+        self.assertIn("cannot be read", settings.priority_cell_order_warning)
+        self.assertIn("AX, AY, BX, AZ, BY, CX, BZ, CY, CZ", settings.priority_cell_order_warning)
+        settings.segmentation_revenue_down_percent = 20.0
+        with self.assertRaises(ValidationError) as refused:
+            settings.execute()
+        self.assertIn("cell priority must name each of the nine cells", str(refused.exception))
+        settings.priority_cell_order = "cz cy cx bz by bx az ay ax"
+        settings.execute()
+        self.assertEqual(self.company.priority_cell_order, "CZ, CY, CX, BZ, BY, BX, AZ, AY, AX")
+        self.assertFalse(
+            self.env["res.config.settings"].with_company(self.company).create({}).priority_cell_order_warning
+        )
+
     def test_empty_settings_mean_the_defaults(self):
         self.env.cr.execute(
             """UPDATE res_company SET priority_cell_order = NULL, segmentation_overdue_tolerance = NULL,
