@@ -6,7 +6,7 @@ from odoo.tools import SQL
 
 from ..analytics.crosssell import bundle
 from .common import MEMBER_TABLE
-from .customer_crosssell_rule import ITEM_LEVELS
+from .customer_crosssell_rule import ITEM_LEVELS, OFFERABLE_PRODUCTS
 from .res_partner import ABC_XYZ_CELLS
 
 
@@ -82,7 +82,7 @@ class CustomerCrosssellBundle(models.Model):
                     "sequence": line.sequence,
                 }
             )
-            for line in self.line_ids.filtered("product_id")
+            for line in self.line_ids.filtered(lambda line: line.product_id.filtered_domain(OFFERABLE_PRODUCTS))
         ]
         template = self.sale_order_template_id
         if template:
@@ -189,11 +189,13 @@ class CustomerCrosssellBundle(models.Model):
         quantity per document, rounded to a whole unit (at least one)."""
         if not items:
             return []
-        bought = frame[frame["partner_id"].isin(customers) & frame[item].isin(items)].copy()
+        bought = frame[frame["partner_id"].isin(customers) & frame[item].isin(items) & frame["offerable"]].copy()
         bought["per_document"] = bought["quantity"] / bought["documents"]
         lines = []
         for sequence, (value, count) in enumerate(zip(items, counts, strict=True), start=1):
             rows = bought[bought[item] == value]
+            if rows.empty:
+                continue  # nothing of it may be offered any more
             per_product = rows.groupby("product_id")["partner_id"].nunique().reset_index(name="customers")
             per_product = per_product.sort_values(["customers", "product_id"], ascending=[False, True])
             product = int(per_product["product_id"].iloc[0])

@@ -12,6 +12,11 @@ from ..analytics.crosssell import Baskets, mine_rules
 from .common import MONEY_READERS
 
 ITEM_LEVELS = [("category", "Product categories"), ("product", "Products")]
+# what may be offered to a customer: suggested, added to a quotation, put in
+# a bundle's template. Rules towards anything else are dropped at the next
+# mining and hidden until then.
+OFFERABLE_PRODUCTS = [("active", "=", True), ("sale_ok", "=", True)]
+OFFERABLE_RULES = [(f"offer_product_id.{name}", operator, value) for name, operator, value in OFFERABLE_PRODUCTS]
 
 
 class CustomerCrosssellRule(models.Model):
@@ -143,6 +148,7 @@ class CustomerCrosssellRule(models.Model):
         """The rules report, showing the columns of the current company's
         item level."""
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_segmentation.customer_crosssell_rule_action")
+        action["domain"] = OFFERABLE_RULES
         action["context"] = {"crosssell_item_level": self.env.company._crosssell_settings().item_level}
         return action
 
@@ -387,10 +393,15 @@ class CustomerCrosssellRule(models.Model):
 
     @api.model
     def _fetch_bought(self, company, date_from, date_to, partner_ids=None):
+        """The bought query as a frame, with the revenue in cents and whether
+        each product may be offered now (`offerable`)."""
         frame = self.env["customer.classification"]._copy_frame(
             self._bought_query(company, date_from, date_to, partner_ids)
         )
         frame["cents"] = (frame["revenue"] * 100).round().astype(np.int64)
+        products = frame["product_id"].unique().tolist()
+        offerable = self.env["product.product"].sudo().search([("id", "in", products), *OFFERABLE_PRODUCTS])
+        frame["offerable"] = frame["product_id"].isin(offerable.ids)
         return frame
 
     @api.model
@@ -422,14 +433,20 @@ class CustomerCrosssellRule(models.Model):
         fetched = time.perf_counter()
         baskets = self._baskets(frame, settings.item_level)
         rules = mine_rules(baskets, **settings.thresholds())
+        offer = self._offer_products(frame, settings.item_level)
+        # rules towards what cannot be offered (archived, not for sale) are dropped
+        offered = rules["consequent"].astype(int).isin(list(offer))
         mined = time.perf_counter()
-        self._replace_rules(company, settings.item_level, rules, frame, date_from, date_to)
+        self._replace_rules(company, settings.item_level, rules[offered], offer, date_from, date_to)
         bundles = self.env["customer.crosssell.bundle"]._refresh(company, settings, baskets, frame)
         return {
             "customers": baskets.customer_count,
             "items": len(baskets.item_ids),
             "pairs": len(frame),
-            "rules": len(rules),
+            "rules": int(offered.sum()),
+            "rules_not_offerable": int((~offered).sum()),
+            # left out of category rules and bundles; mined by product
+            "uncategorized_products": frame.loc[frame["categ_id"].isna(), "product_id"].nunique(),
             "bundles": bundles,
             "query_seconds": fetched - clock,
             "engine_seconds": mined - fetched,
@@ -437,14 +454,14 @@ class CustomerCrosssellRule(models.Model):
         }
 
     @api.model
-    def _replace_rules(self, company, level, rules, frame, date_from, date_to):
+    def _replace_rules(self, company, level, rules, offer, date_from, date_to):
         """Delete the company's rules and insert `rules` in one statement
-        per table, through a COPY-staged temporary table."""
+        per table, through a COPY-staged temporary table; `offer` is
+        {item: product to offer}."""
         self.env.cr.execute(SQL("DELETE FROM customer_crosssell_rule WHERE company_id = %s", company.id))
         self.invalidate_model()
         if rules.empty:
             return
-        offer = self._offer_products(frame, level)
         keys = [
             f"{company.id}:{level}:{'+'.join(map(str, antecedent))}>{consequent}"
             for antecedent, consequent in zip(rules["antecedent"], rules["consequent"], strict=True)
@@ -519,6 +536,7 @@ class CustomerCrosssellRule(models.Model):
                     SELECT DISTINCT rule.id, template.categ_id %(rule_of)s
                       JOIN product_product product ON product.id = ANY(new.antecedent || new.consequent)
                       JOIN product_template template ON template.id = product.product_tmpl_id
+                     WHERE template.categ_id IS NOT NULL
                     """,
                     rule_of=rule_of,
                 )
@@ -541,7 +559,10 @@ class CustomerCrosssellRule(models.Model):
     @api.model
     def _offer_products(self, frame, level):
         """{item: product to offer}: the product itself, or the product of
-        the category that most customers buy (the smallest id on a tie)."""
+        the category that most customers buy (the smallest id on a tie);
+        only products that may be offered, so an item without one is
+        missing."""
+        frame = frame[frame["offerable"]]
         if level == "product":
             return {int(product): int(product) for product in frame["product_id"].unique()}
         counts = (

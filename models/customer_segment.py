@@ -347,7 +347,7 @@ class CustomerSegment(models.Model):
         run_committed_steps(
             segments,
             lambda segment: segment._refresh_scheduled(),
-            lambda segment, error: segment._record_refresh_error(error),
+            lambda segment, message: segment._record_refresh_error(message),
             "Customer segment",
         )
 
@@ -355,8 +355,8 @@ class CustomerSegment(models.Model):
         if self._refresh_members():
             self.sudo().write({"domain_error": False, "last_refresh": fields.Datetime.now()})
 
-    def _record_refresh_error(self, error):
-        self.sudo().domain_error = self.env._("Refresh failed: %s", error)
+    def _record_refresh_error(self, message):
+        self.sudo().domain_error = self.env._("Refresh failed: %s", message)
 
     def _sorted_for_refresh(self):
         """Exclusive groups need their segments in sequence order: each one

@@ -274,12 +274,15 @@ class ResCompany(models.Model):
         stats = self.env["customer.crosssell.rule"]._mine(self)
         self.write({"crosssell_last_run": fields.Datetime.now(), "crosssell_last_error": False})
         _logger.info(
-            "Mined %s cross-sell rules and %s bundles of company %s from %s customers in %.1f s",
+            "Mined %s cross-sell rules and %s bundles of company %s from %s customers in %.1f s; left out: "
+            "%s rules towards products no longer for sale, %s products without category from category rules",
             stats["rules"],
             stats["bundles"],
             self.id,
             stats["customers"],
             time.monotonic() - started,
+            stats["rules_not_offerable"],
+            stats["uncategorized_products"],
         )
         return stats
 
@@ -293,7 +296,7 @@ class ResCompany(models.Model):
         run_committed_steps(
             companies,
             lambda company: company._mine_crosssell_rules(),
-            lambda company, error: company.write({"crosssell_last_error": str(error)}),
+            lambda company, message: company.write({"crosssell_last_error": message}),
             "Cross-sell mining of company",
         )
 
@@ -361,6 +364,6 @@ class ResCompany(models.Model):
         run_committed_steps(
             companies,
             lambda company: company._recompute_customer_classification(),
-            lambda company, error: company.write({"segmentation_last_error": str(error)}),
+            lambda company, message: company.write({"segmentation_last_error": message}),
             "Customer classification of company",
         )

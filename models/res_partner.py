@@ -11,6 +11,7 @@ from odoo.tools import SQL
 from ..analytics import RESULT_COLUMNS
 from ..analytics.crosssell import suggest
 from .common import MEMBER_TABLE, MONEY_READERS, PURCHASE_WINDOWS, SALES_USER, SEGMENTATION_MANAGER, SegmentMembers
+from .customer_crosssell_rule import OFFERABLE_RULES
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
@@ -342,6 +343,9 @@ class ResPartner(models.Model):
         partners = self.commercial_partner_id
         if not partners:
             return {}
+        offerable = (
+            self.env["customer.crosssell.rule"].sudo()._search([("company_id", "=", company.id), *OFFERABLE_RULES])
+        )
         rows = self.env.execute_query(
             SQL(
                 """
@@ -354,9 +358,9 @@ class ResPartner(models.Model):
                               WHERE rule_id = rule.id),
                        rule.confidence, COALESCE(rule.peer_value, 0)
                   FROM customer_crosssell_rule rule
-                 WHERE rule.company_id = %s
+                 WHERE rule.id IN %s
                 """,
-                company.id,
+                offerable.subselect(),
             )
         )
         if not rows:

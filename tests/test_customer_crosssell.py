@@ -349,6 +349,89 @@ class TestCustomerCrosssell(SegmentationTestCase):
             [(self.lamp, 1.0), (self.chair, 1.0)],
         )
 
+    def test_products_without_category(self):
+        """A pen with no category, bought by c1, c2, c3 and c5: left out of
+        the category rules (and counted), mined as any product by product."""
+        pen = self._create_product(name="Loose Pen", lst_price=2.0, taxes_id=[])
+        pen.categ_id = False
+        self._invoices(self.company, [(self.c[n], IN_WINDOW, [(pen, 3, 2.0)]) for n in (1, 2, 3, 5)]).action_post()
+        with freeze_time(TODAY):
+            stats = self.Rule._mine(self.company)
+        self.assertEqual((stats["rules"], stats["uncategorized_products"]), (9, 1))
+        self.assertFalse(self.Rule.search([("company_id", "=", self.company.id), ("offer_product_id", "=", pen.id)]))
+        self.company.write({"crosssell_item_level": "product", "crosssell_min_lift": 1.6})
+        self.env["res.company"].search([("id", "!=", self.company.id)]).crosssell_on_demand_only = True
+        cron = self.env.ref("customer_segmentation.ir_cron_mine_crosssell_rules")
+        with freeze_time(TODAY), self.enter_registry_test_mode():
+            cron.method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertFalse(self.company.crosssell_last_error)
+        to_pen = self.Rule.search([("company_id", "=", self.company.id), ("consequent_product_id", "=", pen.id)])
+        self.assertTrue(to_pen)
+        self.assertFalse(to_pen.category_ids - (self.desks | self.lamps | self.chairs | self.paper))
+        desk_pen = to_pen.filtered(lambda rule: rule.antecedent_product_ids == self.desk)
+        # 4 of the 5 desk buyers buy the pen, 4 of 10 customers buy it
+        self.assertEqual((desk_pen.confidence, desk_pen.lift, desk_pen.category_ids), (0.8, 2.0, self.desks))
+
+    def test_archived_and_unsaleable_products_are_never_offered(self):
+        for n in (1, 2, 3, 4):
+            self.c[n].with_company(self.company).sudo().write({"abc_xyz_class": "AX"})
+        self._mine()
+        bundle = self.env["customer.crosssell.bundle"].search(
+            [("company_id", "=", self.company.id), ("abc_xyz_class", "=", "AX")]
+        )
+        self.assertIn(self.chair, bundle.line_ids.product_id)
+        c4 = self.c[4].with_user(self.salesman)
+
+        def offered():
+            """What c4 is offered: suggestions, quotation wizard, rules report."""
+            with freeze_time(TODAY):
+                c4.invalidate_recordset()
+                order = self.env["sale.order"].create({"partner_id": self.c[4].id, "user_id": self.salesman.id})
+                wizard = (
+                    self.env["customer.crosssell.suggestion.wizard"]
+                    .with_user(self.salesman)
+                    .with_context(default_order_id=order.id)
+                    .create({})
+                )
+                action = self.Rule.with_user(self.salesman)._action_open_report()
+                reported = self.Rule.with_user(self.salesman).search(action["domain"])
+                return c4.suggested_product_ids, wizard.line_ids.product_id, reported.offer_product_id
+
+        suggested, in_wizard, reported = offered()
+        self.assertIn(self.chair, suggested & in_wizard & reported)
+        self.chair.action_archive()
+        # hidden at once, before the next mining
+        suggested, in_wizard, reported = offered()
+        self.assertNotIn(self.chair, suggested | in_wizard | reported)
+        template = self.env["sale.order.template"].browse(bundle.action_create_quotation_template()["res_id"])
+        self.assertNotIn(self.chair, template.sale_order_template_line_ids.product_id)
+        # the next mining offers the chair still for sale instead
+        self._mine()
+        self.assertEqual(self._rule(self.desks, self.chairs).offer_product_id, self.executive)
+        self.assertNotIn(self.chair, bundle.line_ids.product_id)
+        # no chair for sale at all: the rules towards chairs go
+        self.executive.sale_ok = False
+        self._mine()
+        self.assertFalse(self._rule(self.desks, self.chairs))
+        rules = self.Rule.search([("company_id", "=", self.company.id)])
+        self.assertFalse(rules.offer_product_id & (self.chair | self.executive))
+        self.assertFalse(bundle.line_ids.product_id & (self.chair | self.executive))
+        # the usual product it buys, archived, is not offered again either
+        self.desk.action_archive()
+        suggested, in_wizard, reported = offered()
+        self.assertNotIn(self.desk, in_wizard)
+        # a line chosen before the product was archived is not added
+        order = self.env["sale.order"].create({"partner_id": self.c[4].id})
+        wizard = self.env["customer.crosssell.suggestion.wizard"].create(
+            {
+                "order_id": order.id,
+                "line_ids": [Command.create({"kind": "usual", "product_id": self.desk.id, "selected": True})],
+            }
+        )
+        wizard.action_add_lines()
+        self.assertFalse(order.order_line)
+
     def test_settings_validated_on_save_and_at_run_time(self):
         with self.assertRaises(ValidationError):
             self.company.crosssell_min_support = 0.0

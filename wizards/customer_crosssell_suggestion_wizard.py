@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import float_round
 
+from ..models.customer_crosssell_rule import OFFERABLE_PRODUCTS
+
 # usual products offered again: those bought in the most documents
 USUAL_LIMIT = 10
 
@@ -50,9 +52,10 @@ class CustomerCrosssellSuggestionWizard(models.TransientModel):
         )
         bought = bought.sort_values(["documents", "quantity", "product_id"], ascending=[False, False, True])
         lines = []
+        bought = bought[bought["offerable"]]
         products = self.env["product.product"].browse(bought["product_id"].astype(int).tolist())
         for product, documents, quantity in zip(products, bought["documents"], bought["quantity"], strict=True):
-            if product.id in on_order or not product.sale_ok or len(lines) >= USUAL_LIMIT:
+            if product.id in on_order or len(lines) >= USUAL_LIMIT:
                 continue
             usual = max(float_round(float(quantity) / int(documents), precision_digits=0), 1.0)
             lines.append(
@@ -89,7 +92,10 @@ class CustomerCrosssellSuggestionWizard(models.TransientModel):
     def action_add_lines(self):
         """Add the chosen suggestions to the quotation."""
         self.ensure_one()
-        chosen = self.line_ids.filtered("selected")
+        # a product archived since the suggestions were made is not added
+        chosen = self.line_ids.filtered(
+            lambda line: line.selected and line.product_id.filtered_domain(OFFERABLE_PRODUCTS)
+        )
         if chosen:
             self.order_id.order_line = [
                 Command.create({"product_id": line.product_id.id, "product_uom_qty": line.quantity}) for line in chosen
