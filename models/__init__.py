@@ -1,5 +1,4 @@
 from . import crm_lead
-from . import customer_analysis
 from . import customer_classification
 from . import customer_classification_history
 from . import customer_crosssell_bundle

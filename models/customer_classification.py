@@ -1,5 +1,3 @@
-import csv
-import io
 import time
 from datetime import timedelta
 
@@ -15,6 +13,7 @@ from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, windo
 from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, ROUNDING
 from ..analytics.priority import class_drops, priority_ranks
 from ..analytics.rhythm import rhythm_start
+from ..tools.frames import copy_frame, stage_rows
 from .common import MONEY_READERS
 
 STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")
@@ -134,19 +133,8 @@ class CustomerClassification(models.AbstractModel):
             digits=ROUNDING["classification_revenue"],
         )
 
-    def _copy_frame(self, query):
-        """Run `query` through COPY: far faster than fetching rows one by one
-        for the hundreds of thousands of rows of a large client base."""
-        buffer = io.StringIO()
-        self.env.cr.copy_expert(
-            self.env.cr.mogrify(SQL("COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER)", query)).decode(),
-            buffer,
-        )
-        buffer.seek(0)
-        return pd.read_csv(buffer)
-
     def _fetch_facts(self, company, rules, run_date):
-        facts = self._copy_frame(self._facts_query(company, rules, run_date))
+        facts = copy_frame(self.env.cr, self._facts_query(company, rules, run_date))
         facts["is_total"] = facts["is_total"].eq("t")  # PostgreSQL's CSV spells booleans t and f
         return facts.reindex(columns=list(FACT_COLUMNS))
 
@@ -162,7 +150,7 @@ class CustomerClassification(models.AbstractModel):
             ),
             has_any,
         )
-        state = self._copy_frame(query).set_index("partner_id")
+        state = copy_frame(self.env.cr, query).set_index("partner_id")
         for column in DATE_COLUMNS:
             state[column] = pd.to_datetime(state[column])
         for column in ("abc_class", "abc_class_computed", "xyz_class", "abc_xyz_class", "abc_class_manual"):
@@ -177,7 +165,8 @@ class CustomerClassification(models.AbstractModel):
         if to_write.empty:
             return
         key = str(company.id)
-        staged = self._stage_rows(
+        staged = stage_rows(
+            self.env.cr,
             "customer_classification_new",
             {"id": "int4", **{column: SQL_TYPES.get(column, "varchar") for column in RESULT_COLUMNS}},
             [to_write.index.tolist(), *(_column_values(to_write[column], column) for column in RESULT_COLUMNS)],
@@ -199,7 +188,8 @@ class CustomerClassification(models.AbstractModel):
     def _write_history(self, company, changes, run_date):
         if changes.empty:
             return
-        staged = self._stage_rows(
+        staged = stage_rows(
+            self.env.cr,
             "customer_classification_change",
             {
                 "partner_id": "int4",
@@ -350,23 +340,6 @@ class CustomerClassification(models.AbstractModel):
             summary = self.env._("Class dropped: %(old)s to %(new)s", old=old_cell, new=new_cell)
             notes.append((summary, Markup("").join(Markup("<p>%s</p>") % line for line in lines)))
         return notes
-
-    def _stage_rows(self, name, columns, values):
-        """A temporary table `name` of `columns` ({name: SQL type}) filled
-        through COPY with `values`, one list per column (None for NULL)."""
-        table = SQL.identifier(name)
-        self.env.cr.execute(
-            SQL(
-                "CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP",
-                table,
-                SQL(", ").join(SQL("%s %s", SQL.identifier(column), SQL(kind)) for column, kind in columns.items()),
-            )
-        )
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(zip(*values, strict=True))
-        buffer.seek(0)
-        self.env.cr.copy_expert(f"COPY {name} FROM STDIN WITH (FORMAT csv)", buffer)
-        return table
 
 
 def _column_values(series, column):

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, LockError
 from odoo.tools import SQL
 
 from ..analytics.crosssell import Baskets, mine_rules
+from ..tools.frames import copy_frame, stage_rows
 from .common import MONEY_READERS
 
 ITEM_LEVELS = [("category", "Product categories"), ("product", "Products")]
@@ -395,9 +396,7 @@ class CustomerCrosssellRule(models.Model):
     def _fetch_bought(self, company, date_from, date_to, partner_ids=None):
         """The bought query as a frame, with the revenue in cents and whether
         each product may be offered now (`offerable`)."""
-        frame = self.env["customer.classification"]._copy_frame(
-            self._bought_query(company, date_from, date_to, partner_ids)
-        )
+        frame = copy_frame(self.env.cr, self._bought_query(company, date_from, date_to, partner_ids))
         frame["cents"] = (frame["revenue"] * 100).round().astype(np.int64)
         products = frame["product_id"].unique().tolist()
         offerable = self.env["product.product"].sudo().search([("id", "in", products), *OFFERABLE_PRODUCTS])
@@ -466,7 +465,8 @@ class CustomerCrosssellRule(models.Model):
             f"{company.id}:{level}:{'+'.join(map(str, antecedent))}>{consequent}"
             for antecedent, consequent in zip(rules["antecedent"], rules["consequent"], strict=True)
         ]
-        staged = self.env["customer.classification"]._stage_rows(
+        staged = stage_rows(
+            self.env.cr,
             "customer_crosssell_rule_new",
             {
                 "rule_key": "varchar",

@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..analytics.classification import ROUNDING
 from ..tools.sql import partner_scope
+from ..tools.sync import sync_rows
 from .common import MONEY_READERS
 
 
@@ -50,7 +51,7 @@ class CustomerSalesMonth(models.Model):
             digits=digits,
             partners=partner_scope("line", partner_ids),
         )
-        return self.env["customer.analysis"]._sync_rows(
+        return sync_rows(
             self,
             company,
             query,

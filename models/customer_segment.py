@@ -9,7 +9,8 @@ from odoo.exceptions import LockError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
-from .common import MEMBER_TABLE, MONEY_READERS, SegmentMembers, run_committed_steps
+from ..tools.cron import run_committed_steps
+from .common import MEMBER_TABLE, MONEY_READERS, SegmentMembers
 
 _logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..analytics import MAX_WINDOW_MONTHS, ClassificationRules
 from ..analytics.crosssell import CrosssellSettings
-from .common import SEGMENTATION_MANAGER, run_committed_steps
+from ..tools.cron import run_committed_steps
+from .common import SEGMENTATION_MANAGER
 
 _logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.frames import stage_rows
 from .res_partner import _classification_field
 
 LIFECYCLE_STATUSES = [
@@ -31,8 +32,8 @@ class ResPartner(models.Model):
         `company`; customers missing from it lose theirs. Only the partners
         whose status changes are written. Returns how many."""
         key = str(company.id)
-        classification = self.env["customer.classification"]
-        staged = classification._stage_rows(
+        staged = stage_rows(
+            self.env.cr,
             "customer_lifecycle_new",
             {"id": "int4", "status": "varchar"},
             [[int(partner) for partner in status.index], [str(value) for value in status]],

@@ -1,3 +1,4 @@
+from . import customer_analysis
 from . import customer_base_report
 from . import customer_base_review
 from . import customer_dynamics_report

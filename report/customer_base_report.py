@@ -8,6 +8,8 @@ from odoo.tools import SQL
 from ..analytics.lifecycle import COUNT_COLUMNS, month_start
 from ..models.common import SALES_USER
 from ..models.res_partner import ABC_XYZ_CELLS
+from ..tools.frames import stage_rows
+from ..tools.sync import sync_rows
 
 PERIOD_TYPES = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
 
@@ -68,7 +70,8 @@ class CustomerBaseReport(models.Model):
         counts = counts.astype(object).where(pd.notna(counts), None)
         dates = [date(*month_start(period), 1) for period in counts["period"]]
         ints = {column: [int(value) for value in counts[column]] for column in COUNT_COLUMNS}
-        staged = self.env["customer.classification"]._stage_rows(
+        staged = stage_rows(
+            self.env.cr,
             "customer_base_new",
             {
                 "period_type": "varchar",
@@ -95,7 +98,7 @@ class CustomerBaseReport(models.Model):
             """,
             staged,
         )
-        written = self.env["customer.analysis"]._sync_rows(
+        written = sync_rows(
             self,
             company,
             query,

@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 from ..models.common import MONEY_READERS, SALES_USER
 from ..tools.sql import partner_scope
+from ..tools.sync import sync_rows
 
 PERIOD_KINDS = [("calendar", "Calendar Years"), ("rolling", "12 Months to the Last Full Month")]
 TRENDS = [("growing", "Growing"), ("stable", "Stable"), ("declining", "Declining")]
@@ -218,6 +219,4 @@ class CustomerDynamicsReport(models.Model):
             "revenue_per_customer",
             "trend",
         )
-        return self.env["customer.analysis"]._sync_rows(
-            self, company, query, keys, values, scope=partner_scope("stored", partner_ids)
-        )
+        return sync_rows(self, company, query, keys, values, scope=partner_scope("stored", partner_ids))

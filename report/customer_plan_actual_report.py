@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..models.common import MONEY_READERS
 from ..tools.sql import partner_scope
+from ..tools.sync import sync_rows
 
 
 class CustomerPlanActualReport(models.Model):
@@ -165,7 +166,7 @@ class CustomerPlanActualReport(models.Model):
             "achievement_percent",
             "run_rate_amount",
         )
-        return self.env["customer.analysis"]._sync_rows(
+        return sync_rows(
             self,
             company,
             query,

@@ -337,7 +337,7 @@ class TestCustomerClassification(SegmentationTestCase):
             patch.object(Classification, "_run", failing_for_company_1),
             freeze_time(RUN_DATE),
             self.enter_registry_test_mode(),
-            self.assertLogs("odoo.addons.customer_segmentation.models.common", "ERROR") as logs,
+            self.assertLogs("odoo.addons.customer_segmentation.tools.cron", "ERROR") as logs,
         ):
             cron.method_direct_trigger()
         self.assertIn(f"Customer classification of company {self.company.id} failed", logs.output[0])

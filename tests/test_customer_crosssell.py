@@ -457,7 +457,7 @@ class TestCustomerCrosssell(SegmentationTestCase):
         self.env["res.company"].search([("id", "!=", self.company.id)]).crosssell_on_demand_only = True
         cron = self.env.ref("customer_segmentation.ir_cron_mine_crosssell_rules")
         with (
-            mute_logger("odoo.addons.customer_segmentation.models.common"),
+            mute_logger("odoo.addons.customer_segmentation.tools.cron"),
             freeze_time(TODAY),
             self.enter_registry_test_mode(),
         ):

@@ -7,12 +7,11 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..analytics import lifecycle
+from ..tools.frames import copy_frame
 
 _logger = logging.getLogger(__name__)
 
 
-# rows written by one refresh of a table after which it is analyzed at once
-ANALYZE_AFTER_ROWS = 10000
 # the stored analyses kept per customer, in the order they are refreshed
 # (each reads the ones before it): what a merge of customers must rebuild
 CUSTOMER_TABLES = ("customer.sales.month", "customer.dynamics.report", "customer.plan.actual.report")
@@ -82,8 +81,8 @@ class CustomerAnalysis(models.AbstractModel):
         the client base counts per period and group, and the statuses."""
         threshold = company._segmentation_churn_months()
         current = lifecycle.month_index(run_date)
-        classification = self.env["customer.classification"]
-        bought = classification._copy_frame(
+        bought = copy_frame(
+            self.env.cr,
             SQL(
                 """
                 SELECT partner_id, (EXTRACT(YEAR FROM month) * 12 + EXTRACT(MONTH FROM month) - 1)::int AS month
@@ -92,10 +91,11 @@ class CustomerAnalysis(models.AbstractModel):
                 """,
                 company.id,
                 run_date,
-            )
+            ),
         )
         spell_rows = lifecycle.spells(bought, threshold)
-        groups = classification._copy_frame(
+        groups = copy_frame(
+            self.env.cr,
             SQL(
                 """
                 SELECT partner.id AS partner_id, partner.user_id, seller.sale_team_id AS team_id,
@@ -106,7 +106,7 @@ class CustomerAnalysis(models.AbstractModel):
                 """,
                 key=str(company.id),
                 company=company.id,
-            )
+            ),
         ).set_index("partner_id")
         first_month = lifecycle.month_index(run_date.replace(year=run_date.year - 3, month=1))
         frames = []
@@ -118,83 +118,3 @@ class CustomerAnalysis(models.AbstractModel):
         status = lifecycle.statuses(spell_rows, current, threshold) if len(spell_rows) else pd.Series(dtype=object)
         changed = self.env["res.partner"]._write_lifecycle_status(company, status)
         return {"base_written": written, "statuses_written": changed}
-
-    @api.model
-    def _sync_rows(self, model, company, query, keys, values, nullable_keys=(), scope=None):
-        """Make the rows of `company` in `model`'s table (those matching the
-        SQL condition `scope` on it, when given) equal to what `query`
-        returns (columns `keys` + `values`): delete the rows that are gone,
-        update those whose values differ, insert the new ones. Money columns
-        are numeric rounded in SQL, so the comparison is exact. Returns the
-        number of rows written."""
-        cr = self.env.cr
-        table = SQL.identifier(model._table)
-        staged = SQL.identifier("customer_analysis_rows")
-        cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", staged, query))
-        cr.execute(SQL("ANALYZE %s", staged))
-
-        def match(key):
-            if key in nullable_keys:
-                return SQL("stored.%s IS NOT DISTINCT FROM new.%s", SQL.identifier(key), SQL.identifier(key))
-            return SQL("stored.%s = new.%s", SQL.identifier(key), SQL.identifier(key))
-
-        same_key = SQL(" AND ").join([SQL("stored.company_id = %s", company.id), *(match(key) for key in keys)])
-        columns = SQL(", ").join(SQL.identifier(column) for column in (*keys, *values))
-        stored_values = SQL(", ").join(SQL("stored.%s", SQL.identifier(value)) for value in values)
-        new_values = SQL(", ").join(SQL("new.%s", SQL.identifier(value)) for value in values)
-        cr.execute(
-            SQL(
-                "DELETE FROM %(table)s stored WHERE stored.company_id = %(company)s AND %(scope)s"
-                " AND NOT EXISTS (SELECT 1 FROM %(staged)s new WHERE %(same_key)s)",
-                table=table,
-                company=company.id,
-                scope=scope or SQL("TRUE"),
-                staged=staged,
-                same_key=same_key,
-            )
-        )
-        written = cr.rowcount
-        cr.execute(
-            SQL(
-                "UPDATE %(table)s stored SET (%(names)s) = ROW(%(new_values)s) FROM %(staged)s new"
-                " WHERE %(same_key)s AND (%(stored_values)s) IS DISTINCT FROM (%(new_values)s)",
-                table=table,
-                names=SQL(", ").join(SQL.identifier(value) for value in values),
-                new_values=new_values,
-                stored_values=stored_values,
-                staged=staged,
-                same_key=same_key,
-            )
-        )
-        written += cr.rowcount
-        # the rows already stored are dropped from the staged ones first, in
-        # a statement of their own: an INSERT whose NOT EXISTS reads the
-        # table it fills is planned as a nested loop over that table when
-        # PostgreSQL knows it empty (analyzed with no rows), and the loop
-        # rescans every page the INSERT adds, one scan per new row: hours for
-        # the millions of rows of a first run
-        cr.execute(
-            SQL(
-                "DELETE FROM %(staged)s new USING %(table)s stored WHERE %(same_key)s",
-                table=table,
-                staged=staged,
-                same_key=same_key,
-            )
-        )
-        cr.execute(
-            SQL(
-                "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s new",
-                table=table,
-                columns=columns,
-                company=company.id,
-                staged=staged,
-            )
-        )
-        written += cr.rowcount
-        cr.execute(SQL("DROP TABLE %s", staged))
-        if written >= ANALYZE_AFTER_ROWS:
-            # fresh statistics now rather than when autovacuum comes by: the
-            # reports' grouped reads are planned from them right after the run
-            cr.execute(SQL("ANALYZE %s", table))
-        model.invalidate_model()
-        return written
