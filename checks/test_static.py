@@ -80,3 +80,33 @@ def test_python_idioms(path):
     assert "safe_eval" not in source, "domains are parsed as data"
     if "analytics" in path.parts:
         assert not re.search(r"^\s*(from|import) odoo", source, flags=re.MULTILINE), "the engine imports no Odoo"
+
+
+# The fragments OCA's oca-gen-addon-readme turns into README.rst sections
+# (maintainer-tools, tools/gen_addon_readme.py: FRAGMENTS).
+OCA_README_FRAGMENTS = {
+    "DESCRIPTION",
+    "CONTEXT",
+    "INSTALL",
+    "CONFIGURE",
+    "USAGE",
+    "ROADMAP",
+    "DEVELOP",
+    "CONTRIBUTORS",
+    "CREDITS",
+    "HISTORY",
+}
+
+
+def test_readme_fragments():
+    # readme/ holds OCA's fragments only, all in Markdown (the generator
+    # refuses a mix), DESCRIPTION and USAGE at least, and none with a title of
+    # its own: the generator puts each one under its section's title, where a
+    # top-level "#" heading would become a section of the README.
+    fragments = sorted((ROOT / "readme").iterdir())
+    assert {path.suffix for path in fragments} == {".md"}, "Markdown fragments only"
+    assert {path.stem for path in fragments} <= OCA_README_FRAGMENTS, "unknown fragment"
+    assert {"DESCRIPTION", "USAGE"} <= {path.stem for path in fragments}
+    for path in fragments:
+        text = path.read_text()
+        assert not re.search(r"^# |^[=-]{3,}\s*$", text, flags=re.MULTILINE), f"{path.name} has a title"

@@ -1,13 +1,14 @@
 """Take the README's screenshots from a demo database.
 
-    python3 readme/take_screenshots.py [--db NAME] [--only NAME ...] [--out DIR]
+    python3 benchmark/take_screenshots.py [--db NAME] [--only NAME ...] [--out DIR]
 
 Without --db, creates a database with the addon and its demo data
 (`-i customer_segmentation --with-demo`), and drops it at the end (--keep
 keeps it); with --db, uses that database as it is. Starts Odoo on 127.0.0.1
 on a free port, logs in (admin / admin by default) with Playwright driving
 Debian's Chromium (/usr/bin/chromium, or --chromium), saves one PNG per shot
-in static/description/ and stops Odoo.
+in static/description/ and stops Odoo. Odoo sees the repository under the
+addon's name as the benchmarks do (odoo_session.addons_path).
 
 A shot is a name, a page to open and what to do before the picture: add one
 to SHOTS to get a new screenshot, and show it in README.md. A shot of a PDF
@@ -28,8 +29,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-MODULE = "customer_segmentation"
+from odoo_session import MODULE, REPO, addons_path
+
+import odoo
+
 # The demo customer shown on the form: AX, in the VIP and strategic segments.
 CUSTOMER = "Harbor Point Coworking"
 # The report_name of action_report_client_base_review
@@ -250,42 +253,41 @@ def main():
     args = parser.parse_args()
     shots = [shot for shot in SHOTS if not args.only or shot.name in args.only]
 
-    import odoo  # only to locate Odoo's own addons
-
-    core_addons = args.addons_path or str(Path(next(iter(odoo.__path__))).parent / "addons")
-    scratch = tempfile.mkdtemp(prefix="cs_screenshots_")
-    os.symlink(REPO, os.path.join(scratch, MODULE))
+    # Odoo's own addons, next to the odoo package unless given
+    args.addons_path = args.addons_path or str(Path(next(iter(odoo.__path__))).parent / "addons")
     db = args.db or f"cs_screenshots_{os.getpid()}"
-    odoo_args = [sys.executable, "-m", "odoo", "-d", db, "--addons-path", f"{core_addons},{scratch}"]
-    odoo_args += ["--http-interface", "127.0.0.1", "--log-level", "warn"]
-    if not args.db:
-        odoo_args += ["--data-dir", os.path.join(scratch, "data")]
+    # the filestore of the database this script creates, kept with it (--keep)
+    data_dir = None if args.db else tempfile.mkdtemp(prefix="cs_screenshots_data_")
     server = None
-    try:
-        if not args.db:
-            print(f"creating {db} with {MODULE} and its demo data ...", flush=True)
-            subprocess.run(
-                [*odoo_args, "-i", MODULE, "--with-demo", "--stop-after-init", "--http-port", str(free_port())],
-                check=True,
-            )
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([*odoo_args, "--http-port", str(port), "--workers", "0"])
-        wait_for(f"{base}/web/login", server)
-        take(shots, base, args)
-    finally:
-        if server and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        if not args.db and not args.keep:
-            subprocess.run(["dropdb", "--if-exists", db], check=False)
-        elif not args.db:
-            print(f"kept database {db} (its filestore is in {scratch}/data)")
-        if args.db or not args.keep:
-            shutil.rmtree(scratch, ignore_errors=True)
+    with addons_path(args) as paths:
+        odoo_args = [sys.executable, "-m", "odoo", "-d", db, "--addons-path", paths]
+        odoo_args += ["--http-interface", "127.0.0.1", "--log-level", "warn"]
+        if data_dir:
+            odoo_args += ["--data-dir", data_dir]
+        try:
+            if not args.db:
+                print(f"creating {db} with {MODULE} and its demo data ...", flush=True)
+                subprocess.run(
+                    [*odoo_args, "-i", MODULE, "--with-demo", "--stop-after-init", "--http-port", str(free_port())],
+                    check=True,
+                )
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            server = subprocess.Popen([*odoo_args, "--http-port", str(port), "--workers", "0"])
+            wait_for(f"{base}/web/login", server)
+            take(shots, base, args)
+        finally:
+            if server and server.poll() is None:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+            if data_dir and args.keep:
+                print(f"kept database {db} (its filestore is in {data_dir})")
+            elif data_dir:
+                subprocess.run(["dropdb", "--if-exists", db], check=False)
+                shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
