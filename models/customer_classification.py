@@ -5,7 +5,6 @@ import pandas as pd
 from markupsafe import Markup
 
 from odoo import api, models
-from odoo.exceptions import LockError
 from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date
 
@@ -14,6 +13,7 @@ from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLU
 from ..analytics.priority import class_drops, priority_ranks
 from ..analytics.rhythm import rhythm_start
 from ..tools.frames import copy_frame, stage_rows
+from ..tools.locks import lock_or_raise
 from .common import MONEY_READERS
 
 STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")
@@ -73,15 +73,13 @@ class CustomerClassification(models.AbstractModel):
         """One run per company at a time: the button and the scheduled action
         must not interleave their writes. Other transactions may still
         reference the company (new invoices) meanwhile."""
-        try:
-            company.lock_for_update(allow_referencing=True)
-        except LockError:
-            raise LockError(
-                self.env._(
-                    "The customers of %(company)s are being classified right now; try again in a moment.",
-                    company=company.name,
-                )
-            ) from None
+        lock_or_raise(
+            company,
+            self.env._(
+                "The customers of %(company)s are being classified right now; try again in a moment.",
+                company=company.name,
+            ),
+        )
 
     def _facts_query(self, company, rules, run_date):
         """SQL of the aggregate (FACT_COLUMNS): per customer, its month rows

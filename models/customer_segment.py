@@ -1,11 +1,10 @@
 import ast
 import logging
 import math
-from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import LockError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
@@ -22,22 +21,39 @@ RULE_ERRORS = (UserError, ValueError, TypeError, OverflowError, KeyError)
 UNCHECKED_OPERATORS = ("any!", "not any!")
 
 
-def x2many_commands(value):
-    """The list of commands an x2many value written by `create` or `write`
-    stands for, in every form the ORM accepts (`_RelationalMulti.write_batch`):
-    commands, a list or tuple of ids or a recordset (replace), False or None
-    (clear)."""
+def x2many_changes(value, current, refused):
+    """What an x2many value written by `create` or `write` adds to and
+    removes from the `current` ids, in every form the ORM accepts
+    (`_RelationalMulti.write_batch`): commands, a list or tuple of ids or a
+    recordset (replace), False or None (clear). Returns (added, removed);
+    commands that create or change the other side raise UserError(`refused`).
+    The one translator of the members written from a segment and of the
+    segments written from customers."""
     if isinstance(value, tuple):
-        return [Command.set(value)]
-    if isinstance(value, models.BaseModel):
-        return [Command.set(value._ids)]
-    if value is False or value is None:
-        return [Command.clear()]
-    if isinstance(value, list) and value and not isinstance(value[0], (tuple, list)):
-        return [Command.set(tuple(value))]
-    if not isinstance(value, list):
+        value = [Command.set(value)]
+    elif isinstance(value, models.BaseModel):
+        value = [Command.set(value._ids)]
+    elif value is False or value is None:
+        value = [Command.clear()]
+    elif isinstance(value, list) and value and not isinstance(value[0], (tuple, list)):
+        value = [Command.set(tuple(value))]
+    elif not isinstance(value, list):
         raise ValueError(f"Wrong value for an x2many field: {value!r}")
-    return value
+    added, removed = set(), set()
+    for command in value:
+        code = command[0]
+        if code == Command.LINK:
+            added.add(command[1])
+            removed.discard(command[1])
+        elif code == Command.UNLINK:
+            removed.add(command[1])
+            added.discard(command[1])
+        elif code in (Command.CLEAR, Command.SET):
+            added = set(command[2]) if code == Command.SET else set()
+            removed = (removed | set(current)) - added
+        else:
+            raise UserError(refused)
+    return added, removed
 
 
 class CustomerSegment(models.Model):
@@ -560,21 +576,12 @@ class CustomerSegment(models.Model):
         replaced, cleared, linked or unlinked as the ORM would, over the
         members the current user sees."""
         self.ensure_one()
-        current = set(self.partner_ids.ids)
-        target = set(current)
-        for command in x2many_commands(value):
-            code = command[0]
-            if code == Command.LINK:
-                target.add(command[1])
-            elif code == Command.UNLINK:
-                target.discard(command[1])
-            elif code == Command.CLEAR:
-                target.clear()
-            elif code == Command.SET:
-                target = set(command[2])
-            else:
-                raise UserError(self.env._("Customers are added to a segment, not created or changed from it."))
-        self._change_members(add=target - current, remove=current - target)
+        added, removed = x2many_changes(
+            value,
+            self.partner_ids.ids,
+            self.env._("Customers are added to a segment, not created or changed from it."),
+        )
+        self._change_members(add=added, remove=removed)
 
     @api.model
     def _apply_partner_commands(self, partners, value):
@@ -582,46 +589,25 @@ class CustomerSegment(models.Model):
         turned into additions and removals per segment. Replacing or clearing
         acts on the static segments of the allowed companies only (the ones
         the user changes by hand); dynamic segments are left to their rule."""
-        partner_ids = set(partners.ids)
-        added, removed = defaultdict(set), defaultdict(set)
-        named = set()
-
-        def add(segment_id):
-            named.add(segment_id)
-            added[segment_id] |= partner_ids
-            removed[segment_id] -= partner_ids
-
-        def remove(segment_id):
-            removed[segment_id] |= partner_ids
-            added[segment_id] -= partner_ids
-
-        for command in x2many_commands(value):
-            code = command[0]
-            if code == Command.LINK:
-                add(command[1])
-            elif code == Command.UNLINK:
-                named.add(command[1])
-                remove(command[1])
-            elif code in (Command.CLEAR, Command.SET):
-                added.clear()
-                for segment in self.search(
-                    [
-                        ("segment_type", "=", "static"),
-                        ("company_id", "in", self.env.companies.ids),
-                        ("partner_ids", "in", list(partner_ids)),
-                    ]
-                ):
-                    remove(segment.id)
-                for segment_id in command[2] if code == Command.SET else ():
-                    add(segment_id)
-            else:
-                raise UserError(
-                    self.env._("Segments are created, changed and deleted from the Segments menu, not from a customer.")
-                )
+        current = self.search(
+            [
+                ("segment_type", "=", "static"),
+                ("company_id", "in", self.env.companies.ids),
+                ("partner_ids", "in", partners.ids),
+            ]
+        )
+        added, removed = x2many_changes(
+            value,
+            current.ids,
+            self.env._("Segments are created, changed and deleted from the Segments menu, not from a customer."),
+        )
         # naming a segment the user cannot read is refused even when it would change nothing
-        self.browse(named).check_access("read")
-        for segment in self.browse(sorted(added.keys() | removed.keys())):
-            segment._change_members(add=added[segment.id], remove=removed[segment.id])
+        self.browse(added | removed).check_access("read")
+        for segment in self.browse(sorted(added | removed)):
+            segment._change_members(
+                add=partners.ids if segment.id in added else (),
+                remove=partners.ids if segment.id in removed else (),
+            )
 
     def _change_members(self, add=(), remove=()):
         """The one way members change by hand (segment form, customer form,
@@ -686,90 +672,14 @@ class CustomerSegment(models.Model):
 
     def _apply_members(self, members):
         """Make the members of this segment the customers selected by the SQL
-        `members` (one column of distinct partner ids). The selection runs on
-        its own, where PostgreSQL may scan in parallel (never in a statement
-        that writes); then one statement computes the entries (new EXCEPT
-        current) and exits (current EXCEPT new), opens a stay for each entry
-        in partner order (each foreign key check then reads the customers'
-        table in order), closes the stays of the exits, and stores the day's
-        size when it changed (a dynamic segment records it once a day even
-        unchanged); then the entries get their follow-up activity."""
+        `members` (one column of distinct partner ids), written by their
+        history; then the entries get their follow-up activity."""
         self.ensure_one()
-        self.env.flush_all()
-        self._lock_for_members()
-        # as one array literal, handed back untouched: no id goes through Python
-        [(selected,)] = self.env.execute_query(
-            SQL("SELECT COALESCE(array_agg(partner_id), '{}')::text FROM (%s) AS members(partner_id)", members)
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH new AS (SELECT unnest(%(selected)s::int4[]) AS partner_id),
-                     current AS (
-                        SELECT partner_id FROM customer_segment_membership
-                         WHERE segment_id = %(segment)s AND date_out IS NULL),
-                     entries AS (SELECT partner_id FROM new EXCEPT SELECT partner_id FROM current),
-                     exits AS (SELECT partner_id FROM current EXCEPT SELECT partner_id FROM new),
-                     opened AS (
-                        INSERT INTO customer_segment_membership (segment_id, partner_id, date_in)
-                        SELECT %(segment)s, partner_id, %(today)s FROM entries ORDER BY partner_id
-                        RETURNING partner_id),
-                     closed AS (
-                        UPDATE customer_segment_membership membership
-                           SET date_out = GREATEST(%(today)s, membership.date_in)
-                          FROM exits
-                         WHERE membership.segment_id = %(segment)s
-                           AND membership.partner_id = exits.partner_id
-                           AND membership.date_out IS NULL
-                        RETURNING membership.partner_id),
-                     counts AS (
-                        SELECT (SELECT COUNT(*) FROM opened) AS entries,
-                               (SELECT COUNT(*) FROM closed) AS exits,
-                               (SELECT COUNT(*) FROM current) AS before),
-                     sized AS (
-                        INSERT INTO customer_segment_size AS size
-                               (segment_id, company_id, date, member_count, entry_count, exit_count,
-                                create_uid, create_date, write_uid, write_date)
-                        SELECT %(segment)s, %(company)s, %(today)s, before + entries - exits, entries, exits,
-                               %(uid)s, %(now)s, %(uid)s, %(now)s
-                          FROM counts
-                         WHERE entries + exits > 0 OR %(daily)s
-                        ON CONFLICT (segment_id, date) DO UPDATE
-                           SET member_count = EXCLUDED.member_count,
-                               entry_count = size.entry_count + EXCLUDED.entry_count,
-                               exit_count = size.exit_count + EXCLUDED.exit_count,
-                               write_uid = EXCLUDED.write_uid,
-                               write_date = EXCLUDED.write_date
-                         WHERE EXCLUDED.entry_count + EXCLUDED.exit_count > 0)
-                SELECT CASE WHEN %(with_activity)s THEN ARRAY(SELECT partner_id FROM opened) END
-                """,
-                selected=selected,
-                segment=self.id,
-                company=self.company_id.id,
-                today=fields.Date.context_today(self),
-                uid=self.env.uid,
-                now=self.env.cr.now(),
-                daily=self.segment_type == "dynamic",
-                with_activity=bool(self.activity_type_id),
-            )
-        )
-        entered_ids = self.env.cr.fetchone()[0]
+        entered_ids = self.env["customer.segment.membership"]._write_stays(self, members)
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self.invalidate_model(["partner_ids", *FIGURE_FIELDS])
-        self.env["customer.segment.membership"].invalidate_model()
-        self.env["customer.segment.size"].invalidate_model()
         if entered_ids:
             self._create_follow_up_activities(entered_ids)
-
-    def _lock_for_members(self):
-        """One change of members at a time per segment: a refresh and a hand
-        edit must not interleave."""
-        try:
-            self.lock_for_update(allow_referencing=True)
-        except LockError:
-            raise UserError(
-                self.env._("The members of segment %s are being updated right now; try again in a moment.", self.name)
-            ) from None
 
     def _create_follow_up_activities(self, partner_ids):
         """One activity per entry, created in one batch and without a

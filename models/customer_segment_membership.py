@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..tools.locks import lock_or_raise
 from .common import MEMBER_TABLE
 
 
@@ -46,6 +47,90 @@ class CustomerSegmentMembership(models.Model):
                 SQL.identifier(MEMBER_TABLE),
                 SQL.identifier(self._table),
             )
+        )
+
+    def _write_stays(self, segment, members):
+        """Make the open stays of `segment` the customers selected by the SQL
+        `members` (one column of distinct partner ids): the one writer of the
+        members, whoever changes them (a refresh, a hand edit, a snapshot).
+        The selection runs on its own, where PostgreSQL may scan in parallel
+        (never in a statement that writes); then one statement computes the
+        entries (new EXCEPT current) and exits (current EXCEPT new), opens a
+        stay for each entry in partner order (each foreign key check then
+        reads the customers' table in order), closes the stays of the exits,
+        and stores the day's size when it changed (a dynamic segment records
+        it once a day even unchanged). Dates are the company's. Returns the
+        ids of the customers who entered when the segment plans a follow-up
+        activity for them."""
+        self.env.flush_all()
+        self._lock_segment(segment)
+        # as one array literal, handed back untouched: no id goes through Python
+        [(selected,)] = self.env.execute_query(
+            SQL("SELECT COALESCE(array_agg(partner_id), '{}')::text FROM (%s) AS members(partner_id)", members)
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH new AS (SELECT unnest(%(selected)s::int4[]) AS partner_id),
+                     current AS (
+                        SELECT partner_id FROM customer_segment_membership
+                         WHERE segment_id = %(segment)s AND date_out IS NULL),
+                     entries AS (SELECT partner_id FROM new EXCEPT SELECT partner_id FROM current),
+                     exits AS (SELECT partner_id FROM current EXCEPT SELECT partner_id FROM new),
+                     opened AS (
+                        INSERT INTO customer_segment_membership (segment_id, partner_id, date_in)
+                        SELECT %(segment)s, partner_id, %(today)s FROM entries ORDER BY partner_id
+                        RETURNING partner_id),
+                     closed AS (
+                        UPDATE customer_segment_membership membership
+                           SET date_out = GREATEST(%(today)s, membership.date_in)
+                          FROM exits
+                         WHERE membership.segment_id = %(segment)s
+                           AND membership.partner_id = exits.partner_id
+                           AND membership.date_out IS NULL
+                        RETURNING membership.partner_id),
+                     counts AS (
+                        SELECT (SELECT COUNT(*) FROM opened) AS entries,
+                               (SELECT COUNT(*) FROM closed) AS exits,
+                               (SELECT COUNT(*) FROM current) AS before),
+                     sized AS (
+                        INSERT INTO customer_segment_size AS size
+                               (segment_id, company_id, date, member_count, entry_count, exit_count,
+                                create_uid, create_date, write_uid, write_date)
+                        SELECT %(segment)s, %(company)s, %(today)s, before + entries - exits, entries, exits,
+                               %(uid)s, %(now)s, %(uid)s, %(now)s
+                          FROM counts
+                         WHERE entries + exits > 0 OR %(daily)s
+                        ON CONFLICT (segment_id, date) DO UPDATE
+                           SET member_count = EXCLUDED.member_count,
+                               entry_count = size.entry_count + EXCLUDED.entry_count,
+                               exit_count = size.exit_count + EXCLUDED.exit_count,
+                               write_uid = EXCLUDED.write_uid,
+                               write_date = EXCLUDED.write_date
+                         WHERE EXCLUDED.entry_count + EXCLUDED.exit_count > 0)
+                SELECT CASE WHEN %(with_activity)s THEN ARRAY(SELECT partner_id FROM opened) END
+                """,
+                selected=selected,
+                segment=segment.id,
+                company=segment.company_id.id,
+                today=segment.company_id._segmentation_today(),
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                daily=segment.segment_type == "dynamic",
+                with_activity=bool(segment.activity_type_id),
+            )
+        )
+        entered_ids = self.env.cr.fetchone()[0]
+        self.invalidate_model()
+        self.env["customer.segment.size"].invalidate_model()
+        return entered_ids
+
+    def _lock_segment(self, segment):
+        """One change of members at a time per segment: a refresh and a hand
+        edit must not interleave."""
+        lock_or_raise(
+            segment,
+            self.env._("The members of segment %s are being updated right now; try again in a moment.", segment.name),
         )
 
     def _compute_is_current(self):
