@@ -1,225 +1,251 @@
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, models
-from odoo.exceptions import AccessError
-from odoo.tools import SQL, format_amount
+from odoo.fields import Domain
+from odoo.tools import format_amount
 
-from ..models.common import MONEY_READERS
+from ..models.common import MONEY_READERS, SALES_USER
 
-CELLS = [abc + xyz for abc in "ABC" for xyz in "XYZ"]
 TOP_CUSTOMERS = 10
 BAR_WIDTH = 360  # px of the longest bar of a chart
+# the profiles of the profitability section: key, field of customer.dynamics.report
+PROFILES = {"team": "team_id", "cell": "abc_xyz_class", "industry": "industry_id"}
+BASE_COUNTS = {
+    "active": "active_count:sum",
+    "active_start": "active_start_count:sum",
+    "new": "new_count:sum",
+    "returning": "returning_count:sum",
+    "lost": "lost_count:sum",
+    "net_growth": "net_growth_count:sum",
+    "churn": "churn_rate:avg",
+}
 
 
 class ReportClientBaseReview(models.AbstractModel):
     """The printable "Client base review" of a company: every analysis on a
     few pages and a conclusion written from the figures. Reads the stored
     analyses (refreshed by the classification run), so it renders in seconds
-    on a large client base."""
+    on a large client base.
+
+    Every figure is read as its screen reads it: the ABC-XYZ matrix through
+    `res.partner.get_abc_xyz_matrix`, the analyses through their report
+    models' grouped reads (whose ratio aggregates are ratios of sums), names
+    through the ORM in the reader's language; the PDF and the screens thus
+    show the same figures by construction. A section shows only to users in
+    the groups that may read its figures on screen."""
 
     _name = "report.customer_segmentation.report_client_base_review"
     _description = "Client Base Review"
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        if not self.env.su and not any(self.env.user.has_group(group) for group in MONEY_READERS.split(",")):
-            raise AccessError(
-                self.env._("The client base review shows revenue: only users who read every sale may print it.")
-            )
         companies = self.env["res.company"].browse(docids)
         return {
             "doc_ids": docids,
             "doc_model": "res.company",
             "docs": companies,
-            "reviews": {company.id: self._review(company) for company in companies},
+            "reviews": {company.id: self.with_company(company)._review() for company in companies},
         }
 
-    def _fetch(self, query):
-        self.env.cr.execute(query)
-        return self.env.cr.dictfetchall()
-
-    def _review(self, company):
-        self.env.flush_all()
-        key = str(company.id)
-        run_date = company.segmentation_analyses_date or company._segmentation_today()
-        review = {
-            "date": run_date,
-            "currency": company.currency_id,
-            "statuses": dict(self.env["res.partner"]._fields["lifecycle_status"]._description_selection(self.env)),
-        }
-        review["matrix"] = self._matrix(company, key)
-        review["top_customers"] = self._fetch(
-            SQL(
-                """
-                SELECT name, abc_xyz_class ->> %(key)s AS cell,
-                       (classification_revenue ->> %(key)s)::numeric AS revenue,
-                       (classification_margin ->> %(key)s)::numeric AS margin,
-                       lifecycle_status ->> %(key)s AS status
-                  FROM res_partner
-                 WHERE classification_revenue ? %(key)s AND active
-                 ORDER BY (classification_revenue ->> %(key)s)::numeric DESC, id
-                 LIMIT %(limit)s
-                """,
-                key=key,
-                limit=TOP_CUSTOMERS,
-            )
-        )
-        review["dynamics"] = self._fetch(
-            SQL(
-                """
-                SELECT year, bool_or(is_running) AS running, SUM(revenue) AS revenue, SUM(margin) AS margin,
-                       (SUM(revenue) - SUM(previous_revenue)) * 100 / NULLIF(ABS(SUM(previous_revenue)), 0) AS change,
-                       COUNT(*) FILTER (WHERE trend = 'growing') AS growing,
-                       COUNT(*) FILTER (WHERE trend = 'declining') AS declining,
-                       COUNT(DISTINCT partner_id) FILTER (WHERE revenue > 0) AS customers
-                  FROM customer_dynamics_report
-                 WHERE company_id = %s AND period_kind = 'calendar'
-                 GROUP BY year ORDER BY year
-                """,
-                company.id,
-            )
-        )
-        review["cell_dynamics"] = self._fetch(
-            SQL(
-                """
-                SELECT partner.abc_xyz_class ->> %(key)s AS cell, SUM(report.revenue) AS revenue,
-                       (SUM(report.revenue) - SUM(report.previous_revenue)) * 100
-                           / NULLIF(ABS(SUM(report.previous_revenue)), 0) AS change
-                  FROM customer_dynamics_report report
-                  JOIN res_partner partner ON partner.id = report.partner_id
-                 WHERE report.company_id = %(company)s AND report.period_kind = 'rolling' AND report.is_latest
-                   AND partner.abc_xyz_class ? %(key)s
-                 GROUP BY 1 ORDER BY 1
-                """,
-                key=key,
-                company=company.id,
-            )
-        )
-        review["base"] = self._fetch(
-            SQL(
-                """
-                SELECT date, SUM(active_count) AS active, SUM(active_start_count) AS active_start,
-                       SUM(new_count) AS new, SUM(returning_count) AS returning, SUM(lost_count) AS lost,
-                       SUM(net_growth_count) AS net_growth,
-                       SUM(lost_count) * 100.0 / NULLIF(SUM(active_start_count), 0) AS churn
-                  FROM customer_base_report
-                 WHERE company_id = %s AND period_type = %s
-                 GROUP BY date ORDER BY date
-                """,
-                company.id,
-                "year",
-            )
-        )
-        review["base_months"] = self._fetch(
-            SQL(
-                """
-                SELECT date, SUM(active_count) AS active, SUM(new_count) AS new, SUM(lost_count) AS lost
-                  FROM customer_base_report
-                 WHERE company_id = %s AND period_type = 'month' AND date > %s
-                 GROUP BY date ORDER BY date
-                """,
-                company.id,
-                run_date.replace(year=run_date.year - 1),
-            )
-        )
-        year_start = run_date.replace(month=1, day=1)
-        review["plan"] = self._fetch(
-            SQL(
-                """
-                SELECT COALESCE(users.login, '') AS login, COALESCE(seller.name, '') AS salesperson,
-                       SUM(report.planned_amount) AS planned,
-                       SUM(report.actual_amount) FILTER (WHERE report.is_planned) AS actual_planned,
-                       SUM(report.actual_amount) AS actual,
-                       SUM(report.actual_amount) FILTER (WHERE report.is_planned) * 100
-                           / NULLIF(SUM(report.planned_amount), 0) AS achievement,
-                       COUNT(DISTINCT report.partner_id) FILTER (WHERE report.is_planned) AS planned_customers,
-                       COUNT(DISTINCT report.partner_id) FILTER (WHERE NOT report.is_planned) AS unplanned_customers
-                  FROM customer_plan_actual_report report
-                  LEFT JOIN res_users users ON users.id = report.user_id
-                  LEFT JOIN res_partner seller ON seller.id = users.partner_id
-                 WHERE report.company_id = %s AND report.date_start >= %s AND report.date_start <= %s
-                 GROUP BY 1, 2 ORDER BY 3 DESC, 5 DESC
-                """,
-                company.id,
-                year_start,
-                run_date,
-            )
-        )
-        review["profiles"] = {
-            name: self._profile(company, expression)
-            for name, expression in (
-                ("team", SQL("COALESCE(team.name ->> 'en_US', '')")),
-                ("cell", SQL("COALESCE(partner.abc_xyz_class ->> %s, '')", key)),
-                ("industry", SQL("COALESCE(industry.name ->> 'en_US', '')")),
-            )
-        }
-        review["segments"] = [
-            {"name": segment.name, "members": segment.member_count, "type": segment.segment_type}
-            for segment in self.env["customer.segment"].search([("company_id", "=", company.id)])
+    def _sections(self):
+        """(key, groups that may read its figures, method) of each section:
+        the groups of the model or the fields the method reads."""
+        return [
+            ("matrix", SALES_USER, self._matrix),
+            ("overdue_a", SALES_USER, self._overdue_a),
+            ("top_customers", MONEY_READERS, self._top_customers),
+            ("dynamics", MONEY_READERS, self._dynamics),
+            ("cell_dynamics", MONEY_READERS, self._cell_dynamics),
+            ("base", SALES_USER, self._base),
+            ("base_months", SALES_USER, self._base_months),
+            ("plan", MONEY_READERS, self._plan),
+            ("plan_total", MONEY_READERS, self._plan_total),
+            ("profiles", MONEY_READERS, self._profiles),
+            ("segments", SALES_USER, self._segments),
         ]
-        review["overdue_a"] = self._fetch(
-            SQL(
-                """
-                SELECT COUNT(*) AS count FROM res_partner
-                 WHERE abc_class ->> %(key)s = 'A' AND lifecycle_status ->> %(key)s IN ('at_risk', 'lost') AND active
-                """,
-                key=key,
-            )
-        )[0]["count"]
-        review["charts"] = {
-            "dynamics": self._bars([(str(row["year"]), row["revenue"]) for row in review["dynamics"]]),
-            "active": self._bars([(row["date"].strftime("%m/%Y"), row["active"]) for row in review["base_months"]]),
-            "teams": self._bars([(row["name"] or "-", row["margin_percent"]) for row in review["profiles"]["team"]]),
-        }
+
+    def _review(self):
+        """The review of the current company: the sections the user may read."""
+        company = self.env.company
+        review = {"date": self._run_date(), "currency": company.currency_id}
+        for key, groups, section in self._sections():
+            if self.env.su or self.env.user.has_groups(groups):
+                review[key] = section()
+        review["charts"] = self._charts(review)
         review["conclusions"] = self._conclusions(review)
         return review
 
-    def _matrix(self, company, key):
-        rows = self._fetch(
-            SQL(
-                """
-                SELECT abc_xyz_class ->> %(key)s AS cell, COUNT(*) AS count,
-                       SUM((classification_revenue ->> %(key)s)::numeric) AS revenue
-                  FROM res_partner
-                 WHERE abc_xyz_class ? %(key)s AND active
-                 GROUP BY 1
-                """,
-                key=key,
-            )
+    def _company_domain(self, *conditions):
+        return Domain.AND([Domain("company_id", "=", self.env.company.id), *conditions])
+
+    def _run_date(self):
+        """The date of the figures: the last run of the analyses."""
+        company = self.env.company
+        return company.segmentation_analyses_date or company._segmentation_today()
+
+    def _matrix(self):
+        """The ABC-XYZ matrix, as its screen shows it (counts only for users
+        who may not read money)."""
+        return self.env["res.partner"].get_abc_xyz_matrix()
+
+    def _overdue_a(self):
+        """A customers who have not bought for half the churn threshold or longer."""
+        return self.env["res.partner"].search_count(
+            [("abc_class", "=", "A"), ("lifecycle_status", "in", ["at_risk", "lost"])]
         )
-        total = sum(row["revenue"] or 0 for row in rows)
-        by_cell = {row["cell"]: row for row in rows}
-        strategies = company._cell_strategies()
+
+    def _top_customers(self):
+        """The classified customers (those ranked by the priority list) of
+        the largest revenue in the classification window."""
+        return self.env["res.partner"].search(
+            [("priority_rank", ">", 0)], order="classification_revenue desc, id", limit=TOP_CUSTOMERS
+        )
+
+    def _dynamics(self):
+        """The calendar years: revenue, margin and change, the customers who
+        bought, how many grow and decline."""
+        Report = self.env["customer.dynamics.report"]
+        years = self._company_domain(Domain("period_kind", "=", "calendar"))
+        customers = dict(Report._read_group(years & Domain("revenue", ">", 0), ["year"], ["customer_count:sum"]))
+        trends = defaultdict(int)
+        for year, trend, count in Report._read_group(years, ["year", "trend"], ["__count"]):
+            trends[year, trend] = count
+        groups = Report._read_group(
+            years, ["year"], ["is_running:bool_or", "revenue:sum", "margin:sum", "revenue_change_percent:avg"]
+        )
         return [
             {
-                "cell": cell,
-                "count": by_cell.get(cell, {}).get("count", 0),
-                "revenue": by_cell.get(cell, {}).get("revenue") or 0,
-                "share": (by_cell.get(cell, {}).get("revenue") or 0) * 100 / total if total else 0,
-                "strategy": strategies[cell],
+                "year": year,
+                "running": running,
+                "revenue": revenue,
+                "margin": margin,
+                "change": change,
+                "customers": customers.get(year, 0),
+                "growing": trends[year, "growing"],
+                "declining": trends[year, "declining"],
             }
-            for cell in CELLS
+            for year, running, revenue, margin, change in groups
         ]
 
-    def _profile(self, company, expression):
-        """Profitability of the last 12 full months by one profile."""
-        return self._fetch(
-            SQL(
-                """
-                SELECT %(expression)s AS name, SUM(report.revenue) AS revenue, SUM(report.margin) AS margin,
-                       SUM(report.margin) * 100 / NULLIF(SUM(report.revenue), 0) AS margin_percent,
-                       COUNT(DISTINCT report.partner_id) AS customers,
-                       SUM(report.revenue) / NULLIF(SUM(report.document_count), 0) AS average_invoice
-                  FROM customer_dynamics_report report
-                  JOIN res_partner partner ON partner.id = report.partner_id
-                  LEFT JOIN res_users seller ON seller.id = partner.user_id
-                  LEFT JOIN crm_team team ON team.id = seller.sale_team_id
-                  LEFT JOIN res_partner_industry industry ON industry.id = partner.industry_id
-                 WHERE report.company_id = %(company)s AND report.period_kind = 'rolling' AND report.is_latest
-                 GROUP BY 1 ORDER BY 2 DESC
-                """,
-                expression=expression,
-                company=company.id,
-            )
+    def _latest_twelve_months(self):
+        return self._company_domain(Domain("period_kind", "=", "rolling"), Domain("is_latest", "=", True))
+
+    def _cell_dynamics(self):
+        """Revenue and change of the last 12 full months per current cell."""
+        groups = self.env["customer.dynamics.report"]._read_group(
+            self._latest_twelve_months(), ["abc_xyz_class"], ["revenue:sum", "revenue_change_percent:avg"]
         )
+        return [{"cell": cell, "revenue": revenue, "change": change} for cell, revenue, change in groups if cell]
+
+    def _client_base(self, domain, granularity):
+        groups = self.env["customer.base.report"]._read_group(
+            self._company_domain(domain), [f"date:{granularity}"], list(BASE_COUNTS.values())
+        )
+        return [dict(zip(("date", *BASE_COUNTS), group, strict=True)) for group in groups]
+
+    def _base(self):
+        """Growth and churn per year."""
+        return self._client_base(Domain("period_type", "=", "year"), "year")
+
+    def _base_months(self):
+        """Active, new and lost customers of the last 12 months."""
+        since = self._run_date() - relativedelta(years=1)
+        return self._client_base(Domain("period_type", "=", "month") & Domain("date", ">", since), "month")
+
+    def _this_year(self):
+        run_date = self._run_date()
+        return self._company_domain(
+            Domain("date_start", ">=", run_date.replace(month=1, day=1)), Domain("date_start", "<=", run_date)
+        )
+
+    def _plan(self):
+        """Plan against actual of this year per salesperson: the plan, what
+        the customers with a plan bought of it, what all customers bought."""
+        groups = self.env["customer.plan.actual.report"]._read_group(
+            self._this_year(),
+            ["user_id", "is_planned"],
+            ["planned_amount:sum", "actual_amount:sum", "achievement_percent:avg", "partner_id:count_distinct"],
+        )
+        rows = {}
+        for user, is_planned, planned, actual, achievement, customers in groups:
+            row = rows.setdefault(
+                user,
+                {
+                    "salesperson": user.display_name,
+                    "planned": 0.0,
+                    "actual_planned": 0.0,
+                    "actual": 0.0,
+                    "achievement": None,
+                    "planned_customers": 0,
+                    "unplanned_customers": 0,
+                },
+            )
+            row["planned"] += planned
+            row["actual"] += actual
+            if is_planned:
+                row.update(actual_planned=actual, achievement=achievement, planned_customers=customers)
+            else:
+                row["unplanned_customers"] = customers
+        return sorted(rows.values(), key=lambda row: (-row["planned"], -row["actual"]))
+
+    def _plan_total(self):
+        """The plans of this year: what their customers bought of them."""
+        [(planned, actual, achievement)] = self.env["customer.plan.actual.report"]._read_group(
+            self._this_year() & Domain("is_planned", "=", True),
+            [],
+            ["planned_amount:sum", "actual_amount:sum", "achievement_percent:avg"],
+        )
+        return {"planned": planned, "actual": actual, "achievement": achievement}
+
+    def _profiles(self):
+        """Profitability of the last 12 full months by sales team, cell and
+        industry, the largest revenue first."""
+        Report = self.env["customer.dynamics.report"]
+        profiles = {}
+        for key, field in PROFILES.items():
+            groups = Report._read_group(
+                self._latest_twelve_months(),
+                [field],
+                [
+                    "revenue:sum",
+                    "margin:sum",
+                    "margin_percent:avg",
+                    "customer_count:sum",
+                    "average_document_amount:avg",
+                ],
+                order="revenue:sum desc",
+            )
+            profiles[key] = [
+                {
+                    "name": value.display_name if isinstance(value, models.BaseModel) else value,
+                    "revenue": revenue,
+                    "margin": margin,
+                    "margin_percent": margin_percent,
+                    "customers": customers,
+                    "average_invoice": average_invoice,
+                }
+                for value, revenue, margin, margin_percent, customers, average_invoice in groups
+            ]
+        return profiles
+
+    def _segments(self):
+        return self.env["customer.segment"].search(self._company_domain())
+
+    def _charts(self, review):
+        charts = {}
+        if "dynamics" in review:
+            charts["dynamics"] = self._bars([(str(row["year"]), row["revenue"]) for row in review["dynamics"]])
+        if "base_months" in review:
+            charts["active"] = self._bars(
+                [(row["date"].strftime("%m/%Y"), row["active"]) for row in review["base_months"]]
+            )
+        if "profiles" in review:
+            charts["teams"] = self._bars(
+                [(row["name"] or "-", row["margin_percent"]) for row in review["profiles"]["team"]]
+            )
+        return charts
 
     def _bars(self, values):
         """Horizontal bars for an inline SVG chart: label, value, x and width
@@ -245,11 +271,11 @@ class ReportClientBaseReview(models.AbstractModel):
         return {"bars": bars, "height": len(bars) * 18 + 4, "axis": axis}
 
     def _conclusions(self, review):
-        """Sentences per group of clients, from the figures."""
-        _ = self.env._
+        """Sentences per group of clients, from the figures of the sections shown."""
         lines = []
-        growing = [row["cell"] for row in review["cell_dynamics"] if (row["change"] or 0) > 10]
-        shrinking = [row["cell"] for row in review["cell_dynamics"] if (row["change"] or 0) < -10]
+        cell_dynamics = review.get("cell_dynamics", [])
+        growing = [row["cell"] for row in cell_dynamics if (row["change"] or 0) > 10]
+        shrinking = [row["cell"] for row in cell_dynamics if (row["change"] or 0) < -10]
         if growing:
             lines.append(self.env._("Growing cells over the last 12 months: %(cells)s.", cells=", ".join(growing)))
         if shrinking:
@@ -258,21 +284,22 @@ class ReportClientBaseReview(models.AbstractModel):
                     "Shrinking cells over the last 12 months: %(cells)s: find out why.", cells=", ".join(shrinking)
                 )
             )
-        a_share = sum(row["share"] for row in review["matrix"] if row["cell"].startswith("A"))
-        a_count = sum(row["count"] for row in review["matrix"] if row["cell"].startswith("A"))
+        a_cells = [row for row in review.get("matrix", []) if row["cell"].startswith("A") and row["share"] is not None]
+        a_count = sum(row["count"] for row in a_cells)
         if a_count:
             lines.append(
                 self.env._(
                     "%(count)s A customers bring %(share)s %% of the revenue; %(overdue)s of them have not bought "
                     "for half the churn threshold or longer: call them first.",
                     count=a_count,
-                    share=round(a_share, 1),
+                    share=round(sum(row["share"] for row in a_cells), 1),
                     overdue=review["overdue_a"],
                 )
             )
         kinds = (("team", self.env._("sales team")), ("cell", self.env._("cell")), ("industry", self.env._("industry")))
+        profiles = review.get("profiles", {})
         for kind, label in kinds:
-            losing = [row for row in review["profiles"][kind] if (row["margin"] or 0) < 0]
+            losing = [row for row in profiles.get(kind, []) if (row["margin"] or 0) < 0]
             for row in losing:
                 lines.append(
                     self.env._(
@@ -283,7 +310,7 @@ class ReportClientBaseReview(models.AbstractModel):
                         revenue=format_amount(self.env, row["revenue"], review["currency"]),
                     )
                 )
-        if review["base"]:
+        if review.get("base"):
             last = review["base"][-1]
             lines.append(
                 self.env._(
@@ -296,15 +323,14 @@ class ReportClientBaseReview(models.AbstractModel):
                     active=last["active"],
                 )
             )
-        planned = sum(row["planned"] or 0 for row in review["plan"])
-        if planned:
-            actual = sum(row["actual_planned"] or 0 for row in review["plan"])
+        plans = review.get("plan_total")
+        if plans and plans["achievement"] is not False:
             lines.append(
                 self.env._(
                     "Customers with a plan this year bought %(achievement)s %% of it (%(actual)s of %(planned)s).",
-                    achievement=round(actual * 100 / planned, 1),
-                    actual=format_amount(self.env, actual, review["currency"]),
-                    planned=format_amount(self.env, planned, review["currency"]),
+                    achievement=round(plans["achievement"], 1),
+                    actual=format_amount(self.env, plans["actual"], review["currency"]),
+                    planned=format_amount(self.env, plans["planned"], review["currency"]),
                 )
             )
         return lines

@@ -101,6 +101,12 @@ class TestCustomerAnalyses(SegmentationTestCase):
         )
         return list(row)
 
+    def _review(self, user=None, lang="en_US"):
+        Review = self.env["report.customer_segmentation.report_client_base_review"].with_context(lang=lang)
+        if user:
+            Review = Review.with_user(user)
+        return Review._get_report_values(self.company.ids)["reviews"][self.company.id]
+
     def test_client_base_by_hand(self):
         self._recompute()
         # start, active, new, returning, lost, churn (none without customers at the start)
@@ -289,3 +295,47 @@ class TestCustomerAnalyses(SegmentationTestCase):
         self.assertIn("Customers with a plan this year bought 80.0 % of it ($ 80.00 of $ 100.00).", text)
         # 2024: 2 new, 1 lost; churn 1 / 0 active at the start is not shown as a number
         self.assertIn("Steady", text)
+
+    def test_review_figures_are_the_screens(self):
+        """The review reads the matrix and the report models as their screens do."""
+        self._recompute()
+        review = self._review()
+        self.assertEqual(review["matrix"], self.env["res.partner"].with_company(self.company).get_abc_xyz_matrix())
+        [(change, customers)] = self.env["customer.dynamics.report"]._read_group(
+            [("company_id", "=", self.company.id), ("period_kind", "=", "calendar"), ("year", "=", 2025)],
+            [],
+            ["revenue_change_percent:avg", "customer_count:sum"],
+        )
+        [year_2025] = [row for row in review["dynamics"] if row["year"] == 2025]
+        self.assertEqual((year_2025["change"], year_2025["customers"]), (change, customers))
+        self.assertEqual(review["top_customers"].mapped("name"), ["Steady", "Cycle"])
+        self.assertEqual(review["plan_total"]["achievement"], 80.0)
+
+    def test_review_sections_follow_access(self):
+        """A salesman who may not read every sale gets the sections he may
+        read on screen: the matrix's counts, the client base, the segments."""
+        self._recompute()
+        salesman = new_test_user(
+            self.env, login="review_salesman", groups="sales_team.group_sale_salesman", company_id=self.company.id
+        )
+        review = self._review(salesman)
+        self.assertFalse({"top_customers", "dynamics", "cell_dynamics", "plan", "plan_total", "profiles"} & set(review))
+        self.assertTrue({"matrix", "base", "base_months", "segments"} <= set(review))
+        self.assertEqual({cell["revenue"] for cell in review["matrix"]}, {None})
+        html, _kind = (
+            self.env["ir.actions.report"]
+            .with_user(salesman)
+            ._render_qweb_html("customer_segmentation.action_report_client_base_review", self.company.ids)
+        )
+        self.assertIn(b"Growth and churn", html)
+        self.assertNotIn(b"Plan vs actual", html)
+
+    def test_review_names_in_reader_language(self):
+        self._recompute()
+        self.env["res.lang"]._activate_lang("fr_FR")
+        industry = self.env["res.partner.industry"].create({"name": "Retail"})
+        industry.with_context(lang="fr_FR").name = "Commerce de détail"
+        self.steady.industry_id = industry
+        for lang, name in (("en_US", "Retail"), ("fr_FR", "Commerce de détail")):
+            industries = self._review(lang=lang)["profiles"]["industry"]
+            self.assertIn(name, [row["name"] for row in industries])
