@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .lifecycle import month_index as month_number
 from .priority import DEFAULT_CELL_ORDER, priority_ranks
 from .rhythm import purchase_rhythm, revenue_change_percent, sale_days_frame
 
@@ -133,18 +134,27 @@ class ClassificationRules:
 
 
 def month_index(values):
-    """Months since year 0 for dates (Series of datetime64); NaT -> -1."""
+    """The month numbers (lifecycle.month_index) of dates (Series of
+    datetime64); NaT -> -1."""
     values = pd.to_datetime(values)
-    index = values.dt.year * 12 + values.dt.month - 1
+    index = month_number(values.dt)
     return index.fillna(-1).astype(np.int64).to_numpy()
 
 
 def window_bounds(run_date, months):
     """First day of the window and first day after it: the `months` full
-    calendar months that end before the month of `run_date`."""
+    calendar months that end before the month of `run_date`. The one
+    definition of a window: the SQL reads these dates, the engine their
+    month numbers (window_months)."""
     end = date(run_date.year, run_date.month, 1)
     start = (pd.Timestamp(end) - pd.DateOffset(months=months)).date()
     return start, end
+
+
+def window_months(run_date, months):
+    """window_bounds as month numbers [start, end)."""
+    start, end = window_bounds(run_date, months)
+    return month_number(start), month_number(end)
 
 
 def abc_classes(metric, threshold_a, threshold_b):
@@ -223,9 +233,8 @@ def classify(facts, run_date, rules):
     totals = facts[totals_mask].set_index("partner_id").sort_index()
     months = facts[~totals_mask].copy()
     months["month_index"] = month_index(months["month"])
-    end = run_date.year * 12 + run_date.month - 1
-    abc_start = end - rules.abc_window_months
-    xyz_start = end - rules.xyz_window_months
+    abc_start, end = window_months(run_date, rules.abc_window_months)
+    xyz_start, _end = window_months(run_date, rules.xyz_window_months)
 
     result = pd.DataFrame(
         {

@@ -25,7 +25,7 @@ class CustomerProductCost(models.Model):
     @api.model
     def _freeze(self, company):
         """Record the current cost of every product-month of `company`'s
-        invoices that has none yet (one INSERT, existing months untouched).
+        sales on invoices (customer.sales.source) that has none yet (one INSERT, existing months untouched).
         Returns the number of product-months recorded."""
         self.env.flush_all()
         self.env.cr.execute(
@@ -38,17 +38,14 @@ class CustomerProductCost(models.Model):
                         SELECT DISTINCT line.product_id, date_trunc('month', move.invoice_date)::date AS month
                           FROM account_move_line line
                           JOIN account_move move ON move.id = line.move_id
-                         WHERE move.company_id = %(company)s
-                           AND move.state = 'posted'
-                           AND move.move_type IN ('out_invoice', 'out_refund')
-                           AND line.display_type = 'product'
-                           AND line.product_id IS NOT NULL
+                         WHERE %(sales)s AND line.product_id IS NOT NULL
                        ) AS sold
                   JOIN product_product product ON product.id = sold.product_id
                 ON CONFLICT (company_id, product_id, month) DO NOTHING
                 """,
                 company=company.id,
                 key=str(company.id),
+                sales=self.env["customer.sales.source"]._invoice_sales(company),
             )
         )
         self.invalidate_model()

@@ -57,8 +57,18 @@ class CustomerSalesSource(models.AbstractModel):
             conditions.append(SQL("sale_line.date < %s", date_to))
         return SQL("SELECT * FROM (%s) AS sale_line WHERE %s", query, SQL(" AND ").join(conditions))
 
-    def _invoice_lines(self, company):
+    def _invoice_sales(self, company):
+        """The condition that makes a line (alias `line`, its move `move`) a
+        sale of `company`: a product line of a posted customer invoice, or
+        credit note unless the company leaves them out."""
         move_types = ("out_invoice",) if company.segmentation_ignore_refunds else ("out_invoice", "out_refund")
+        return SQL(
+            "move.company_id = %s AND move.state = 'posted' AND move.move_type IN %s AND line.display_type = 'product'",
+            company.id,
+            move_types,
+        )
+
+    def _invoice_lines(self, company):
         sign = SQL("CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END")
         quantity = SQL("%s * %s", sign, self._product_quantity(SQL("line.quantity")))
         return SQL(
@@ -80,17 +90,12 @@ class CustomerSalesSource(models.AbstractModel):
                      ON frozen.company_id = move.company_id
                     AND frozen.product_id = line.product_id
                     AND frozen.month = date_trunc('month', move.invoice_date)::date
-             WHERE move.company_id = %(company)s
-               AND move.state = 'posted'
-               AND move.move_type IN %(move_types)s
-               AND line.display_type = 'product'
-               AND customer.active
+             WHERE %(sales)s AND customer.active
             """,
             quantity=quantity,
             unit_cost=self._unit_cost(company),
             product_joins=PRODUCT_JOINS,
-            company=company.id,
-            move_types=move_types,
+            sales=self._invoice_sales(company),
         )
 
     def _order_lines(self, company):
