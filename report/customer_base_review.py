@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, models
 from odoo.fields import Domain
-from odoo.tools import format_amount
+from odoo.tools import format_amount, format_date, formatLang
 
 from ..models.common import MONEY_READERS, SALES_USER
 
@@ -47,6 +47,25 @@ class ReportClientBaseReview(models.AbstractModel):
             "doc_model": "res.company",
             "docs": companies,
             "reviews": {company.id: self.with_company(company)._review() for company in companies},
+            "formats": {company.id: self._formats(company.currency_id) for company in companies},
+        }
+
+    def _formats(self, currency):
+        """How the review writes its figures, in the reader's language (its
+        separators and the currency's place): the template's and the charts'
+        one way to write an amount, a percentage, a count or a date."""
+        env = self.env
+
+        def percent(value):
+            # a ratio without a base (no previous revenue, no plan) is None, or False from a grouped read
+            return "-" if value is None or value is False else f"{formatLang(env, value, digits=1)} %"
+
+        return {
+            "money": lambda value: format_amount(env, value or 0, currency),
+            "percent": percent,
+            "number": lambda value: formatLang(env, value or 0, digits=0),
+            "date": lambda value: format_date(env, value),
+            "month": lambda value: format_date(env, value, date_format="LLL y"),
         }
 
     def _sections(self):
@@ -235,21 +254,24 @@ class ReportClientBaseReview(models.AbstractModel):
 
     def _charts(self, review):
         charts = {}
+        formats = self._formats(review["currency"])
         if "dynamics" in review:
-            charts["dynamics"] = self._bars([(str(row["year"]), row["revenue"]) for row in review["dynamics"]])
+            charts["dynamics"] = self._bars(
+                [(str(row["year"]), row["revenue"]) for row in review["dynamics"]], formats["number"]
+            )
         if "base_months" in review:
             charts["active"] = self._bars(
-                [(row["date"].strftime("%m/%Y"), row["active"]) for row in review["base_months"]]
+                [(formats["month"](row["date"]), row["active"]) for row in review["base_months"]], formats["number"]
             )
         if "profiles" in review:
             charts["teams"] = self._bars(
-                [(row["name"] or "-", row["margin_percent"]) for row in review["profiles"]["team"]]
+                [(row["name"] or "-", row["margin_percent"]) for row in review["profiles"]["team"]], formats["percent"]
             )
         return charts
 
-    def _bars(self, values):
-        """Horizontal bars for an inline SVG chart: label, value, x and width
-        (negative values start left of the axis)."""
+    def _bars(self, values, write):
+        """Horizontal bars for an inline SVG chart: label, value written by
+        `write`, x and width (negative values start left of the axis)."""
         numbers = [float(value or 0) for _label, value in values]
         largest = max([abs(number) for number in numbers] or [0]) or 1
         has_negative = any(number < 0 for number in numbers)
@@ -262,6 +284,7 @@ class ReportClientBaseReview(models.AbstractModel):
                 {
                     "label": label,
                     "value": number,
+                    "text": write(number),
                     "x": axis - width if number < 0 else axis,
                     "width": width,
                     "y": index * 18,
@@ -292,7 +315,7 @@ class ReportClientBaseReview(models.AbstractModel):
                     "%(count)s A customers bring %(share)s %% of the revenue; %(overdue)s of them have not bought "
                     "for half the churn threshold or longer: call them first.",
                     count=a_count,
-                    share=round(sum(row["share"] for row in a_cells), 1),
+                    share=formatLang(self.env, sum(row["share"] for row in a_cells), digits=1),
                     overdue=review["overdue_a"],
                 )
             )
@@ -319,7 +342,7 @@ class ReportClientBaseReview(models.AbstractModel):
                     new=last["new"],
                     returning=last["returning"],
                     lost=last["lost"],
-                    churn=round(last["churn"] or 0, 1),
+                    churn=formatLang(self.env, last["churn"] or 0, digits=1),
                     active=last["active"],
                 )
             )
@@ -328,7 +351,7 @@ class ReportClientBaseReview(models.AbstractModel):
             lines.append(
                 self.env._(
                     "Customers with a plan this year bought %(achievement)s %% of it (%(actual)s of %(planned)s).",
-                    achievement=round(plans["achievement"], 1),
+                    achievement=formatLang(self.env, plans["achievement"], digits=1),
                     actual=format_amount(self.env, plans["actual"], review["currency"]),
                     planned=format_amount(self.env, plans["planned"], review["currency"]),
                 )

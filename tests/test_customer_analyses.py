@@ -287,9 +287,13 @@ class TestCustomerAnalyses(SegmentationTestCase):
             text = subprocess.run(["pdftotext", "-layout", file.name, "-"], capture_output=True, check=True).stdout
         text = " ".join(text.decode().split())
         self.assertIn("Client base review: Review Test Company", text)
-        # 2024: 1,400 of revenue, 2025 to date: 480 (-20 % against January-April 2024)
-        self.assertIn("2024 1,400.00", text)
-        self.assertIn("2025 (to date) 480.00", text)
+        self.assertIn("Figures as of 04/15/2025, in USD.", text)
+        # 2024: 1,400 of revenue, 2025 to date: 480 (-20 % against January-April 2024), amounts written as
+        # the reader's language writes them, with the currency; the chart's labels too
+        self.assertIn("2024 $ 1,400.00", text)
+        self.assertIn("2025 (to date) $ 480.00", text)
+        self.assertIn("2024 1,400 2025 480", text)
+        self.assertIn("Active customers, last 12 months: May 2024 2 Jun 2024 2", text)
         self.assertIn("-20.0 %", text)
         # plans of this year: 80 of 100
         self.assertIn("Customers with a plan this year bought 80.0 % of it ($ 80.00 of $ 100.00).", text)
