@@ -14,7 +14,12 @@ _logger = logging.getLogger(__name__)
 
 # the stored analyses kept per customer, in the order they are refreshed
 # (each reads the ones before it): what a merge of customers must rebuild
-CUSTOMER_TABLES = ("customer.sales.month", "customer.dynamics.report", "customer.plan.actual.report")
+CUSTOMER_TABLES = (
+    "customer.sales.month",
+    "customer.dynamics.report",
+    "customer.plan.actual.report",
+    "customer.cell.transition.report",
+)
 
 
 class CustomerAnalysis(models.AbstractModel):
@@ -38,6 +43,7 @@ class CustomerAnalysis(models.AbstractModel):
         stats["months_written"] = self.env["customer.sales.month"]._refresh(company)
         stats["dynamics_written"] = self.env["customer.dynamics.report"]._refresh(company, run_date)
         stats["plans_written"] = self.env["customer.plan.actual.report"]._refresh(company)
+        stats["transitions_written"] = self.env["customer.cell.transition.report"]._refresh(company, run_date)
         stats.update(self._refresh_lifecycle(company, run_date))
         if company.segmentation_analyses_date != run_date:
             company.segmentation_analyses_date = run_date
@@ -75,6 +81,7 @@ class CustomerAnalysis(models.AbstractModel):
             self.env["customer.sales.month"].sudo()._refresh(company, partners.ids)
             self.env["customer.dynamics.report"].sudo()._refresh(company, run_date, partners.ids)
             self.env["customer.plan.actual.report"].sudo()._refresh(company, partners.ids)
+            self.env["customer.cell.transition.report"].sudo()._refresh(company, run_date, partners.ids)
 
     def _refresh_lifecycle(self, company, run_date):
         """Spells of activity of every customer (analytics.lifecycle), then

@@ -133,6 +133,7 @@ class TestClassificationAccess(SegmentationTestCase):
             ),
             "customer.portfolio.report": (self.own_salesman, {"revenue": money, "margin": money}),
             "customer.classification.history": (self.own_salesman, {"metric_value": money}),
+            "customer.cell.transition.report": (self.own_salesman, {"revenue": money}),
         }
         for model, (user, fields) in guarded.items():
             report = self.env[model].with_user(user).with_company(self.company)

@@ -1,0 +1,152 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..models.common import MONEY_READERS, SALES_USER
+from ..models.res_partner import ABC_XYZ_CELLS
+from ..tools.sql import partner_scope
+from ..tools.sync import sync_rows
+
+COMPARISONS = [("year", "Against a Year Ago"), ("quarter", "Against a Quarter Ago")]
+COMPARISON_MONTHS = {"year": 12, "quarter": 3}
+# the nine cells, `new` (no cell on the first date) and `none` (no cell on the second date: lost)
+TRANSITION_CELLS = [*ABC_XYZ_CELLS, ("new", "New"), ("none", "Lost")]
+MOVEMENTS = [
+    ("stayed", "Stayed"),
+    ("up", "Moved Up"),
+    ("down", "Moved Down"),
+    ("new", "New"),
+    ("lost", "Lost"),
+]
+
+
+class CustomerCellTransitionReport(models.Model):
+    """Where each customer's ABC-XYZ cell went between two dates, from the
+    history of its class changes: one row per customer and comparison (the
+    last run against a year ago, against a quarter ago). A customer with no
+    cell at the first date comes from `new`, one with no cell at the second
+    date goes to `none` (lost). More X and fewer lost means the salespeople
+    work the base (1C's loyalty view). Stored by the classification run; the
+    salesperson and team are the customer's current ones."""
+
+    _name = "customer.cell.transition.report"
+    _description = "Customer Cell Migration"
+    _order = "date_to desc, from_cell, to_cell"
+    _rec_name = "partner_id"
+    _log_access = False
+
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
+    comparison = fields.Selection(COMPARISONS, readonly=True)
+    date_from = fields.Date(string="From", readonly=True)
+    date_to = fields.Date(string="To", readonly=True)
+    from_cell = fields.Selection(
+        TRANSITION_CELLS,
+        string="From Cell",
+        readonly=True,
+        groups=SALES_USER,
+        help="The customer's cell on the first date; New when it had none.",
+    )
+    to_cell = fields.Selection(
+        TRANSITION_CELLS,
+        string="To Cell",
+        readonly=True,
+        groups=SALES_USER,
+        help="The customer's cell on the second date; Lost when it has none any more.",
+    )
+    movement = fields.Selection(
+        MOVEMENTS,
+        readonly=True,
+        groups=SALES_USER,
+        help="Up: a better ABC class, or the same one and a steadier XYZ class; down: the reverse.",
+    )
+    toward_x = fields.Boolean(string="Moved toward X", readonly=True, groups=SALES_USER)
+    fell_from_a = fields.Boolean(string="Fell from A", readonly=True, groups=SALES_USER)
+    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    team_id = fields.Many2one(related="partner_id.user_id.sale_team_id", string="Sales Team")
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    revenue = fields.Float(
+        digits="Account",
+        readonly=True,
+        groups=MONEY_READERS,
+        help="The customer's revenue in the 12 full months before the second date.",
+    )
+
+    _company_comparison_idx = models.Index("(company_id, comparison)")
+
+    @api.model
+    def _comparisons(self, run_date):
+        """(comparison, first date, second date) of the comparisons stored."""
+        return [(key, run_date - relativedelta(months=months), run_date) for key, months in COMPARISON_MONTHS.items()]
+
+    @api.model
+    def _refresh(self, company, run_date, partner_ids=None):
+        """Bring the rows of `company` (of the customers `partner_ids` only,
+        when given) up to date for the comparisons ending on `run_date`;
+        returns the number of rows written."""
+        comparisons = SQL(", ").join(
+            SQL("(%s, %s::date, %s::date)", *comparison) for comparison in self._comparisons(run_date)
+        )
+        query = SQL(
+            """
+            WITH comparison (key, date_from, date_to) AS (VALUES %(comparisons)s),
+            customer AS (
+                SELECT DISTINCT partner_id FROM customer_classification_history history
+                 WHERE company_id = %(company)s AND %(partners)s
+            )
+            SELECT customer.partner_id, comparison.key AS comparison, comparison.date_from, comparison.date_to,
+                   COALESCE(before.cell, 'new') AS from_cell, COALESCE(after.cell, 'none') AS to_cell,
+                   CASE WHEN before.cell IS NULL THEN 'new'
+                        WHEN after.cell IS NULL THEN 'lost'
+                        WHEN before.cell = after.cell THEN 'stayed'
+                        -- letters compare in alphabetical order: A before B, X before Y
+                        WHEN after.cell < before.cell THEN 'up'
+                        ELSE 'down' END AS movement,
+                   COALESCE(right(after.cell, 1) < right(before.cell, 1), FALSE) AS toward_x,
+                   COALESCE(left(before.cell, 1) = 'A' AND left(after.cell, 1) IS DISTINCT FROM 'A', FALSE)
+                       AS fell_from_a,
+                   1 AS customer_count, COALESCE(sale.revenue, 0) AS revenue
+              FROM comparison CROSS JOIN customer
+              LEFT JOIN LATERAL (
+                    SELECT new_abc_xyz_class AS cell FROM customer_classification_history
+                     WHERE company_id = %(company)s AND partner_id = customer.partner_id
+                       AND date <= comparison.date_from
+                     ORDER BY date DESC, id DESC LIMIT 1
+                   ) AS before ON TRUE
+              LEFT JOIN LATERAL (
+                    SELECT new_abc_xyz_class AS cell FROM customer_classification_history
+                     WHERE company_id = %(company)s AND partner_id = customer.partner_id
+                       AND date <= comparison.date_to
+                     ORDER BY date DESC, id DESC LIMIT 1
+                   ) AS after ON TRUE
+              LEFT JOIN LATERAL (
+                    SELECT SUM(revenue) AS revenue FROM customer_sales_month
+                     WHERE company_id = %(company)s AND partner_id = customer.partner_id
+                       AND month >= date_trunc('month', comparison.date_to - INTERVAL '12 months')
+                       AND month < date_trunc('month', comparison.date_to)
+                   ) AS sale ON TRUE
+             WHERE before.cell IS NOT NULL OR after.cell IS NOT NULL
+            """,
+            comparisons=comparisons,
+            company=company.id,
+            partners=partner_scope("history", partner_ids),
+        )
+        return sync_rows(
+            self,
+            company,
+            query,
+            keys=("partner_id", "comparison"),
+            values=(
+                "date_from",
+                "date_to",
+                "from_cell",
+                "to_cell",
+                "movement",
+                "toward_x",
+                "fell_from_a",
+                "customer_count",
+                "revenue",
+            ),
+            scope=partner_scope("stored", partner_ids),
+        )
