@@ -13,8 +13,9 @@ PERIOD_KINDS = [("calendar", "Calendar Years"), ("rolling", "12 Months to the La
 TRENDS = [("growing", "Growing"), ("stable", "Stable"), ("declining", "Declining")]
 # the figures of a group are ratios of its sums, not averages of its rows
 RATIOS = {
-    "revenue_change_percent:avg": "(SUM(%(revenue)s) - SUM(%(previous_revenue)s)) * 100"
-    " / NULLIF(ABS(SUM(%(previous_revenue)s)), 0)",
+    # periods not compared (no previous revenue: see is_partial) are left out of the change
+    "revenue_change_percent:avg": "(SUM(CASE WHEN %(previous_revenue)s IS NOT NULL THEN %(revenue)s END)"
+    " - SUM(%(previous_revenue)s)) * 100 / NULLIF(ABS(SUM(%(previous_revenue)s)), 0)",
     "margin_percent:avg": "SUM(%(margin)s) * 100 / NULLIF(SUM(%(revenue)s), 0)",
     "customer_count:sum": "COUNT(DISTINCT %(partner_id)s)",
     "average_document_amount:avg": "SUM(%(revenue)s) / NULLIF(SUM(%(document_count)s), 0)",
@@ -46,6 +47,12 @@ class CustomerDynamicsReport(models.Model):
     is_running = fields.Boolean(string="Running Period", readonly=True, help="The current year, to date.")
     is_latest = fields.Boolean(
         string="Latest Period", readonly=True, help="The running calendar year; the last 12 full months."
+    )
+    is_partial = fields.Boolean(
+        string="Not Compared",
+        readonly=True,
+        help="The company's sales history starts after the comparison period starts: comparing with it would "
+        "show growth that is only missing history, so the period has no change and no trend.",
     )
     revenue = fields.Float(digits="Account", readonly=True, groups=MONEY_READERS)
     margin = fields.Float(string="Gross Margin", digits="Account", readonly=True, groups=MONEY_READERS)
@@ -172,6 +179,9 @@ class CustomerDynamicsReport(models.Model):
                  WHERE sale.company_id = %(company)s AND %(partners)s
                  GROUP BY sale.partner_id, period.kind, period.date
             ),
+            history AS (
+                SELECT MIN(month) AS first_month FROM customer_sales_month WHERE company_id = %(company)s
+            ),
             figures AS (
                 SELECT partner_id, kind, date,
                        COALESCE(current.revenue, 0) AS revenue, COALESCE(current.margin, 0) AS margin,
@@ -180,14 +190,19 @@ class CustomerDynamicsReport(models.Model):
             )
             SELECT figures.partner_id, period.kind AS period_kind, period.year, period.date,
                    (period.date_end - 1) AS date_end, period.running AS is_running, period.latest AS is_latest,
-                   figures.revenue, figures.margin, figures.previous_revenue,
+                   history.first_month > period.previous_date AS is_partial,
+                   figures.revenue, figures.margin,
+                   CASE WHEN history.first_month <= period.previous_date THEN figures.previous_revenue END
+                       AS previous_revenue,
                    figures.docs::int4 AS document_count, 1 AS customer_count,
-                   ROUND((figures.revenue - figures.previous_revenue) * 100
-                         / NULLIF(ABS(figures.previous_revenue), 0), 2) AS revenue_change_percent,
+                   CASE WHEN history.first_month <= period.previous_date
+                        THEN ROUND((figures.revenue - figures.previous_revenue) * 100
+                                   / NULLIF(ABS(figures.previous_revenue), 0), 2) END AS revenue_change_percent,
                    ROUND(figures.margin * 100 / NULLIF(figures.revenue, 0), 2) AS margin_percent,
                    ROUND(figures.revenue / NULLIF(figures.docs, 0), 2) AS average_document_amount,
                    figures.revenue AS revenue_per_customer,
-                   CASE WHEN figures.previous_revenue <= 0
+                   CASE WHEN history.first_month > period.previous_date THEN NULL
+                        WHEN figures.previous_revenue <= 0
                              THEN CASE WHEN figures.revenue > 0 THEN 'growing' ELSE 'stable' END
                         WHEN (figures.revenue - figures.previous_revenue) * 100
                              > %(threshold)s::numeric * figures.previous_revenue THEN 'growing'
@@ -196,6 +211,7 @@ class CustomerDynamicsReport(models.Model):
                         ELSE 'stable' END AS trend
               FROM figures
               JOIN period ON period.kind = figures.kind AND period.date = figures.date
+             CROSS JOIN history
             """,
             periods=periods,
             company=company.id,
@@ -208,6 +224,7 @@ class CustomerDynamicsReport(models.Model):
             "date_end",
             "is_running",
             "is_latest",
+            "is_partial",
             "revenue",
             "margin",
             "previous_revenue",

@@ -220,7 +220,15 @@ class TestCustomerAnalyses(SegmentationTestCase):
         Report = self.env["customer.dynamics.report"]
         rows = Report.search([("company_id", "=", self.company.id), ("period_kind", "=", "calendar")])
         figures = {(row.partner_id, row.year): (row.revenue, row.previous_revenue, row.trend) for row in rows}
-        self.assertEqual(figures[self.steady, 2024], (1200.0, 0.0, "growing"))
+        # the company's history starts in January 2024: 2024 is not compared with 2023 (no growth from nothing)
+        self.assertEqual(figures[self.steady, 2024], (1200.0, 0.0, False))
+        self.assertEqual(set(rows.filtered("is_partial").mapped("year")), {2024})
+        [(change_2024,)] = Report._read_group(
+            [("company_id", "=", self.company.id), ("period_kind", "=", "calendar"), ("year", "=", 2024)],
+            [],
+            ["revenue_change_percent:avg"],
+        )
+        self.assertFalse(change_2024)
         # 2025 to date (January-April) against January-April 2024
         self.assertEqual(figures[self.steady, 2025], (380.0, 400.0, "stable"))
         self.assertEqual(figures[self.cycle, 2025], (100.0, 200.0, "declining"))
