@@ -289,11 +289,40 @@ class CustomerSegment(models.Model):
             segments |= self.search([("group_id", "in", exclusive_groups.ids), ("segment_type", "=", "dynamic")])
         segments.check_access("write")
         refreshed = self.browse()
+        lines = []
         for segment in segments._sorted_for_refresh():
-            if segment._refresh_members():
-                refreshed |= segment
+            changes = segment._refresh_members()
+            if changes is None:
+                lines.append(
+                    self.env._(
+                        "%(segment)s could not be refreshed: %(error)s",
+                        segment=segment.name,
+                        error=segment.domain_error,
+                    )
+                )
+                continue
+            refreshed |= segment
+            lines.append(
+                self.env._(
+                    "%(segment)s: %(entries)s joined, %(exits)s left, %(members)s members now.",
+                    segment=segment.name,
+                    entries=changes[0],
+                    exits=changes[1],
+                    members=segment.member_count,
+                )
+            )
         refreshed.sudo().write({"domain_error": False, "last_refresh": fields.Datetime.now()})
-        return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if refreshed == segments else "warning",
+                "title": self.env._("Segments refreshed"),
+                "message": "\n".join(lines) or self.env._("Only dynamic segments are refreshed by their rule."),
+                "sticky": refreshed != segments,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_snapshot(self):
         """Freeze the current members into a new static segment, for a
@@ -556,8 +585,8 @@ class CustomerSegment(models.Model):
 
     def _refresh_members(self):
         """Recompute one dynamic segment; a rule that cannot run (anymore)
-        flags it instead. Returns whether it was refreshed (the caller stamps
-        `last_refresh`)."""
+        flags it instead. Returns how many customers entered and left, or
+        None when it could not be refreshed (the caller stamps `last_refresh`)."""
         self.ensure_one()
         try:
             if error := self._responsible_error():
@@ -567,9 +596,8 @@ class CustomerSegment(models.Model):
             message = error.args[0] if error.args else str(error)
             _logger.warning("Customer segment %s (id %s) skipped: %s", self.name, self.id, message)
             self.sudo().domain_error = message
-            return False
-        self._apply_members(members)
-        return True
+            return None
+        return self._apply_members(members)
 
     def _write_members(self, value):
         """`partner_ids` written on the segment, in any form the ORM accepts:
@@ -673,13 +701,15 @@ class CustomerSegment(models.Model):
     def _apply_members(self, members):
         """Make the members of this segment the customers selected by the SQL
         `members` (one column of distinct partner ids), written by their
-        history; then the entries get their follow-up activity."""
+        history; then the entries get their follow-up activity. Returns how
+        many customers entered and left."""
         self.ensure_one()
-        entered_ids = self.env["customer.segment.membership"]._write_stays(self, members)
+        entries, exits, entered_ids = self.env["customer.segment.membership"]._write_stays(self, members)
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self.invalidate_model(["partner_ids", *FIGURE_FIELDS])
         if entered_ids:
             self._create_follow_up_activities(entered_ids)
+        return entries, exits
 
     def _create_follow_up_activities(self, partner_ids):
         """One activity per entry, created in one batch and without a

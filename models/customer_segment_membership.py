@@ -59,9 +59,9 @@ class CustomerSegmentMembership(models.Model):
         stay for each entry in partner order (each foreign key check then
         reads the customers' table in order), closes the stays of the exits,
         and stores the day's size when it changed (a dynamic segment records
-        it once a day even unchanged). Dates are the company's. Returns the
-        ids of the customers who entered when the segment plans a follow-up
-        activity for them."""
+        it once a day even unchanged). Dates are the company's. Returns how
+        many entered and left, and the ids of the customers who entered when
+        the segment plans a follow-up activity for them."""
         self.env.flush_all()
         self._lock_segment(segment)
         # as one array literal, handed back untouched: no id goes through Python
@@ -108,7 +108,9 @@ class CustomerSegmentMembership(models.Model):
                                write_uid = EXCLUDED.write_uid,
                                write_date = EXCLUDED.write_date
                          WHERE EXCLUDED.entry_count + EXCLUDED.exit_count > 0)
-                SELECT CASE WHEN %(with_activity)s THEN ARRAY(SELECT partner_id FROM opened) END
+                SELECT counts.entries, counts.exits,
+                       CASE WHEN %(with_activity)s THEN ARRAY(SELECT partner_id FROM opened) END
+                  FROM counts
                 """,
                 selected=selected,
                 segment=segment.id,
@@ -120,10 +122,10 @@ class CustomerSegmentMembership(models.Model):
                 with_activity=bool(segment.activity_type_id),
             )
         )
-        entered_ids = self.env.cr.fetchone()[0]
+        entries, exits, entered_ids = self.env.cr.fetchone()
         self.invalidate_model()
         self.env["customer.segment.size"].invalidate_model()
-        return entered_ids
+        return entries, exits, entered_ids or []
 
     def _lock_segment(self, segment):
         """One change of members at a time per segment: a refresh and a hand

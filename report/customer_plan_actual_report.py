@@ -38,7 +38,11 @@ class CustomerPlanActualReport(models.Model):
     planned_amount = fields.Float(string="Plan", digits="Account", readonly=True, groups=MONEY_READERS)
     actual_amount = fields.Float(string="Actual", digits="Account", readonly=True, groups=MONEY_READERS)
     gap_amount = fields.Float(
-        string="Gap", digits="Account", readonly=True, groups=MONEY_READERS, help="Plan minus actual."
+        string="Shortfall",
+        digits="Account",
+        readonly=True,
+        groups=MONEY_READERS,
+        help="Plan minus actual: what is still to sell; negative when the plan is beaten.",
     )
     achievement_percent = fields.Float(
         string="Achievement (%)",
@@ -46,7 +50,7 @@ class CustomerPlanActualReport(models.Model):
         aggregator="avg",
         readonly=True,
         groups=MONEY_READERS,
-        help="Actual / plan. For a group of rows, its actual over its plan, as its gap: the sales of customers "
+        help="Actual / plan. For a group of rows, its actual over its plan, as its shortfall: the sales of customers "
         "without a plan count too.",
     )
     run_rate_amount = fields.Float(
@@ -62,7 +66,7 @@ class CustomerPlanActualReport(models.Model):
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec != "achievement_percent:avg":
             return super()._read_group_select(aggregate_spec, query)
-        # the ratio of the group's sums, so that it agrees with its actual, plan and gap
+        # the ratio of the group's sums, so that it agrees with its actual, plan and shortfall
         return SQL(
             "SUM(%(actual)s) * 100 / NULLIF(SUM(%(plan)s), 0)",
             actual=self._field_to_sql(self._table, "actual_amount", query),

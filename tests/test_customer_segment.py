@@ -198,8 +198,10 @@ class TestCustomerSegment(SegmentCase):
         self.gamma.country_id = self.fr
         self.beta.country_id = self.be
         with freeze_time(DAY_2):
-            segment.action_refresh()
+            done = segment.action_refresh()
         self.assertEqual(self._members(segment), self.alpha | self.beta | self.shared)
+        # the button says who joined and left
+        self.assertEqual(done["params"]["message"], "Belgium: 1 joined, 1 left, 3 members now.")
         self.assertEqual(self._history(segment, self.alpha), [(DAY_1.date(), False)], "a stay is not reopened")
         self.assertEqual(self._history(segment, self.gamma), [(DAY_1.date(), DAY_2.date())])
         self.assertEqual(self._history(segment, self.beta), [(DAY_2.date(), False)])
