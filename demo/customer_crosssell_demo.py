@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import models
 from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class ResCompany(models.Model):
         if not journal:
             _logger.warning("No sales journal in company %s: no cross-sell demo invoices", company.id)
             return
-        today = fields.Date.context_today(self)
+        today = self.env.company._segmentation_today()
         values = []
         for number, (left, right, both, missing) in enumerate(BASKETS):
             left = self.env.ref(f"customer_segmentation.{left}")

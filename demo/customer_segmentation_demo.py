@@ -6,7 +6,7 @@ import time
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import models
 from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class ResCompany(models.Model):
             _logger.warning("No sales journal in company %s: no customer segmentation demo invoices", self.id)
             return
         rng = random.Random(SEED)
-        today = fields.Date.context_today(self)
+        today = self.env.company._segmentation_today()
         products = self.env["product.product"].browse(product_ids).sorted("lst_price")
         salespeople = self.env["res.users"].browse(salesperson_ids)
         moves = self.env["account.move"].with_company(self).with_context(tracking_disable=True)

@@ -331,7 +331,7 @@ class CustomerSegment(models.Model):
         self.check_access("write")
         if self.segment_type != "dynamic":
             raise UserError(self.env._("Only a dynamic segment can be frozen into a snapshot."))
-        date = format_date(self.env, fields.Date.context_today(self))
+        date = format_date(self.env, self.company_id._segmentation_today())
         snapshot = self.copy(
             {
                 "name": f"{self.name} ({date})",
@@ -717,7 +717,7 @@ class CustomerSegment(models.Model):
         segment's responsible, else whoever changed the segment."""
         self.ensure_one()
         fallback = self.user_id or (self.env.user if not self.env.user._is_superuser() else self.create_uid)
-        deadline = fields.Date.context_today(self) + timedelta(days=self.activity_delay_days)
+        deadline = self.company_id._segmentation_today() + timedelta(days=self.activity_delay_days)
         model_id = self.env["ir.model"]._get_id("res.partner")
         partners = self.env["res.partner"].sudo().browse(partner_ids)
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(

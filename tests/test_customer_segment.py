@@ -363,6 +363,27 @@ class TestCustomerSegment(SegmentCase):
         self.assertEqual(len(gamma_activities), 2)
         self.assertEqual(Activity.search_count([("res_model", "=", "res.partner"), ("res_id", "=", self.alpha.id)]), 1)
 
+    def test_dates_are_the_company_date_near_midnight(self):
+        """At 21:30 UTC on March 31 it is already April 1 in Almaty (UTC+5),
+        the company's time zone, while the user, in Brussels, is still on
+        March 31: entries, exits and follow-up activities are dated April 1,
+        as the runs are."""
+        self.company.partner_id.tz = "Asia/Almaty"
+        self.manager.tz = "Europe/Brussels"
+        segment = self._dynamic(
+            "Belgium", [("country_id", "=", self.be.id)], activity_type_id=self.todo.id, activity_delay_days=2
+        )
+        with freeze_time("2025-03-31 21:30:00"):
+            self.assertEqual(self.company._segmentation_today(), date(2025, 4, 1))
+            segment.action_refresh()
+        self.assertEqual(self._history(segment, self.alpha), [(date(2025, 4, 1), False)])
+        activity = self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "=", self.alpha.id)])
+        self.assertEqual(activity.date_deadline, date(2025, 4, 3))
+        self.gamma.country_id = self.fr
+        with freeze_time("2025-04-01 21:30:00"):
+            segment.action_refresh()
+        self.assertEqual(self._history(segment, self.gamma), [(date(2025, 4, 1), date(2025, 4, 2))])
+
     def test_invalid_domain_refused_members_kept(self):
         segment = self._dynamic("Belgium", [("country_id", "=", self.be.id)])
         segment.action_refresh()
