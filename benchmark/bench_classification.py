@@ -21,21 +21,16 @@ is rolled back unless --keep, and every run starts from an unclassified
 state either way.
 """
 
-import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 import tracemalloc
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-import psycopg2
-from odoo_session import addons_path, ensure_addon, open_registry
+from odoo_session import bench_parser, installed_addon, run_again, superuser_env, vacuum
 
-from odoo import SUPERUSER_ID, api
-from odoo.sql_db import connection_info_for
 from odoo.tools import SQL, float_round
 
 DATA_PARAM = "customer_segmentation.benchmark_data"
@@ -82,8 +77,7 @@ def product_rows(shape):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="database to use (created when missing)")
+    parser = bench_parser(__doc__, "database to use (created when missing)", "8173")
     parser.add_argument("--customers", type=int, help="customers to generate (default: 100,000)")
     parser.add_argument("--lines", type=int, help="posted invoice product lines to generate (default: 5,000,000)")
     parser.add_argument(
@@ -92,9 +86,6 @@ def parse_args(argv=None):
         help="shape of the data to generate (default: default); a database keeps the shape it was generated with",
     )
     parser.add_argument("--keep", action="store_true", help="commit the classification instead of rolling it back")
-    parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
-    parser.add_argument("--http-port", default="8173", help="only to keep Odoo off the ports of others")
-    parser.add_argument("--update", action="store_true", help="update the addon in the database first")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the third run traced by tracemalloc")
     parser.add_argument(
         "--prepare-only",
@@ -875,18 +866,15 @@ def measure(env, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    with addons_path(args) as paths:
-        ensure_addon(args, paths, "customer_classification_history")
+    with installed_addon(args, "customer_classification_history") as paths:
         if args.prepare_only:
             prepare(args, paths)
             return
         # data in a process of its own: the peak memory measured here is the
         # one of the classification
-        options = [option for option in argv or sys.argv[1:] if option != "--update"]
-        subprocess.run([sys.executable, __file__, *options, "--prepare-only"], check=True)
-        registry = open_registry(args, paths)
-        with registry.cursor() as cr:
-            measure(api.Environment(cr, SUPERUSER_ID, {}), args)
+        run_again(__file__, argv, "--prepare-only")
+        with superuser_env(args, paths) as env:
+            measure(env, args)
 
 
 def prepare(args, paths):
@@ -894,29 +882,22 @@ def prepare(args, paths):
     vacuum: a first run finds the rows as a first run in production does,
     not rows already rewritten by the current transaction (whose foreign
     keys PostgreSQL checks again), whatever an earlier --keep left."""
-    registry = open_registry(args, paths)
-    from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
+    with superuser_env(args, paths) as env:
+        from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
 
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
         generate(env, args)
         reset_classification(env, STATE_COLUMNS)
-    _name, info = connection_info_for(args.db)
-    connection = psycopg2.connect(**info)
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cr:
-            for table in (
-                "res_partner",
-                "account_move",
-                "account_move_line",
-                "product_product",
-                "product_template",
-                "customer_classification_history",
-            ):
-                cr.execute(f"VACUUM (ANALYZE) {table}")
-    finally:
-        connection.close()
+    vacuum(
+        args.db,
+        (
+            "res_partner",
+            "account_move",
+            "account_move_line",
+            "product_product",
+            "product_template",
+            "customer_classification_history",
+        ),
+    )
 
 
 if __name__ == "__main__":

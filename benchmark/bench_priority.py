@@ -26,15 +26,13 @@ Each call runs with an empty ORM cache; the best and the median of five are
 printed against the target of 1 s.
 """
 
-import argparse
 import statistics
 import sys
 import time
 
 from lxml import etree
-from odoo_session import addons_path, ensure_addon, open_registry
+from odoo_session import bench_parser, odoo_env
 
-from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 SALESPERSON_LOGIN = "benchmark_priority_salesperson"
@@ -55,11 +53,7 @@ ACTIVITY_FIELDS = (
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="a copy of the classification benchmark database")
-    parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
-    parser.add_argument("--http-port", default="8174", help="only to keep Odoo off the ports of others")
-    parser.add_argument("--update", action="store_true", help="update the addon in the database first")
+    parser = bench_parser(__doc__, "a copy of the classification benchmark database", "8174")
     parser.add_argument("--reclassify", action="store_true", help="run and commit the classification again")
     return parser.parse_args(argv)
 
@@ -308,13 +302,9 @@ def measure_pipeline(as_salesperson, as_manager, salesperson):
 
 def main(argv=None):
     args = parse_args(argv)
-    with addons_path(args) as paths:
-        ensure_addon(args, paths, "customer_classification_history")
-        registry = open_registry(args, paths)
-        with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company, salesperson, manager = prepare(env, args)
-            medians = measure(env, company, salesperson, manager)
+    with odoo_env(args, "customer_classification_history") as env:
+        company, salesperson, manager = prepare(env, args)
+        medians = measure(env, company, salesperson, manager)
     sys.exit(0 if all(median < TARGET for median in medians) else 1)
 
 
