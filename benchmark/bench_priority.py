@@ -70,29 +70,8 @@ def prepare(env, args):
         stats = env["customer.classification"]._run(company)
         env.cr.commit()
         print(f"  {stats['customers']} customers in {time.perf_counter() - clock:.1f} s", flush=True)
-    Users = env["res.users"].with_context(no_reset_password=True)
-    salesperson = Users.search([("login", "=", SALESPERSON_LOGIN)])
-    if not salesperson:
-        salesperson = Users.create(
-            {
-                "name": "Benchmark Salesperson",
-                "login": SALESPERSON_LOGIN,
-                "company_id": company.id,
-                "company_ids": [(6, 0, company.ids)],
-                "group_ids": [(6, 0, [env.ref("sales_team.group_sale_salesman").id])],
-            }
-        )
-    manager = Users.search([("login", "=", MANAGER_LOGIN)])
-    if not manager:
-        manager = Users.create(
-            {
-                "name": "Benchmark Sales Manager",
-                "login": MANAGER_LOGIN,
-                "company_id": company.id,
-                "company_ids": [(6, 0, company.ids)],
-                "group_ids": [(6, 0, [env.ref("sales_team.group_sale_manager").id])],
-            }
-        )
+    salesperson = benchmark_user(env, company, SALESPERSON_LOGIN, "Benchmark Salesperson", "group_sale_salesman")
+    manager = benchmark_user(env, company, MANAGER_LOGIN, "Benchmark Sales Manager", "group_sale_manager")
     # every step-th ranked customer (50th of 100,000), so that the
     # salesperson's customers spread over all cells and ranks like the
     # company's; the step fits the customers ranked, so that CUSTOMERS are his
@@ -121,6 +100,24 @@ def prepare(env, args):
     print(f"{salesperson.name}: {count} customers", flush=True)
     create_opportunities(env, company, salesperson)
     return company, salesperson, manager
+
+
+def benchmark_user(env, company, login, name, sales_group):
+    """The user `login` of `company`, created once with the Sales rights
+    `sales_group` (a group of sales_team)."""
+    Users = env["res.users"].with_context(no_reset_password=True)
+    user = Users.search([("login", "=", login)])
+    if not user:
+        user = Users.create(
+            {
+                "name": name,
+                "login": login,
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "group_ids": [(6, 0, [env.ref(f"sales_team.{sales_group}").id])],
+            }
+        )
+    return user
 
 
 def create_opportunities(env, company, salesperson):
