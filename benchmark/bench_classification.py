@@ -122,29 +122,33 @@ def generate(env, args):
     args.customers = args.customers or 100_000
     args.lines = args.lines or 5_000_000
     shape = args.shape or "default"
+    generate_new(
+        env,
+        args.db,
+        DATA_PARAM,
+        Generator,
+        {"customers": args.customers, "lines": args.lines, "shape": shape},
+        f"{args.customers} customers and {args.lines} invoice lines of the {shape} shape",
+        cost_digits=SHAPES[shape]["cost_digits"],
+    )
+
+
+def generate_new(env, db, param, generator_class, sizes, label, **recorded):
+    """Fill `db`, a database without invoices yet, with
+    `generator_class`(env, company, journal, run date, *`sizes`) in its main
+    company's sales journal, and record in the system parameter `param` the
+    `sizes`, `recorded`, the run date and the seconds it took."""
     company = env.ref("base.main_company")
     journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
     if env["account.move"].search_count([("journal_id", "=", journal.id)]):
-        sys.exit(f"database {args.db} already has moves in the {journal.name} journal: use a new --db")
+        sys.exit(f"database {db} already has moves in the {journal.name} journal: use a new --db")
     run_date = date.today()
-    print(f"generating {args.customers} customers and {args.lines} invoice lines of the {shape} shape ...", flush=True)
+    print(f"generating {label} ...", flush=True)
     started = time.perf_counter()
-    generator = Generator(env, company, journal, run_date, args.customers, args.lines, shape)
-    generator.run()
+    generator_class(env, company, journal, run_date, *sizes.values()).run()
     seconds = time.perf_counter() - started
-    params.set_param(
-        DATA_PARAM,
-        json.dumps(
-            {
-                "customers": args.customers,
-                "lines": args.lines,
-                "shape": shape,
-                "cost_digits": SHAPES[shape]["cost_digits"],
-                "run_date": run_date.isoformat(),
-                "seconds": seconds,
-            }
-        ),
-    )
+    data = {**sizes, **recorded, "run_date": run_date.isoformat(), "seconds": seconds}
+    env["ir.config_parameter"].sudo().set_param(param, json.dumps(data))
     print(f"  generated in {seconds:.0f} s", flush=True)
 
 
@@ -230,10 +234,25 @@ class Generator:
             ]
         )
         self.env.flush_all()
+        # the unit of a line: the product's, or dozens / pounds for a share
+        unit = uoms["unit"].id
+        dozen, pound = self.env.ref("uom.product_uom_dozen").id, self.env.ref("uom.product_uom_lb").id
+        self.sell_products(
+            products,
+            alt_uom=SQL("CASE template.uom_id WHEN %s THEN %s ELSE %s END", unit, dozen, pound),
+            alt_share=SQL("CASE template.uom_id WHEN %s THEN 0.1 ELSE 0.2 END", unit),
+        )
+
+    def sell_products(self, products, alt_uom, alt_share):
+        """What the documents are drawn from once `products` exist: the
+        accounts of their lines, the temporary table `bench_product` that
+        numbers them (`idx`, from 0) with the other unit of a line (`alt_uom`,
+        SQL on the product's `template`) for a share of the lines
+        (`alt_share`, SQL too), and pg_temp.draw, a uniform draw in [0, 1)
+        hashed from a row key and a seed."""
         income = products[0].product_tmpl_id._get_product_accounts()["income"] or self.journal.default_account_id
         self.income_account = income.id
         self.receivable_account = self.company.partner_id.with_company(self.company).property_account_receivable_id.id
-        # the unit of a line: the product's, or dozens / pounds for a share
         self.execute("DROP TABLE IF EXISTS bench_product")
         self.execute(
             """
@@ -241,18 +260,15 @@ class Generator:
             SELECT row_number() OVER (ORDER BY product.id) - 1 AS idx,
                    product.id, template.uom_id, template.list_price,
                    template.name ->> 'en_US' AS name,
-                   CASE template.uom_id WHEN %(unit)s THEN %(dozen)s ELSE %(pound)s END AS alt_uom_id,
-                   CASE template.uom_id WHEN %(unit)s THEN 0.1 ELSE 0.2 END AS alt_share,
-                   alt.factor / base.factor AS alt_ratio
+                   %(alt_uom)s AS alt_uom_id, %(alt_share)s AS alt_share, alt.factor / base.factor AS alt_ratio
               FROM product_product product
               JOIN product_template template ON template.id = product.product_tmpl_id
               JOIN uom_uom base ON base.id = template.uom_id
-              JOIN uom_uom alt ON alt.id = CASE template.uom_id WHEN %(unit)s THEN %(dozen)s ELSE %(pound)s END
+              JOIN uom_uom alt ON alt.id = %(alt_uom)s
              WHERE product.id IN %(ids)s
             """,
-            unit=uoms["unit"].id,
-            dozen=self.env.ref("uom.product_uom_dozen").id,
-            pound=self.env.ref("uom.product_uom_lb").id,
+            alt_uom=alt_uom,
+            alt_share=alt_share,
             ids=tuple(products.ids),
         )
         self.product_count = len(products)

@@ -22,14 +22,13 @@ Nothing measured is committed: every mining is rolled back.
 
 import argparse
 import json
-import resource
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from bench_classification import Generator
+from bench_classification import Generator, generate_new, peak_rss_mb, verdict
 from odoo_session import addons_path, bench_parser, ensure_addon, run_again, superuser_env, vacuum
 
 from odoo.tools import SQL
@@ -98,37 +97,9 @@ class CrosssellGenerator(Generator):
             self.env.flush_all()
             self.env.invalidate_all()
             print(f"    {len(products)} products", flush=True)
-        income = products[0].product_tmpl_id._get_product_accounts()["income"] or self.journal.default_account_id
-        self.income_account = income.id
-        self.receivable_account = self.company.partner_id.with_company(self.company).property_account_receivable_id.id
-        self.execute("DROP TABLE IF EXISTS bench_product")
-        self.execute(
-            """
-            CREATE TEMP TABLE bench_product AS
-            SELECT row_number() OVER (ORDER BY product.id) - 1 AS idx,
-                   product.id, template.uom_id, template.list_price,
-                   template.name ->> 'en_US' AS name,
-                   %(dozen)s AS alt_uom_id, 0.1 AS alt_share, alt.factor / base.factor AS alt_ratio
-              FROM product_product product
-              JOIN product_template template ON template.id = product.product_tmpl_id
-              JOIN uom_uom base ON base.id = template.uom_id
-              JOIN uom_uom alt ON alt.id = %(dozen)s
-             WHERE product.id IN %(ids)s;
-            CREATE UNIQUE INDEX ON bench_product (idx);
-            ANALYZE bench_product;
-            """,
-            dozen=self.env.ref("uom.product_uom_dozen").id,
-            ids=tuple(products.ids),
-        )
-        self.product_count = len(products)
+        self.sell_products(products, alt_uom=SQL("%s", self.env.ref("uom.product_uom_dozen").id), alt_share=SQL("0.1"))
+        self.execute("CREATE UNIQUE INDEX ON bench_product (idx); ANALYZE bench_product")
         self.per_category = per_category
-        self.execute(
-            """
-            CREATE OR REPLACE FUNCTION pg_temp.draw(key int8, seed int4) RETURNS float8
-            LANGUAGE sql IMMUTABLE PARALLEL SAFE
-            AS $$ SELECT (hashint8extended(key, seed) & 2147483647)::float8 / 2147483648.0 $$
-            """
-        )
 
     def product_index(self, move):
         """A category from the customer's two families (or any), then one
@@ -176,27 +147,13 @@ def generate(env, args):
             sys.exit(f"database {args.db} holds {data}, not {sizes}: use another --db")
         print(f"reusing the data generated for a run on {data['run_date']} ({data['seconds']:.0f} s to generate)")
         return
-    company = env.ref("base.main_company")
-    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
-    if env["account.move"].search_count([("journal_id", "=", journal.id)]):
-        sys.exit(f"database {args.db} already has moves in the {journal.name} journal: use a new --db")
-    run_date = date.today()
-    print(f"generating {sizes} ...", flush=True)
-    started = time.perf_counter()
-    CrosssellGenerator(env, company, journal, run_date, *sizes.values()).run()
-    seconds = time.perf_counter() - started
-    params.set_param(DATA_PARAM, json.dumps({**sizes, "run_date": run_date.isoformat(), "seconds": seconds}))
-    print(f"  generated in {seconds:.0f} s", flush=True)
+    generate_new(env, args.db, DATA_PARAM, CrosssellGenerator, sizes, str(sizes))
 
 
 def prepare(args, paths):
     with superuser_env(args, paths) as env:
         generate(env, args)
     vacuum(args.db, ("res_partner", "account_move", "account_move_line", "product_product", "product_template"))
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # --------------------------------------------------------------------------
@@ -368,10 +325,6 @@ def main(argv=None):
         ensure_addon(args, paths, "customer_crosssell_rule")
         run_again(__file__, argv, "--step", "prepare")
         report(args, paths, argv)
-
-
-def verdict(ok):
-    return "PASS" if ok else "FAIL"
 
 
 def report(args, paths, argv):
