@@ -18,14 +18,12 @@ analyses' tables are missing), at full size a COPY of the benchmark database
    wkhtmltopdf). Target < 30 s.
 """
 
-import argparse
 import statistics
 import sys
 import time
 
-from odoo_session import addons_path, ensure_addon, open_registry
+from odoo_session import bench_parser, odoo_env
 
-from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 TARGET_SCREEN = 1.0
@@ -34,12 +32,8 @@ TARGET_PDF = 30.0
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="database with (or to get) the addon; a copy of cs_bench")
+    parser = bench_parser(__doc__, "database with (or to get) the addon; a copy of cs_bench", "8173")
     parser.add_argument("--plans", type=int, default=10000, help="customers that get quarterly plans")
-    parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
-    parser.add_argument("--http-port", default="8173", help="only to keep Odoo off the ports of others")
-    parser.add_argument("--update", action="store_true", help="update the addon in the database first")
     parser.add_argument("--skip-run", action="store_true", help="reuse the stored analyses")
     return parser.parse_args(argv)
 
@@ -193,11 +187,8 @@ def measure(env, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    with addons_path(args) as paths:
-        ensure_addon(args, paths, "customer_dynamics_report")
-        registry = open_registry(args, paths)
-        with registry.cursor() as cr:
-            measure(api.Environment(cr, SUPERUSER_ID, {}), args)
+    with odoo_env(args, "customer_dynamics_report") as env:
+        measure(env, args)
 
 
 if __name__ == "__main__":

@@ -21,21 +21,16 @@ is rolled back unless --keep, and every run starts from an unclassified
 state either way.
 """
 
-import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 import tracemalloc
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-import psycopg2
-from odoo_session import addons_path, ensure_addon, open_registry
+from odoo_session import bench_parser, installed_addon, run_again, superuser_env, vacuum
 
-from odoo import SUPERUSER_ID, api
-from odoo.sql_db import connection_info_for
 from odoo.tools import SQL, float_round
 
 DATA_PARAM = "customer_segmentation.benchmark_data"
@@ -82,8 +77,7 @@ def product_rows(shape):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="database to use (created when missing)")
+    parser = bench_parser(__doc__, "database to use (created when missing)", "8173")
     parser.add_argument("--customers", type=int, help="customers to generate (default: 100,000)")
     parser.add_argument("--lines", type=int, help="posted invoice product lines to generate (default: 5,000,000)")
     parser.add_argument(
@@ -92,9 +86,6 @@ def parse_args(argv=None):
         help="shape of the data to generate (default: default); a database keeps the shape it was generated with",
     )
     parser.add_argument("--keep", action="store_true", help="commit the classification instead of rolling it back")
-    parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
-    parser.add_argument("--http-port", default="8173", help="only to keep Odoo off the ports of others")
-    parser.add_argument("--update", action="store_true", help="update the addon in the database first")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the third run traced by tracemalloc")
     parser.add_argument(
         "--prepare-only",
@@ -131,29 +122,33 @@ def generate(env, args):
     args.customers = args.customers or 100_000
     args.lines = args.lines or 5_000_000
     shape = args.shape or "default"
+    generate_new(
+        env,
+        args.db,
+        DATA_PARAM,
+        Generator,
+        {"customers": args.customers, "lines": args.lines, "shape": shape},
+        f"{args.customers} customers and {args.lines} invoice lines of the {shape} shape",
+        cost_digits=SHAPES[shape]["cost_digits"],
+    )
+
+
+def generate_new(env, db, param, generator_class, sizes, label, **recorded):
+    """Fill `db`, a database without invoices yet, with
+    `generator_class`(env, company, journal, run date, *`sizes`) in its main
+    company's sales journal, and record in the system parameter `param` the
+    `sizes`, `recorded`, the run date and the seconds it took."""
     company = env.ref("base.main_company")
     journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
     if env["account.move"].search_count([("journal_id", "=", journal.id)]):
-        sys.exit(f"database {args.db} already has moves in the {journal.name} journal: use a new --db")
+        sys.exit(f"database {db} already has moves in the {journal.name} journal: use a new --db")
     run_date = date.today()
-    print(f"generating {args.customers} customers and {args.lines} invoice lines of the {shape} shape ...", flush=True)
+    print(f"generating {label} ...", flush=True)
     started = time.perf_counter()
-    generator = Generator(env, company, journal, run_date, args.customers, args.lines, shape)
-    generator.run()
+    generator_class(env, company, journal, run_date, *sizes.values()).run()
     seconds = time.perf_counter() - started
-    params.set_param(
-        DATA_PARAM,
-        json.dumps(
-            {
-                "customers": args.customers,
-                "lines": args.lines,
-                "shape": shape,
-                "cost_digits": SHAPES[shape]["cost_digits"],
-                "run_date": run_date.isoformat(),
-                "seconds": seconds,
-            }
-        ),
-    )
+    data = {**sizes, **recorded, "run_date": run_date.isoformat(), "seconds": seconds}
+    env["ir.config_parameter"].sudo().set_param(param, json.dumps(data))
     print(f"  generated in {seconds:.0f} s", flush=True)
 
 
@@ -239,10 +234,25 @@ class Generator:
             ]
         )
         self.env.flush_all()
+        # the unit of a line: the product's, or dozens / pounds for a share
+        unit = uoms["unit"].id
+        dozen, pound = self.env.ref("uom.product_uom_dozen").id, self.env.ref("uom.product_uom_lb").id
+        self.sell_products(
+            products,
+            alt_uom=SQL("CASE template.uom_id WHEN %s THEN %s ELSE %s END", unit, dozen, pound),
+            alt_share=SQL("CASE template.uom_id WHEN %s THEN 0.1 ELSE 0.2 END", unit),
+        )
+
+    def sell_products(self, products, alt_uom, alt_share):
+        """What the documents are drawn from once `products` exist: the
+        accounts of their lines, the temporary table `bench_product` that
+        numbers them (`idx`, from 0) with the other unit of a line (`alt_uom`,
+        SQL on the product's `template`) for a share of the lines
+        (`alt_share`, SQL too), and pg_temp.draw, a uniform draw in [0, 1)
+        hashed from a row key and a seed."""
         income = products[0].product_tmpl_id._get_product_accounts()["income"] or self.journal.default_account_id
         self.income_account = income.id
         self.receivable_account = self.company.partner_id.with_company(self.company).property_account_receivable_id.id
-        # the unit of a line: the product's, or dozens / pounds for a share
         self.execute("DROP TABLE IF EXISTS bench_product")
         self.execute(
             """
@@ -250,18 +260,15 @@ class Generator:
             SELECT row_number() OVER (ORDER BY product.id) - 1 AS idx,
                    product.id, template.uom_id, template.list_price,
                    template.name ->> 'en_US' AS name,
-                   CASE template.uom_id WHEN %(unit)s THEN %(dozen)s ELSE %(pound)s END AS alt_uom_id,
-                   CASE template.uom_id WHEN %(unit)s THEN 0.1 ELSE 0.2 END AS alt_share,
-                   alt.factor / base.factor AS alt_ratio
+                   %(alt_uom)s AS alt_uom_id, %(alt_share)s AS alt_share, alt.factor / base.factor AS alt_ratio
               FROM product_product product
               JOIN product_template template ON template.id = product.product_tmpl_id
               JOIN uom_uom base ON base.id = template.uom_id
-              JOIN uom_uom alt ON alt.id = CASE template.uom_id WHEN %(unit)s THEN %(dozen)s ELSE %(pound)s END
+              JOIN uom_uom alt ON alt.id = %(alt_uom)s
              WHERE product.id IN %(ids)s
             """,
-            unit=uoms["unit"].id,
-            dozen=self.env.ref("uom.product_uom_dozen").id,
-            pound=self.env.ref("uom.product_uom_lb").id,
+            alt_uom=alt_uom,
+            alt_share=alt_share,
             ids=tuple(products.ids),
         )
         self.product_count = len(products)
@@ -875,18 +882,15 @@ def measure(env, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    with addons_path(args) as paths:
-        ensure_addon(args, paths, "customer_classification_history")
+    with installed_addon(args, "customer_classification_history") as paths:
         if args.prepare_only:
             prepare(args, paths)
             return
         # data in a process of its own: the peak memory measured here is the
         # one of the classification
-        options = [option for option in argv or sys.argv[1:] if option != "--update"]
-        subprocess.run([sys.executable, __file__, *options, "--prepare-only"], check=True)
-        registry = open_registry(args, paths)
-        with registry.cursor() as cr:
-            measure(api.Environment(cr, SUPERUSER_ID, {}), args)
+        run_again(__file__, argv, "--prepare-only")
+        with superuser_env(args, paths) as env:
+            measure(env, args)
 
 
 def prepare(args, paths):
@@ -894,29 +898,22 @@ def prepare(args, paths):
     vacuum: a first run finds the rows as a first run in production does,
     not rows already rewritten by the current transaction (whose foreign
     keys PostgreSQL checks again), whatever an earlier --keep left."""
-    registry = open_registry(args, paths)
-    from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
+    with superuser_env(args, paths) as env:
+        from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
 
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
         generate(env, args)
         reset_classification(env, STATE_COLUMNS)
-    _name, info = connection_info_for(args.db)
-    connection = psycopg2.connect(**info)
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cr:
-            for table in (
-                "res_partner",
-                "account_move",
-                "account_move_line",
-                "product_product",
-                "product_template",
-                "customer_classification_history",
-            ):
-                cr.execute(f"VACUUM (ANALYZE) {table}")
-    finally:
-        connection.close()
+    vacuum(
+        args.db,
+        (
+            "res_partner",
+            "account_move",
+            "account_move_line",
+            "product_product",
+            "product_template",
+            "customer_classification_history",
+        ),
+    )
 
 
 if __name__ == "__main__":

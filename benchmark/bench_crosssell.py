@@ -22,20 +22,15 @@ Nothing measured is committed: every mining is rolled back.
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-import psycopg2
-from bench_classification import Generator
-from odoo_session import addons_path, ensure_addon, open_registry
+from bench_classification import Generator, generate_new, peak_rss_mb, verdict
+from odoo_session import addons_path, bench_parser, ensure_addon, run_again, superuser_env, vacuum
 
-from odoo import SUPERUSER_ID, api
-from odoo.sql_db import connection_info_for
 from odoo.tools import SQL
 
 DATA_PARAM = "customer_segmentation.benchmark_crosssell_data"
@@ -51,16 +46,12 @@ TARGET_SPEEDUP = 10
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="database to use (created when missing)")
+    parser = bench_parser(__doc__, "database to use (created when missing)", "8175")
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=5_000_000, help="posted invoice product lines")
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--categories", type=int, default=200)
     parser.add_argument("--sample", type=int, default=5_000, help="customers of the mlxtend comparison")
-    parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
-    parser.add_argument("--http-port", default="8175", help="only to keep Odoo off the ports of others")
-    parser.add_argument("--update", action="store_true", help="update the addon in the database first")
     parser.add_argument("--step", choices=["prepare", "category", "product"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -106,37 +97,9 @@ class CrosssellGenerator(Generator):
             self.env.flush_all()
             self.env.invalidate_all()
             print(f"    {len(products)} products", flush=True)
-        income = products[0].product_tmpl_id._get_product_accounts()["income"] or self.journal.default_account_id
-        self.income_account = income.id
-        self.receivable_account = self.company.partner_id.with_company(self.company).property_account_receivable_id.id
-        self.execute("DROP TABLE IF EXISTS bench_product")
-        self.execute(
-            """
-            CREATE TEMP TABLE bench_product AS
-            SELECT row_number() OVER (ORDER BY product.id) - 1 AS idx,
-                   product.id, template.uom_id, template.list_price,
-                   template.name ->> 'en_US' AS name,
-                   %(dozen)s AS alt_uom_id, 0.1 AS alt_share, alt.factor / base.factor AS alt_ratio
-              FROM product_product product
-              JOIN product_template template ON template.id = product.product_tmpl_id
-              JOIN uom_uom base ON base.id = template.uom_id
-              JOIN uom_uom alt ON alt.id = %(dozen)s
-             WHERE product.id IN %(ids)s;
-            CREATE UNIQUE INDEX ON bench_product (idx);
-            ANALYZE bench_product;
-            """,
-            dozen=self.env.ref("uom.product_uom_dozen").id,
-            ids=tuple(products.ids),
-        )
-        self.product_count = len(products)
+        self.sell_products(products, alt_uom=SQL("%s", self.env.ref("uom.product_uom_dozen").id), alt_share=SQL("0.1"))
+        self.execute("CREATE UNIQUE INDEX ON bench_product (idx); ANALYZE bench_product")
         self.per_category = per_category
-        self.execute(
-            """
-            CREATE OR REPLACE FUNCTION pg_temp.draw(key int8, seed int4) RETURNS float8
-            LANGUAGE sql IMMUTABLE PARALLEL SAFE
-            AS $$ SELECT (hashint8extended(key, seed) & 2147483647)::float8 / 2147483648.0 $$
-            """
-        )
 
     def product_index(self, move):
         """A category from the customer's two families (or any), then one
@@ -184,36 +147,13 @@ def generate(env, args):
             sys.exit(f"database {args.db} holds {data}, not {sizes}: use another --db")
         print(f"reusing the data generated for a run on {data['run_date']} ({data['seconds']:.0f} s to generate)")
         return
-    company = env.ref("base.main_company")
-    journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
-    if env["account.move"].search_count([("journal_id", "=", journal.id)]):
-        sys.exit(f"database {args.db} already has moves in the {journal.name} journal: use a new --db")
-    run_date = date.today()
-    print(f"generating {sizes} ...", flush=True)
-    started = time.perf_counter()
-    CrosssellGenerator(env, company, journal, run_date, *sizes.values()).run()
-    seconds = time.perf_counter() - started
-    params.set_param(DATA_PARAM, json.dumps({**sizes, "run_date": run_date.isoformat(), "seconds": seconds}))
-    print(f"  generated in {seconds:.0f} s", flush=True)
+    generate_new(env, args.db, DATA_PARAM, CrosssellGenerator, sizes, str(sizes))
 
 
 def prepare(args, paths):
-    registry = open_registry(args, paths)
-    with registry.cursor() as cr:
-        generate(api.Environment(cr, SUPERUSER_ID, {}), args)
-    _name, info = connection_info_for(args.db)
-    connection = psycopg2.connect(**info)
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cr:
-            for table in ("res_partner", "account_move", "account_move_line", "product_product", "product_template"):
-                cr.execute(f"VACUUM (ANALYZE) {table}")
-    finally:
-        connection.close()
-
-
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with superuser_env(args, paths) as env:
+        generate(env, args)
+    vacuum(args.db, ("res_partner", "account_move", "account_move_line", "product_product", "product_template"))
 
 
 # --------------------------------------------------------------------------
@@ -223,9 +163,7 @@ def peak_rss_mb():
 def mine(args, paths, level):
     """Mine the main company at `level` with its default thresholds, rolled
     back; prints one line of JSON for the parent process."""
-    registry = open_registry(args, paths)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with superuser_env(args, paths) as env:
         company = env.ref("base.main_company")
         company.write({"crosssell_item_level": level})
         env.flush_all()
@@ -259,15 +197,13 @@ def mine(args, paths, level):
             customer.former_product_ids  # noqa: B018
             stats["customer_suggestions_seconds"] = time.perf_counter() - clock
         stats["thresholds"] = company._crosssell_settings().thresholds()
-        cr.rollback()
+        env.cr.rollback()
     print("RESULT " + json.dumps(stats))
 
 
 def run_step(argv, step):
     """`step` in a process of its own; its RESULT line."""
-    output = subprocess.run(
-        [sys.executable, __file__, *argv, "--step", step], check=True, capture_output=True, text=True
-    ).stdout
+    output = run_again(__file__, argv, "--step", step, capture_output=True, text=True).stdout
     for line in output.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
@@ -312,12 +248,10 @@ def compare_with_mlxtend(args, paths):
     """The engine and mlxtend side by side on the same sample of customers
     and the same thresholds, at both item levels; the rules asserted
     identical."""
-    registry = open_registry(args, paths)
-    from odoo.addons.customer_segmentation.analytics.crosssell import Baskets, mine_rules
-
     results = {}
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with superuser_env(args, paths) as env:
+        from odoo.addons.customer_segmentation.analytics.crosssell import Baskets, mine_rules
+
         company = env.ref("base.main_company")
         Rule = env["customer.crosssell.rule"]
         settings = company._crosssell_settings()
@@ -375,7 +309,7 @@ def compare_with_mlxtend(args, paths):
                 "mlxtend_seconds": theirs_seconds,
                 "max_metric_difference": worst,
             }
-        cr.rollback()
+        env.cr.rollback()
     return thresholds, results
 
 
@@ -389,13 +323,8 @@ def main(argv=None):
             mine(args, paths, args.step)
             return
         ensure_addon(args, paths, "customer_crosssell_rule")
-        argv = [arg for arg in (argv or sys.argv[1:]) if arg != "--update"]
-        subprocess.run([sys.executable, __file__, *argv, "--step", "prepare"], check=True)
+        run_again(__file__, argv, "--step", "prepare")
         report(args, paths, argv)
-
-
-def verdict(ok):
-    return "PASS" if ok else "FAIL"
 
 
 def report(args, paths, argv):

@@ -26,15 +26,13 @@ Each call runs with an empty ORM cache; the best and the median of five are
 printed against the target of 1 s.
 """
 
-import argparse
 import statistics
 import sys
 import time
 
 from lxml import etree
-from odoo_session import addons_path, ensure_addon, open_registry
+from odoo_session import bench_parser, odoo_env
 
-from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 SALESPERSON_LOGIN = "benchmark_priority_salesperson"
@@ -55,11 +53,7 @@ ACTIVITY_FIELDS = (
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="a copy of the classification benchmark database")
-    parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
-    parser.add_argument("--http-port", default="8174", help="only to keep Odoo off the ports of others")
-    parser.add_argument("--update", action="store_true", help="update the addon in the database first")
+    parser = bench_parser(__doc__, "a copy of the classification benchmark database", "8174")
     parser.add_argument("--reclassify", action="store_true", help="run and commit the classification again")
     return parser.parse_args(argv)
 
@@ -76,29 +70,8 @@ def prepare(env, args):
         stats = env["customer.classification"]._run(company)
         env.cr.commit()
         print(f"  {stats['customers']} customers in {time.perf_counter() - clock:.1f} s", flush=True)
-    Users = env["res.users"].with_context(no_reset_password=True)
-    salesperson = Users.search([("login", "=", SALESPERSON_LOGIN)])
-    if not salesperson:
-        salesperson = Users.create(
-            {
-                "name": "Benchmark Salesperson",
-                "login": SALESPERSON_LOGIN,
-                "company_id": company.id,
-                "company_ids": [(6, 0, company.ids)],
-                "group_ids": [(6, 0, [env.ref("sales_team.group_sale_salesman").id])],
-            }
-        )
-    manager = Users.search([("login", "=", MANAGER_LOGIN)])
-    if not manager:
-        manager = Users.create(
-            {
-                "name": "Benchmark Sales Manager",
-                "login": MANAGER_LOGIN,
-                "company_id": company.id,
-                "company_ids": [(6, 0, company.ids)],
-                "group_ids": [(6, 0, [env.ref("sales_team.group_sale_manager").id])],
-            }
-        )
+    salesperson = benchmark_user(env, company, SALESPERSON_LOGIN, "Benchmark Salesperson", "group_sale_salesman")
+    manager = benchmark_user(env, company, MANAGER_LOGIN, "Benchmark Sales Manager", "group_sale_manager")
     # every step-th ranked customer (50th of 100,000), so that the
     # salesperson's customers spread over all cells and ranks like the
     # company's; the step fits the customers ranked, so that CUSTOMERS are his
@@ -127,6 +100,24 @@ def prepare(env, args):
     print(f"{salesperson.name}: {count} customers", flush=True)
     create_opportunities(env, company, salesperson)
     return company, salesperson, manager
+
+
+def benchmark_user(env, company, login, name, sales_group):
+    """The user `login` of `company`, created once with the Sales rights
+    `sales_group` (a group of sales_team)."""
+    Users = env["res.users"].with_context(no_reset_password=True)
+    user = Users.search([("login", "=", login)])
+    if not user:
+        user = Users.create(
+            {
+                "name": name,
+                "login": login,
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "group_ids": [(6, 0, [env.ref(f"sales_team.{sales_group}").id])],
+            }
+        )
+    return user
 
 
 def create_opportunities(env, company, salesperson):
@@ -308,13 +299,9 @@ def measure_pipeline(as_salesperson, as_manager, salesperson):
 
 def main(argv=None):
     args = parse_args(argv)
-    with addons_path(args) as paths:
-        ensure_addon(args, paths, "customer_classification_history")
-        registry = open_registry(args, paths)
-        with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company, salesperson, manager = prepare(env, args)
-            medians = measure(env, company, salesperson, manager)
+    with odoo_env(args, "customer_classification_history") as env:
+        company, salesperson, manager = prepare(env, args)
+        medians = measure(env, company, salesperson, manager)
     sys.exit(0 if all(median < TARGET for median in medians) else 1)
 
 

@@ -27,15 +27,11 @@ The targets: the first refresh within 3x the plain searches, the daily ones
 back at the end unless --keep.
 """
 
-import argparse
 import sys
 import time
 
-import psycopg2
-from odoo_session import addons_path, ensure_addon, open_registry
+from odoo_session import bench_parser, installed_addon, superuser_env, vacuum
 
-from odoo import SUPERUSER_ID, api
-from odoo.sql_db import connection_info_for
 from odoo.tools import SQL
 
 # the first refresh writes one history row (an open stay) per member
@@ -46,13 +42,9 @@ SALESPEOPLE = 8
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="database with (or to get) the addon")
+    parser = bench_parser(__doc__, "database with (or to get) the addon", "8171")
     parser.add_argument("--segments", type=int, default=50, help="dynamic segments to create")
     parser.add_argument("--keep", action="store_true", help="commit the segments instead of rolling them back")
-    parser.add_argument("--addons-path", default="/opt/odoo19/addons", help="Odoo addons, without this addon")
-    parser.add_argument("--http-port", default="8171", help="only to keep Odoo off the ports of others")
-    parser.add_argument("--update", action="store_true", help="update the addon in the database first")
     return parser.parse_args(argv)
 
 
@@ -109,24 +101,15 @@ def ensure_countries_and_salespeople(env, company):
     return True
 
 
-def prepare(registry, db):
+def prepare(args, paths):
     """Classes, countries and salespeople committed, then the customers'
     table vacuumed and analysed, when they were missing."""
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with superuser_env(args, paths) as env:
         company = env.ref("base.main_company")
         changed = ensure_classes(env, company)
         changed = ensure_countries_and_salespeople(env, company) or changed
-    if not changed:
-        return
-    _name, info = connection_info_for(db)
-    connection = psycopg2.connect(**info)
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cr:
-            cr.execute("VACUUM (ANALYZE) res_partner")
-    finally:
-        connection.close()
+    if changed:
+        vacuum(args.db, ["res_partner"])
 
 
 def segment_rules(env, company, count):
@@ -312,12 +295,10 @@ def measure(env, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    with addons_path(args) as paths:
-        ensure_addon(args, paths, "customer_segment")
-        registry = open_registry(args, paths)
-        prepare(registry, args.db)
-        with registry.cursor() as cr:
-            measure(api.Environment(cr, SUPERUSER_ID, {}), args)
+    with installed_addon(args, "customer_segment") as paths:
+        prepare(args, paths)
+        with superuser_env(args, paths) as env:
+            measure(env, args)
 
 
 if __name__ == "__main__":
