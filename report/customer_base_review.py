@@ -3,9 +3,11 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, models
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_amount, format_date, formatLang
 
+from ..analytics import window_bounds
 from ..models.common import MONEY_READERS, SALES_USER
 
 TOP_CUSTOMERS = 10
@@ -88,7 +90,7 @@ class ReportClientBaseReview(models.AbstractModel):
     def _review(self):
         """The review of the current company: the sections the user may read."""
         company = self.env.company
-        review = {"date": self._run_date(), "currency": company.currency_id}
+        review = {"date": self._run_date(), "currency": company.currency_id, "window": self._window()}
         for key, groups, section in self._sections():
             if self.env.su or self.env.user.has_groups(groups):
                 review[key] = section()
@@ -103,6 +105,16 @@ class ReportClientBaseReview(models.AbstractModel):
         """The date of the figures: the last run of the analyses."""
         company = self.env.company
         return company.segmentation_analyses_date or company._segmentation_today()
+
+    def _window(self):
+        """First and last day of the sales the classes are computed from (the
+        ABC window of the last run), or None while the settings cannot run."""
+        try:
+            rules = self.env.company._segmentation_rules_checked()
+        except ValidationError:
+            return None
+        start, end = window_bounds(self._run_date(), rules.abc_window_months)
+        return start, end - relativedelta(days=1)
 
     def _matrix(self):
         """The ABC-XYZ matrix, as its screen shows it (counts only for users

@@ -295,7 +295,7 @@ class TestCustomerAnalyses(SegmentationTestCase):
             text = subprocess.run(["pdftotext", "-layout", file.name, "-"], capture_output=True, check=True).stdout
         text = " ".join(text.decode().split())
         self.assertIn("Client base review: Review Test Company", text)
-        self.assertIn("Figures as of 04/15/2025, in USD.", text)
+        self.assertIn("Figures as of 04/15/2025, in USD; classes from the sales of 04/01/2024 to 03/31/2025.", text)
         # 2024: 1,400 of revenue, 2025 to date: 480 (-20 % against January-April 2024), amounts written as
         # the reader's language writes them, with the currency; the chart's labels too
         self.assertIn("2024 $ 1,400.00", text)
