@@ -60,7 +60,7 @@ class ReportClientBaseReview(models.AbstractModel):
 
         def percent(value):
             # a ratio without a base (no previous revenue, no plan) is None, or False from a grouped read
-            return "-" if value is None or value is False else f"{formatLang(env, value, digits=1)} %"
+            return "-" if value is None or value is False else f"{formatLang(env, value, digits=1)}\N{NO-BREAK SPACE}%"
 
         return {
             "money": lambda value: format_amount(env, value or 0, currency),
@@ -204,7 +204,7 @@ class ReportClientBaseReview(models.AbstractModel):
             row = rows.setdefault(
                 user,
                 {
-                    "salesperson": user.display_name,
+                    "salesperson": user.display_name or self.env._("No salesperson"),
                     "planned": 0.0,
                     "actual_planned": 0.0,
                     "actual": 0.0,
@@ -234,6 +234,12 @@ class ReportClientBaseReview(models.AbstractModel):
         """Profitability of the last 12 full months by sales team, cell and
         industry, the largest revenue first."""
         Report = self.env["customer.dynamics.report"]
+        # an empty group is named, not left blank
+        unnamed = {
+            "team": self.env._("No sales team"),
+            "cell": self.env._("No cell"),
+            "industry": self.env._("No industry"),
+        }
         profiles = {}
         for key, field in PROFILES.items():
             groups = Report._read_group(
@@ -250,7 +256,7 @@ class ReportClientBaseReview(models.AbstractModel):
             )
             profiles[key] = [
                 {
-                    "name": value.display_name if isinstance(value, models.BaseModel) else value,
+                    "name": (value.display_name if isinstance(value, models.BaseModel) else value) or unnamed[key],
                     "revenue": revenue,
                     "margin": margin,
                     "margin_percent": margin_percent,
@@ -277,7 +283,7 @@ class ReportClientBaseReview(models.AbstractModel):
             )
         if "profiles" in review:
             charts["teams"] = self._bars(
-                [(row["name"] or "-", row["margin_percent"]) for row in review["profiles"]["team"]], formats["percent"]
+                [(row["name"], row["margin_percent"]) for row in review["profiles"]["team"]], formats["percent"]
             )
         return charts
 
@@ -340,7 +346,7 @@ class ReportClientBaseReview(models.AbstractModel):
                     self.env._(
                         "The %(kind)s %(name)s loses money: margin %(margin)s on a revenue of %(revenue)s.",
                         kind=label,
-                        name=row["name"] or self.env._("(none)"),
+                        name=row["name"],
                         margin=format_amount(self.env, row["margin"], review["currency"]),
                         revenue=format_amount(self.env, row["revenue"], review["currency"]),
                     )
