@@ -44,7 +44,9 @@
             "customer_segmentation/static/src/scss/abc_xyz_matrix.scss",
             "customer_segmentation/static/src/js/abc_xyz_matrix.js",
             "customer_segmentation/static/src/js/priority_kanban.js",
+            "customer_segmentation/static/src/js/client_base_dashboard.js",
             "customer_segmentation/static/src/xml/abc_xyz_matrix.xml",
+            "customer_segmentation/static/src/xml/client_base_dashboard.xml",
         ],
         "web.assets_tests": [
             "customer_segmentation/static/tests/tours/**/*",

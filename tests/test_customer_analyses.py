@@ -279,6 +279,35 @@ class TestCustomerAnalyses(SegmentationTestCase):
         with self.assertRaises(AccessError):
             own.with_user(salesman).amount = 60
 
+    def test_dashboard(self):
+        self._recompute()
+        with freeze_time(RUN_DATE):
+            dashboard = self.env["customer.client.base.dashboard"].get_dashboard()
+            tiles = {tile["key"]: tile for tile in dashboard["tiles"]}
+            self.assertEqual(list(tiles), ["attention", "a_overdue", "churn", "a_share", "plan", "migration"])
+            # the plan of March 2025: 80 of 100
+            self.assertEqual(tiles["plan"]["value"], "80.0\N{NO-BREAK SPACE}%")
+            self.assertIn("$\N{NO-BREAK SPACE}80.00 of $\N{NO-BREAK SPACE}100.00", tiles["plan"]["detail"])
+            matrix = self.env["res.partner"].get_abc_xyz_matrix()
+            share = sum(cell["share"] for cell in matrix if cell["cell"].startswith("A"))
+            self.assertEqual(tiles["a_share"]["value"], f"{share:.1f}\N{NO-BREAK SPACE}%")
+            self.assertEqual(sum(dashboard["matrix"][n]["count"] for n in range(9)), 2)
+            # each tile lists what it counts, its filters as facets
+            self.assertEqual(tiles["attention"]["action"]["context"], {"search_default_needs_attention": 1})
+            self.assertEqual(
+                tiles["a_overdue"]["action"]["context"], {"search_default_abc_class_a": 1, "search_default_overdue": 1}
+            )
+            self.assertEqual(tiles["a_overdue"]["action"]["name"], "A Customers Overdue")
+            # a salesperson who may not read money gets the counts only
+            salesman = new_test_user(
+                self.env,
+                login="dashboard_salesman",
+                groups="sales_team.group_sale_salesman",
+                company_id=self.company.id,
+            )
+            tiles = self.env["customer.client.base.dashboard"].with_user(salesman).get_dashboard()["tiles"]
+            self.assertEqual([tile["key"] for tile in tiles], ["attention", "a_overdue", "churn", "migration"])
+
     def test_review_pdf(self):
         self._recompute()
         self.company.name = "Review Test Company"
