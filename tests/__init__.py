@@ -15,4 +15,5 @@ from . import test_dashboard_tour
 from . import test_engine
 from . import test_priority_clients
 from . import test_priority_tour
+from . import test_russian
 from . import test_segment_tour
