@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.tests import HttpCase, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -43,4 +44,32 @@ class SegmentationTestCase(AccountTestInvoicingCommon):
                     for partner, invoice_date, lines in rows
                 ]
             )
+        )
+
+
+class SegmentationTourCase(HttpCase):
+    """A browser tour in a company of its own, with its accounting, opened by
+    users of that company only: what they see is the tour's data whatever
+    else the database holds (Odoo's demo data, a real company's customers,
+    rules and reports). The tour's data is created in that company."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create({"name": "Tour Company", "country_id": cls.env.ref("base.us").id})
+        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company, install_demo=False)
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
+
+    @classmethod
+    def _tour_user(cls, login, groups, **values):
+        """A user of the tour's company only, who logs in with his login as
+        password."""
+        return new_test_user(cls.env, login=login, password=login, groups=groups, company_id=cls.company.id, **values)
+
+    @classmethod
+    def _tour_administrator(cls):
+        """The tour's administrator: Sales and settings, in the tour's
+        company only."""
+        return cls._tour_user(
+            "tour_administrator", "sales_team.group_sale_manager,base.group_system", name="Tour Administrator"
         )

@@ -1,18 +1,22 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
+
+from .common import SegmentationTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestAnalysisTour(HttpCase):
+class TestAnalysisTour(SegmentationTourCase):
     """Each analysis opened in a browser by a manager, on figures the run
-    has just refreshed."""
+    has just refreshed: those of the tour's company, whose only customer is
+    Tour Steady Ltd."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
+        company = cls.company
+        cls._tour_user("tour_analysis_manager", "sales_team.group_sale_manager", name="Tour Analysis Manager")
         product = cls.env["product.product"].create(
             {"name": "Tour Paper", "list_price": 100.0, "standard_price": 40.0, "taxes_id": []}
         )
@@ -40,26 +44,26 @@ class TestAnalysisTour(HttpCase):
         self.start_tour(
             "/odoo/action-customer_segmentation.customer_dynamics_report_action",
             "customer_dynamics_report_tour",
-            login="admin",
+            login="tour_analysis_manager",
         )
 
     def test_profitability(self):
         self.start_tour(
             "/odoo/action-customer_segmentation.customer_profitability_report_action",
             "customer_profitability_report_tour",
-            login="admin",
+            login="tour_analysis_manager",
         )
 
     def test_plan_actual(self):
         self.start_tour(
             "/odoo/action-customer_segmentation.customer_plan_actual_report_action",
             "customer_plan_actual_report_tour",
-            login="admin",
+            login="tour_analysis_manager",
         )
 
     def test_client_base(self):
         self.start_tour(
             "/odoo/action-customer_segmentation.customer_base_report_action",
             "customer_base_report_tour",
-            login="admin",
+            login="tour_analysis_manager",
         )

@@ -1,25 +1,28 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import SegmentationTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestClassificationTour(HttpCase):
-    """The classification screens, opened in a browser."""
+class TestClassificationTour(SegmentationTourCase):
+    """The classification screens, opened in a browser by an administrator
+    and by a salesperson of the tour's company. Its two customers are the
+    only ones with a class there."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._tour_administrator()
         cls.anchor, cls.second = cls.env["res.partner"].create(
             [
                 {"name": "Tour Anchor Ltd", "is_company": True, "customer_rank": 1},
                 {"name": "Tour Second Ltd", "is_company": True, "customer_rank": 1},
             ]
         )
-        cls.salesman = new_test_user(
-            cls.env, login="tour_salesman", groups="sales_team.group_sale_salesman", name="Tour Salesman"
-        )
+        cls.salesman = cls._tour_user("tour_salesman", "sales_team.group_sale_salesman", name="Tour Salesman")
         (cls.anchor | cls.second).user_id = cls.salesman
         # classes as a run leaves them, so the screens have something to show
         cls.anchor.write({"abc_class": "A", "abc_class_computed": "A", "xyz_class": "X", "abc_xyz_class": "AX"})
@@ -27,7 +30,7 @@ class TestClassificationTour(HttpCase):
         cls.env["customer.classification.history"].create(
             {
                 "partner_id": cls.anchor.id,
-                "company_id": cls.env.company.id,
+                "company_id": cls.company.id,
                 "date": fields.Date.today() - timedelta(days=30),
                 "new_abc_class": "A",
                 "new_xyz_class": "X",
@@ -42,7 +45,7 @@ class TestClassificationTour(HttpCase):
         self.start_tour(
             "/odoo/action-customer_segmentation.res_partner_action_abc_xyz_matrix",
             "customer_classification_manager_tour",
-            login="admin",
+            login="tour_administrator",
         )
 
     def test_salesman_screens(self):

@@ -1,25 +1,24 @@
 from datetime import timedelta
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import SegmentationTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestCrmPipelineTour(HttpCase):
+class TestCrmPipelineTour(SegmentationTourCase):
     """The priority pipeline as a salesperson, in a browser: the customer's
     cell on each card, the "Customer Needs Attention" filter, and the reasons
-    on the opportunity. The figures are set as a classification run leaves
-    them; attention is evaluated live from them."""
+    on the opportunity; the pipeline by cell as a manager; both in the tour's
+    company. The figures are set as a classification run leaves them;
+    attention is evaluated live from them."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        today = cls.env.company._segmentation_today()
-        new_test_user(
-            cls.env, login="tour_crm_manager", groups="sales_team.group_sale_manager", name="Tour Pipeline Manager"
-        )
-        seller = new_test_user(
-            cls.env, login="tour_crm_seller", groups="sales_team.group_sale_salesman", name="Tour Pipeline Seller"
-        )
+        today = cls.company._segmentation_today()
+        cls._tour_user("tour_crm_manager", "sales_team.group_sale_manager", name="Tour Pipeline Manager")
+        seller = cls._tour_user("tour_crm_seller", "sales_team.group_sale_salesman", name="Tour Pipeline Seller")
         key, small = cls.env["res.partner"].create(
             [{"name": "Tour Key Ltd", "is_company": True}, {"name": "Tour Small Ltd", "is_company": True}]
         )

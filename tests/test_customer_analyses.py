@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import SegmentationTestCase
 
@@ -311,6 +311,11 @@ class TestCustomerAnalyses(SegmentationTestCase):
     def test_review_pdf(self):
         self._recompute()
         self.company.name = "Review Test Company"
+        # wkhtmltopdf loads the report's styles from report.url, else from
+        # web.base.url, whatever the database holds there (a production
+        # address in a copy, the port of the process that created it): they
+        # come from this test server instead
+        self.env["ir.config_parameter"].sudo().set_param("report.url", HttpCase.base_url())
         with self.allow_pdf_render():
             pdf, kind = (
                 self.env["ir.actions.report"]

@@ -428,17 +428,27 @@ class TestCustomerClassification(SegmentationTestCase):
         self.assertEqual(self.env["customer.classification.history"].search_count([]), history)
 
     def test_scheduled_run_skips_a_company_being_classified(self):
-        """ "Recompute now" holds the main company: the nightly run logs it,
-        leaves it for the next run without an error and goes on."""
-        main_company = self.env.ref("base.main_company")
+        """ "Recompute now" holds a company: the nightly run logs it, leaves it
+        for the next run without an error and goes on.
+
+        Another transaction can only hold a committed company, one the
+        database already had, whatever its last run left on it (a demo
+        database's first classification, a real company's last night): the
+        run must leave that as it was, not make it empty."""
         cron = self.env.ref("customer_segmentation.ir_cron_recompute_customer_classification")
+        last_run = ["segmentation_last_run", "segmentation_last_error"]
         with self.env.registry.cursor() as other_cr:
-            other_cr.execute("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", [main_company.id])
+            # the first committed company the nightly run classifies
+            other_cr.execute(
+                """SELECT id FROM res_company WHERE segmentation_on_demand_only IS NOT TRUE
+                    ORDER BY id LIMIT 1 FOR NO KEY UPDATE"""
+            )
+            busy = self.env["res.company"].browse(other_cr.fetchone()[0])
+            before = busy.read(last_run)
             with freeze_time(RUN_DATE), self.enter_registry_test_mode():
                 cron.method_direct_trigger()
         self.env.invalidate_all()
-        self.assertFalse(main_company.segmentation_last_error)
-        self.assertFalse(main_company.segmentation_last_run)
+        self.assertEqual(busy.read(last_run), before, "neither a run time nor an error: left for the next run")
         self.assertEqual(self._classes(self.other, self.company_2), ("A", "X", "AX"))
 
     def test_days_since_last_purchase(self):

@@ -1,25 +1,23 @@
 from datetime import timedelta
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import SegmentationTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestPriorityTour(HttpCase):
+class TestPriorityTour(SegmentationTourCase):
     """My Priority Clients as a salesperson and the ABC-XYZ matrix as a
-    manager, in a browser. The figures are set as a classification run leaves
-    them; attention is evaluated live from them."""
+    manager, in a browser, in the tour's company. The figures are set as a
+    classification run leaves them; attention is evaluated live from them."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-        today = company._segmentation_today()
-        cls.seller = new_test_user(
-            cls.env, login="tour_prio_seller", groups="sales_team.group_sale_salesman", name="Tour Matrix Seller"
-        )
-        other = new_test_user(
-            cls.env, login="tour_prio_other", groups="sales_team.group_sale_salesman", name="Tour Other Seller"
-        )
+        today = cls.company._segmentation_today()
+        cls.seller = cls._tour_user("tour_prio_seller", "sales_team.group_sale_salesman", name="Tour Matrix Seller")
+        other = cls._tour_user("tour_prio_other", "sales_team.group_sale_salesman", name="Tour Other Seller")
+        cls._tour_user("tour_prio_manager", "sales_team.group_sale_manager", name="Tour Matrix Manager")
         Partner = cls.env["res.partner"]
         cls.overdue, cls.calm, cls.foreign = Partner.create(
             [
@@ -60,5 +58,5 @@ class TestPriorityTour(HttpCase):
         self.start_tour(
             "/odoo/action-customer_segmentation.action_abc_xyz_matrix",
             "customer_segmentation_abc_xyz_matrix_tour",
-            login="admin",
+            login="tour_prio_manager",
         )

@@ -1,7 +1,8 @@
 import { registry } from "@web/core/registry";
 
 // Data comes from test_segment_tour.py: "Tour Class B Ltd" is class B,
-// "Tour Class C Ltd" class C.
+// "Tour Class C Ltd" class C, the only customers with a class in the tour's
+// company.
 const rule = ".o_field_widget[name=domain]";
 
 registry.category("web_tour.tours").add("customer_segment_tour", {
@@ -66,8 +67,8 @@ registry.category("web_tour.tours").add("customer_segment_tour", {
             run: "click",
         },
         {
-            content: "the refresh found the customer",
-            trigger: "button[name=action_open_members] .o_stat_value:contains(1)",
+            content: "the refresh found the customer, and no other",
+            trigger: "button[name=action_open_members] .o_stat_value:text(1)",
         },
         {
             content: "open the members",
