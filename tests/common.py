@@ -1,3 +1,6 @@
+import subprocess
+import tempfile
+
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
 
@@ -45,6 +48,26 @@ class SegmentationTestCase(AccountTestInvoicingCommon):
                 ]
             )
         )
+
+    def _review_text(self, companies, user=None, lang=None):
+        """The client base review of `companies` as pdftotext reads it (as
+        `user`, in `lang`, when given), white space folded to single spaces."""
+        # wkhtmltopdf loads the report's styles from report.url, else from
+        # web.base.url, whatever the database holds there (a production
+        # address in a copy, the port of the process that created it): they
+        # come from this test server instead
+        self.env["ir.config_parameter"].sudo().set_param("report.url", HttpCase.base_url())
+        report = self.env["ir.actions.report"].with_context(
+            force_report_rendering=True, **({"lang": lang} if lang else {})
+        )
+        with self.allow_pdf_render():
+            pdf, kind = report._render_qweb_pdf("customer_segmentation.action_report_client_base_review", companies.ids)
+        self.assertEqual(kind, "pdf")
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+            file.write(pdf)
+            file.flush()
+            text = subprocess.run(["pdftotext", "-layout", file.name, "-"], capture_output=True, check=True).stdout
+        return " ".join(text.decode().split())
 
 
 class SegmentationTourCase(HttpCase):

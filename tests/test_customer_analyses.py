@@ -1,12 +1,10 @@
-import subprocess
-import tempfile
 from datetime import date
 
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import SegmentationTestCase
 
@@ -311,23 +309,7 @@ class TestCustomerAnalyses(SegmentationTestCase):
     def test_review_pdf(self):
         self._recompute()
         self.company.name = "Review Test Company"
-        # wkhtmltopdf loads the report's styles from report.url, else from
-        # web.base.url, whatever the database holds there (a production
-        # address in a copy, the port of the process that created it): they
-        # come from this test server instead
-        self.env["ir.config_parameter"].sudo().set_param("report.url", HttpCase.base_url())
-        with self.allow_pdf_render():
-            pdf, kind = (
-                self.env["ir.actions.report"]
-                .with_context(force_report_rendering=True)
-                ._render_qweb_pdf("customer_segmentation.action_report_client_base_review", self.company.ids)
-            )
-        self.assertEqual(kind, "pdf")
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
-            file.write(pdf)
-            file.flush()
-            text = subprocess.run(["pdftotext", "-layout", file.name, "-"], capture_output=True, check=True).stdout
-        text = " ".join(text.decode().split())
+        text = self._review_text(self.company)
         self.assertIn("Client base review: Review Test Company", text)
         self.assertIn("Figures as of 04/15/2025, in USD; classes from the sales of 04/01/2024 to 03/31/2025.", text)
         # 2024: 1,400 of revenue, 2025 to date: 480 (-20 % against January-April 2024), amounts written as
