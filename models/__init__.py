@@ -13,11 +13,5 @@ from . import customer_segment_membership
 from . import customer_segment_size
 from . import mail_activity
 from . import res_company
-from . import res_company_analyses
-from . import res_company_priority
 from . import res_config_settings
-from . import res_config_settings_analyses
-from . import res_config_settings_priority
 from . import res_partner
-from . import res_partner_lifecycle
-from . import res_partner_priority

@@ -1,19 +1,42 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .res_company import CROSSSELL_NUMERIC_FIELDS, NUMERIC_RULE_FIELDS
+from ..analytics.priority import DEFAULT_CELL_ORDER, format_cell_order, parse_cell_order
+from .res_company import (
+    ATTENTION_NUMBERS,
+    ATTENTION_SWITCHES,
+    CROSSSELL_NUMERIC_FIELDS,
+    NUMERIC_RULE_FIELDS,
+    STRATEGY_FIELDS,
+)
 
 CRON_XMLID = "customer_segmentation.ir_cron_recompute_customer_classification"
+# the settings show each rule switched on; the company stores it "off"
+SWITCH_FIELDS = {
+    "overdue": "segmentation_attention_overdue",
+    "class_drop": "segmentation_attention_class_drop",
+    "revenue_down": "segmentation_attention_revenue_down",
+    "no_activity": "segmentation_attention_no_activity",
+    "drop_activity": "segmentation_drop_activity",
+}
+ANALYSES_FIELDS = {
+    "segmentation_churn_months": "_segmentation_churn_months",
+    "segmentation_growth_threshold": "_segmentation_growth_threshold",
+}
 
 
 class ResConfigSettings(models.TransientModel):
+    """The addon's settings of the current company. The rules, thresholds and
+    strategies show the company's effective values (an empty setting, its
+    default: see get_values) and are written back by set_values when they
+    change; the strategies are only written when they differ from the
+    default text, which stays translated."""
+
     _inherit = "res.config.settings"
 
     segmentation_sales_source = fields.Selection(related="company_id.segmentation_sales_source", readonly=False)
     segmentation_ignore_refunds = fields.Boolean(related="company_id.segmentation_ignore_refunds", readonly=False)
     segmentation_abc_metric = fields.Selection(related="company_id.segmentation_abc_metric", readonly=False)
-    # the numeric rules show the company's effective values (an empty one, its
-    # default: see get_values) and are written back by set_values
     segmentation_abc_window_months = fields.Integer(string="ABC Window (months)")
     segmentation_xyz_window_months = fields.Integer(string="XYZ Window (months)")
     segmentation_abc_threshold_a = fields.Float(string="A up to (%)")
@@ -38,6 +61,33 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         store=True,
     )
+    # priority clients
+    priority_cell_order = fields.Char(string="Cell Priority")
+    priority_cell_order_warning = fields.Char(compute="_compute_priority_cell_order_warning")
+    segmentation_attention_overdue = fields.Boolean(string="Overdue Customers")
+    segmentation_overdue_tolerance = fields.Float(string="Overdue Tolerance (%)")
+    segmentation_attention_class_drop = fields.Boolean(string="Class Drops")
+    segmentation_class_drop_days = fields.Integer(string="Class Drop Attention (days)")
+    segmentation_attention_revenue_down = fields.Boolean(string="Revenue Drops")
+    segmentation_revenue_down_percent = fields.Float(string="Revenue Down by (%)")
+    segmentation_attention_no_activity = fields.Boolean(string="A Customers without Activity")
+    segmentation_drop_activity = fields.Boolean(string="Plan an Activity on Class Drops")
+    segmentation_drop_activity_type_id = fields.Many2one(
+        related="company_id.segmentation_drop_activity_type_id", readonly=False
+    )
+    segmentation_drop_activity_days = fields.Integer(string="Class Drop Activity Due In (days)")
+    segmentation_strategy_ax = fields.Text(string="AX")
+    segmentation_strategy_ay = fields.Text(string="AY")
+    segmentation_strategy_az = fields.Text(string="AZ")
+    segmentation_strategy_bx = fields.Text(string="BX")
+    segmentation_strategy_by = fields.Text(string="BY")
+    segmentation_strategy_bz = fields.Text(string="BZ")
+    segmentation_strategy_cx = fields.Text(string="CX")
+    segmentation_strategy_cy = fields.Text(string="CY")
+    segmentation_strategy_cz = fields.Text(string="CZ")
+    # client-base analyses
+    segmentation_churn_months = fields.Integer(string="Churn Threshold (months)")
+    segmentation_growth_threshold = fields.Float(string="Growth Threshold (%)")
     # cross-selling: effective values shown (get_values), written back by set_values
     crosssell_item_level = fields.Selection(related="company_id.crosssell_item_level", readonly=False)
     crosssell_window_months = fields.Integer(string="Cross-sell Window (months)")
@@ -58,22 +108,6 @@ class ResConfigSettings(models.TransientModel):
     segmentation_count_y = fields.Integer(string="Y Customers", compute="_compute_segmentation_counts")
     segmentation_count_z = fields.Integer(string="Z Customers", compute="_compute_segmentation_counts")
 
-    @api.model
-    def get_values(self):
-        values = super().get_values()
-        rules = self.env.company._segmentation_rules()
-        values.update({field: getattr(rules, rule) for rule, field in NUMERIC_RULE_FIELDS.items()})
-        crosssell = self.env.company._crosssell_settings()
-        values.update({field: getattr(crosssell, name) for name, field in CROSSSELL_NUMERIC_FIELDS.items()})
-        return values
-
-    @api.depends("company_id")
-    def _compute_crosssell_rule_count(self):
-        for settings in self:
-            settings.crosssell_rule_count = self.env["customer.crosssell.rule"].search_count(
-                [("company_id", "=", settings.company_id.id)]
-            )
-
     @api.depends("company_id")
     def _compute_segmentation_schedule(self):
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
@@ -90,16 +124,55 @@ class ResConfigSettings(models.TransientModel):
                 for letter in letters:
                     settings[f"segmentation_count_{letter}"] = counts.get(letter.upper(), 0)
 
+    @api.depends("company_id")
+    def _compute_crosssell_rule_count(self):
+        for settings in self:
+            settings.crosssell_rule_count = self.env["customer.crosssell.rule"].search_count(
+                [("company_id", "=", settings.company_id.id)]
+            )
+
+    @api.depends("company_id")
+    def _compute_priority_cell_order_warning(self):
+        for settings in self:
+            company = settings.company_id
+            settings.priority_cell_order_warning = (
+                self.env._(
+                    "The stored cell priority cannot be read: the lists use the default order %(default)s until it "
+                    "names each of the nine cells once.",
+                    default=format_cell_order(DEFAULT_CELL_ORDER),
+                )
+                if company.priority_cell_order and not company._priority_rules().cell_order
+                else False
+            )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        company = self.env.company
+        rules = company._segmentation_rules()
+        values.update({field: getattr(rules, rule) for rule, field in NUMERIC_RULE_FIELDS.items()})
+        crosssell = company._crosssell_settings()
+        values.update({field: getattr(crosssell, name) for name, field in CROSSSELL_NUMERIC_FIELDS.items()})
+        priority = company._priority_rules()
+        values["priority_cell_order"] = company._priority_cell_order_text()
+        values.update({field: getattr(priority, rule) for rule, field in SWITCH_FIELDS.items()})
+        values.update({field: getattr(priority, rule) for rule, field in ATTENTION_NUMBERS.items()})
+        strategies = company._cell_strategies()
+        values.update({field: strategies[cell] for cell, field in STRATEGY_FIELDS.items()})
+        values.update({field: getattr(company, getter)() for field, getter in ANALYSES_FIELDS.items()})
+        return values
+
     def set_values(self):
         if self.segmentation_interval_number < 1:
             raise ValidationError(self.env._("The classification must be scheduled at least every 1 unit of time."))
         res = super().set_values()
+        company = self.company_id
         rules = {field: self[field] for field in NUMERIC_RULE_FIELDS.values()}
-        if any(self.company_id[field] != value for field, value in rules.items()):
-            self.company_id.write(rules)
+        if any(company[field] != value for field, value in rules.items()):
+            company.write(rules)
         crosssell = {field: self[field] for field in CROSSSELL_NUMERIC_FIELDS.values()}
-        if any(self.company_id[field] != value for field, value in crosssell.items()):
-            self.company_id.write(crosssell)
+        if any(company[field] != value for field, value in crosssell.items()):
+            company.write(crosssell)
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo().write(
@@ -108,6 +181,30 @@ class ResConfigSettings(models.TransientModel):
                     "interval_type": self.segmentation_interval_type,
                 }
             )
+        priority = company._priority_rules()
+        vals = {}
+        if self.priority_cell_order != company._priority_cell_order_text():
+            cells = parse_cell_order(self.priority_cell_order)
+            # written as typed when it is wrong, for the company's check to say why
+            vals["priority_cell_order"] = format_cell_order(cells) if cells else self.priority_cell_order
+        for rule, field in SWITCH_FIELDS.items():
+            if self[field] != getattr(priority, rule):
+                vals[ATTENTION_SWITCHES[rule]] = not self[field]
+        for rule, field in ATTENTION_NUMBERS.items():
+            if self[field] != getattr(priority, rule):
+                vals[field] = self[field]
+        defaults = company._default_cell_strategies()
+        strategies = company._cell_strategies()
+        for cell, field in STRATEGY_FIELDS.items():
+            text = self[field] or False
+            if text != strategies[cell]:
+                # back to the default text: empty, so that it stays translated
+                vals[field] = False if text in (False, defaults[cell]) else text
+        if vals:
+            company.write(vals)
+        analyses = {field: self[field] for field in ANALYSES_FIELDS}
+        if any(company[field] != value for field, value in analyses.items()):
+            company.write(analyses)
         return res
 
     def action_recompute_customer_classification(self):
