@@ -24,6 +24,7 @@ less than T months ago), active otherwise.
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,25 @@ import pandas as pd
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 COUNT_COLUMNS = ("active_count", "active_start_count", "new_count", "returning_count", "lost_count")
 STATUSES = ("new", "active", "at_risk", "lost", "returned")
+
+
+@dataclass(frozen=True)
+class AnalysesSettings:
+    """The settings of one company's client-base analyses: the churn
+    threshold T above, and the change of revenue against the previous period
+    (percent, either way) beyond which a customer is growing or declining."""
+
+    churn_months: int = 6
+    growth_threshold: float = 10.0
+
+    def violations(self):
+        """Codes of the settings that cannot work; empty when all is well."""
+        problems = []
+        if not 1 <= self.churn_months <= 60:
+            problems.append("churn_months")
+        if not 0 < self.growth_threshold < 1000:
+            problems.append("growth_threshold")
+        return problems
 
 
 def month_index(value):

@@ -802,7 +802,7 @@ def measure(env, args):
     print(f"{lines} posted invoice product lines", flush=True)
 
     # prepare() left the database unclassified and committed
-    query = classification._facts_query(company, company._segmentation_rules(), run_date)
+    query = classification._facts_query(company, company._segmentation_rules_checked(), run_date)
     floors = [time_floor(env, query) for _attempt in range(2)]
     floor, aggregate_rows = min(floors)
     copy_seconds = time_copy(env, query)

@@ -1,65 +1,144 @@
 import logging
 import time
-from dataclasses import replace
+from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, LazyTranslate
 
 from ..analytics import MAX_WINDOW_MONTHS, ClassificationRules
 from ..analytics.crosssell import CrosssellSettings
+from ..analytics.lifecycle import AnalysesSettings
 from ..analytics.priority import CELLS, AttentionRules, format_cell_order, parse_cell_order
 from ..tools.cron import run_committed_steps
 from .common import SEGMENTATION_MANAGER
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 DEFAULT_RULES = ClassificationRules()
-
-NUMERIC_RULE_FIELDS = {
-    "abc_window_months": "segmentation_abc_window_months",
-    "xyz_window_months": "segmentation_xyz_window_months",
-    "abc_threshold_a": "segmentation_abc_threshold_a",
-    "abc_threshold_b": "segmentation_abc_threshold_b",
-    "xyz_threshold_x": "segmentation_xyz_threshold_x",
-    "xyz_threshold_y": "segmentation_xyz_threshold_y",
-    "min_history_months": "segmentation_min_history_months",
-}
-RULE_FIELDS = {"metric": "segmentation_abc_metric", **NUMERIC_RULE_FIELDS}
-
 DEFAULT_CROSSSELL = CrosssellSettings()
-# cross-selling settings: engine name -> company field
-CROSSSELL_NUMERIC_FIELDS = {
-    "window_months": "crosssell_window_months",
-    "min_support": "crosssell_min_support",
-    "min_confidence": "crosssell_min_confidence",
-    "min_lift": "crosssell_min_lift",
-    "min_customers": "crosssell_min_customers",
-    "bundle_min_share": "crosssell_bundle_min_share",
-    "bundle_size": "crosssell_bundle_size",
-}
-CROSSSELL_FIELDS = {"item_level": "crosssell_item_level", **CROSSSELL_NUMERIC_FIELDS}
-
 DEFAULT_ATTENTION = AttentionRules()
-# rule of AttentionRules -> company column; an empty (NULL) column means the
-# default, so the switches are stored the other way round ("off")
-ATTENTION_SWITCHES = {
-    "overdue": "segmentation_attention_overdue_off",
-    "class_drop": "segmentation_attention_class_drop_off",
-    "revenue_down": "segmentation_attention_revenue_down_off",
-    "no_activity": "segmentation_attention_no_activity_off",
-    "drop_activity": "segmentation_drop_activity_off",
+DEFAULT_ANALYSES = AnalysesSettings()
+
+
+class SettingsGroup(NamedTuple):
+    """Settings that a company stores and a run reads as one: the engine's
+    class of them (their defaults and `violations()`), the company field of
+    each (engine name -> field), and what the group is called and what each
+    violation code says, in the message that refuses them."""
+
+    settings: type
+    fields: dict
+    title: object
+    messages: dict
+
+
+# The addon's settings per company, read (an empty one takes its default),
+# checked and shown in Settings one way: see ResCompany._settings.
+SETTINGS = {
+    "classification": SettingsGroup(
+        ClassificationRules,
+        {
+            "metric": "segmentation_abc_metric",
+            "abc_window_months": "segmentation_abc_window_months",
+            "xyz_window_months": "segmentation_xyz_window_months",
+            "abc_threshold_a": "segmentation_abc_threshold_a",
+            "abc_threshold_b": "segmentation_abc_threshold_b",
+            "xyz_threshold_x": "segmentation_xyz_threshold_x",
+            "xyz_threshold_y": "segmentation_xyz_threshold_y",
+            "min_history_months": "segmentation_min_history_months",
+        },
+        _lt("Customer segmentation settings"),
+        {
+            "metric": _lt("Choose revenue, gross margin or number of documents as the ABC metric."),
+            "abc_thresholds": _lt(
+                "ABC thresholds must satisfy 0 < A < B < 100 (for example A up to 80 %, B up to 95 %)."
+            ),
+            "xyz_thresholds": _lt("XYZ thresholds must satisfy 0 < X < Y (for example X up to 10 %, Y up to 25 %)."),
+            "windows": _lt("The ABC and XYZ windows must cover from 1 to %(months)s months.", months=MAX_WINDOW_MONTHS),
+            "min_history": _lt("The minimum history must be at least one month and no longer than the XYZ window."),
+        },
+    ),
+    "priority": SettingsGroup(
+        AttentionRules,
+        {
+            "cell_order": "priority_cell_order",
+            "overdue": "segmentation_attention_overdue_off",
+            "overdue_tolerance": "segmentation_overdue_tolerance",
+            "class_drop": "segmentation_attention_class_drop_off",
+            "class_drop_days": "segmentation_class_drop_days",
+            "revenue_down": "segmentation_attention_revenue_down_off",
+            "revenue_down_percent": "segmentation_revenue_down_percent",
+            "no_activity": "segmentation_attention_no_activity_off",
+            "drop_activity": "segmentation_drop_activity_off",
+            "drop_activity_days": "segmentation_drop_activity_days",
+        },
+        _lt("Priority client settings"),
+        {
+            "overdue_tolerance": _lt("The overdue tolerance must be above 0 % and at most 1000 %."),
+            "class_drop_days": _lt("The class drop attention period must be from 1 to 3650 days."),
+            "revenue_down_percent": _lt("The revenue drop must be above 0 % and at most 100 %."),
+            "drop_activity_days": _lt("The class drop activity must be due in 1 to 365 days."),
+            "cell_order": _lt(
+                "The cell priority must name each of the nine cells once, for example %(example)s.",
+                example=format_cell_order(DEFAULT_ATTENTION.cell_order),
+            ),
+        },
+    ),
+    "analyses": SettingsGroup(
+        AnalysesSettings,
+        {"churn_months": "segmentation_churn_months", "growth_threshold": "segmentation_growth_threshold"},
+        _lt("Client base analyses settings"),
+        {
+            "churn_months": _lt("The churn threshold must be from 1 to 60 months."),
+            "growth_threshold": _lt("The growth threshold must be a positive percentage."),
+        },
+    ),
+    "crosssell": SettingsGroup(
+        CrosssellSettings,
+        {
+            "item_level": "crosssell_item_level",
+            "window_months": "crosssell_window_months",
+            "min_support": "crosssell_min_support",
+            "min_confidence": "crosssell_min_confidence",
+            "min_lift": "crosssell_min_lift",
+            "min_customers": "crosssell_min_customers",
+            "bundle_min_share": "crosssell_bundle_min_share",
+            "bundle_size": "crosssell_bundle_size",
+        },
+        _lt("Cross-selling settings"),
+        {
+            "item_level": _lt("Choose product categories or products as cross-sell items."),
+            "window": _lt("The cross-sell window must cover from 1 to %(months)s months.", months=MAX_WINDOW_MONTHS),
+            "percentages": _lt("The minimum support and confidence must be above 0 % and at most 100 %."),
+            "lift": _lt("The minimum lift must be above 0 (1 means no link at all)."),
+            "customers": _lt("A rule needs at least one customer."),
+            "bundle": _lt("A bundle needs a share above 0 % and at most 100 %, and from 1 to 20 items."),
+        },
+    ),
 }
-ATTENTION_NUMBERS = {
-    "overdue_tolerance": "segmentation_overdue_tolerance",
-    "class_drop_days": "segmentation_class_drop_days",
-    "revenue_down_percent": "segmentation_revenue_down_percent",
-    "drop_activity_days": "segmentation_drop_activity_days",
-}
+# The switches of the rules are stored the other way round ("off"), so that
+# an empty column means the default (on); the cell order is stored as text.
+SWITCHED_OFF = frozenset(field for field in SETTINGS["priority"].fields.values() if field.endswith("_off"))
 STRATEGY_FIELDS = {cell: f"segmentation_strategy_{cell.lower()}" for cell in CELLS}
 
-DEFAULT_CHURN_MONTHS = 6
-DEFAULT_GROWTH_THRESHOLD = 10.0
+
+def _read_settings(group, stored):
+    """The engine's settings of `group` from `stored` ({company field:
+    value}); an empty value (None, or an empty text) takes its default."""
+    spec = SETTINGS[group]
+    values = {}
+    for rule, field in spec.fields.items():
+        value = stored[field]
+        if value is None or value == "":
+            continue
+        if field in SWITCHED_OFF:
+            value = not value
+        elif field == "priority_cell_order":
+            value = parse_cell_order(value)
+        values[rule] = value
+    return spec.settings(**values)
 
 
 def _strategy_field(cell):
@@ -191,13 +270,13 @@ class ResCompany(models.Model):
     # client-base analyses
     segmentation_churn_months = fields.Integer(
         string="Churn Threshold (months)",
-        default=DEFAULT_CHURN_MONTHS,
+        default=DEFAULT_ANALYSES.churn_months,
         help="A customer without a purchase for this many months is lost; buying again after a longer gap "
         "makes it a returning customer. Empty means 6 months.",
     )
     segmentation_growth_threshold = fields.Float(
         string="Growth Threshold (%)",
-        default=DEFAULT_GROWTH_THRESHOLD,
+        default=DEFAULT_ANALYSES.growth_threshold,
         help="A change of revenue against the previous period beyond plus or minus this share marks a customer "
         "as growing or declining; within it, stable. Empty means 10 %.",
     )
@@ -254,42 +333,21 @@ class ResCompany(models.Model):
     crosssell_last_run = fields.Datetime(string="Last Cross-sell Mining", readonly=True, copy=False)
     crosssell_last_error = fields.Text(string="Last Cross-sell Mining Error", readonly=True, copy=False)
 
-    @api.constrains(*RULE_FIELDS.values())
+    @api.constrains(*SETTINGS["classification"].fields.values())
     def _check_segmentation_rules(self):
-        """What a user saves is taken as written: a 0 is refused, not read
-        as the default."""
-        for company in self:
-            company._check_rules(ClassificationRules(**{rule: company[field] for rule, field in RULE_FIELDS.items()}))
+        self._check_saved_settings("classification")
 
-    @api.constrains("priority_cell_order", *ATTENTION_NUMBERS.values())
+    @api.constrains(*SETTINGS["priority"].fields.values())
     def _check_priority_rules(self):
-        """What a user saves is taken as written: a 0 is refused, not read as
-        the default. The columns are read as stored, so that an empty one
-        (NULL, which the ORM reads as 0) still means its default."""
-        self.flush_recordset(["priority_cell_order", *ATTENTION_NUMBERS.values()])
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id, priority_cell_order, %s FROM res_company WHERE id IN %s",
-                SQL(", ").join(SQL.identifier(field) for field in ATTENTION_NUMBERS.values()),
-                tuple(self.ids),
-            )
-        )
-        for company_id, order, *numbers in rows:
-            values = {rule: value for rule, value in zip(ATTENTION_NUMBERS, numbers, strict=True) if value is not None}
-            values["cell_order"] = parse_cell_order(order) if order else DEFAULT_ATTENTION.cell_order
-            self.browse(company_id)._check_priority_rules_values(replace(DEFAULT_ATTENTION, **values))
+        self._check_saved_settings("priority")
 
-    @api.constrains("segmentation_churn_months", "segmentation_growth_threshold")
+    @api.constrains(*SETTINGS["analyses"].fields.values())
     def _check_segmentation_analyses(self):
-        for company in self:
-            company._check_analyses_settings(company.segmentation_churn_months, company.segmentation_growth_threshold)
+        self._check_saved_settings("analyses")
 
-    @api.constrains(*CROSSSELL_FIELDS.values())
+    @api.constrains(*SETTINGS["crosssell"].fields.values())
     def _check_crosssell_settings(self):
-        for company in self:
-            company._check_crosssell(
-                CrosssellSettings(**{name: company[field] for name, field in CROSSSELL_FIELDS.items()})
-            )
+        self._check_saved_settings("crosssell")
 
     def write(self, vals):
         result = super().write(vals)
@@ -353,60 +411,113 @@ class ResCompany(models.Model):
             },
         }
 
-    def _segmentation_rules(self):
-        """The classification rules of this company; an empty setting (NULL,
-        read as 0 or False: a company created while this addon's code was not
-        loaded) takes its default."""
+    # ------------------------------------------------------------------
+    # settings
+
+    def _settings(self, group):
+        """The settings of `group` (a key of SETTINGS) of this company, as the
+        engine reads them; an empty setting (NULL, read as 0 or False: a
+        company created while this addon's code was not loaded) takes its
+        default."""
         self.ensure_one()
-        return ClassificationRules(
-            **{rule: self[field] or getattr(DEFAULT_RULES, rule) for rule, field in RULE_FIELDS.items()}
+        return _read_settings(group, {field: self[field] or None for field in SETTINGS[group].fields.values()})
+
+    def _settings_checked(self, group):
+        """The settings of `group` a run may use: checked again when it
+        starts, for settings changed behind the form (SQL, import, an old
+        database)."""
+        return self._check_settings(group, self._settings(group))
+
+    def _check_saved_settings(self, group):
+        """Check the settings of `group` of the companies in `self` as they
+        are saved: what a user saves is taken as written (a 0 is refused, not
+        read as its default), while an empty column (NULL, which the ORM
+        reads as 0) still means its default, so the columns are read as
+        stored."""
+        columns = list(SETTINGS[group].fields.values())
+        self.flush_recordset(columns)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM res_company WHERE id IN %s",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                tuple(self.ids),
+            )
         )
+        for company_id, *values in rows:
+            saved = _read_settings(group, dict(zip(columns, values, strict=True)))
+            self.browse(company_id)._check_settings(group, saved)
 
-    def _segmentation_rules_checked(self):
-        """The rules a run may use: checked again when it starts, for
-        settings changed behind the form (SQL, import, an old database)."""
-        return self._check_rules(self._segmentation_rules())
-
-    def _check_rules(self, rules):
-        """`rules`, or a ValidationError naming what is wrong with them."""
-        messages = {
-            "metric": self.env._("Choose revenue, gross margin or number of documents as the ABC metric."),
-            "abc_thresholds": self.env._(
-                "ABC thresholds must satisfy 0 < A < B < 100 (for example A up to 80 %, B up to 95 %)."
-            ),
-            "xyz_thresholds": self.env._(
-                "XYZ thresholds must satisfy 0 < X < Y (for example X up to 10 %, Y up to 25 %)."
-            ),
-            "windows": self.env._(
-                "The ABC and XYZ windows must cover from 1 to %(months)s months.", months=MAX_WINDOW_MONTHS
-            ),
-            "min_history": self.env._(
-                "The minimum history must be at least one month and no longer than the XYZ window."
-            ),
-        }
-        problems = rules.violations()
+    def _check_settings(self, group, settings):
+        """`settings` of `group`, or a ValidationError naming what is wrong
+        with them."""
+        problems = settings.violations()
         if problems:
+            spec = SETTINGS[group]
             raise ValidationError(
                 self.env._(
-                    "Customer segmentation settings of %(company)s: %(problems)s",
+                    "%(settings)s of %(company)s: %(problems)s",
+                    settings=spec.title,
                     company=self.name,
-                    problems=" ".join(messages[code] for code in problems),
+                    problems=" ".join(self.env._(spec.messages[code]) for code in problems),
                 )
             )
-        return rules
+        return settings
+
+    def _settings_shown(self):
+        """{company field: the value Settings shows of it}: the effective
+        value of each setting (an empty one, its default), a switch stored
+        "off" as on, the cell order as its text (see
+        _priority_cell_order_text), each strategy as its text."""
+        self.ensure_one()
+        shown = {}
+        for group, spec in SETTINGS.items():
+            settings = self._settings(group)
+            shown.update({field: getattr(settings, rule) for rule, field in spec.fields.items()})
+        shown["priority_cell_order"] = self._priority_cell_order_text()
+        strategies = self._cell_strategies()
+        shown.update({field: strategies[cell] for cell, field in STRATEGY_FIELDS.items()})
+        return shown
+
+    def _settings_to_store(self, shown):
+        """The company values that store `shown` ({company field: value as
+        Settings shows it}): a switch the other way round; the cell order in
+        its usual spelling, or as typed when it does not name the nine cells,
+        for the check to say why; a strategy back to its default text empty,
+        so that it stays translated."""
+        defaults = {STRATEGY_FIELDS[cell]: text for cell, text in self._default_cell_strategies().items()}
+        stored = {}
+        for field, value in shown.items():
+            if field in SWITCHED_OFF:
+                value = not value
+            elif field == "priority_cell_order":
+                cells = parse_cell_order(value)
+                value = format_cell_order(cells) if cells else value
+            elif field in defaults and value == defaults[field]:
+                value = False
+            stored[field] = value
+        return stored
+
+    def _segmentation_rules_checked(self):
+        """The classification rules a run may use."""
+        return self._settings_checked("classification")
+
+    def _segmentation_sales_source(self):
+        return self.segmentation_sales_source or "invoice"
+
+    def _segmentation_today(self):
+        """Today in the company's time zone (its address's), so that the
+        scheduled run and a user's button agree on the date."""
+        self.ensure_one()
+        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
 
     def _priority_rules(self):
         """The attention rules and cell order of this company, an empty
         setting taking its default."""
-        self.ensure_one()
-        values = {rule: not self[field] for rule, field in ATTENTION_SWITCHES.items()}
-        values.update(
-            {rule: self[field] or getattr(DEFAULT_ATTENTION, rule) for rule, field in ATTENTION_NUMBERS.items()}
-        )
-        values["cell_order"] = (
-            parse_cell_order(self.priority_cell_order) if self.priority_cell_order else DEFAULT_ATTENTION.cell_order
-        )
-        return AttentionRules(**values)
+        return self._settings("priority")
+
+    def _priority_rules_checked(self):
+        """The attention rules and cell order a run may use."""
+        return self._settings_checked("priority")
 
     def _priority_cell_order(self):
         """The order of the cells the screens sort by: the company's, or the
@@ -422,32 +533,6 @@ class ResCompany(models.Model):
         self.ensure_one()
         cells = self._priority_rules().cell_order
         return format_cell_order(cells) if cells else self.priority_cell_order
-
-    def _priority_rules_checked(self):
-        """The rules a run may use, checked again when it starts."""
-        return self._check_priority_rules_values(self._priority_rules())
-
-    def _check_priority_rules_values(self, rules):
-        messages = {
-            "overdue_tolerance": self.env._("The overdue tolerance must be above 0 % and at most 1000 %."),
-            "class_drop_days": self.env._("The class drop attention period must be from 1 to 3650 days."),
-            "revenue_down_percent": self.env._("The revenue drop must be above 0 % and at most 100 %."),
-            "drop_activity_days": self.env._("The class drop activity must be due in 1 to 365 days."),
-            "cell_order": self.env._(
-                "The cell priority must name each of the nine cells once, for example %(example)s.",
-                example=format_cell_order(DEFAULT_ATTENTION.cell_order),
-            ),
-        }
-        problems = rules.violations()
-        if problems:
-            raise ValidationError(
-                self.env._(
-                    "Priority client settings of %(company)s: %(problems)s",
-                    company=self.name,
-                    problems=" ".join(messages[code] for code in problems),
-                )
-            )
-        return rules
 
     def _drop_activity_type(self):
         return self.segmentation_drop_activity_type_id or self.env.ref(
@@ -498,63 +583,25 @@ class ResCompany(models.Model):
             ),
         }
 
-    def _check_analyses_settings(self, churn_months, growth_threshold):
-        if not 1 <= churn_months <= 60:
-            raise ValidationError(self.env._("The churn threshold must be from 1 to 60 months."))
-        if not 0 < growth_threshold < 1000:
-            raise ValidationError(self.env._("The growth threshold must be a positive percentage."))
-
     def _segmentation_churn_months(self):
-        self.ensure_one()
-        months = self.segmentation_churn_months or DEFAULT_CHURN_MONTHS
-        self._check_analyses_settings(months, self._segmentation_growth_threshold())
-        return months
+        """The churn threshold of the analyses, checked with the other
+        analyses settings when a run reads it."""
+        return self._settings_checked("analyses").churn_months
 
     def _segmentation_growth_threshold(self):
-        self.ensure_one()
-        return self.segmentation_growth_threshold or DEFAULT_GROWTH_THRESHOLD
+        return self._settings("analyses").growth_threshold
 
     def _crosssell_settings(self):
-        """The cross-selling settings of this company, an empty one its default."""
-        self.ensure_one()
-        return CrosssellSettings(
-            **{name: self[field] or getattr(DEFAULT_CROSSSELL, name) for name, field in CROSSSELL_FIELDS.items()}
-        )
+        """The cross-selling settings of this company, an empty one its
+        default."""
+        return self._settings("crosssell")
 
     def _crosssell_settings_checked(self):
-        return self._check_crosssell(self._crosssell_settings())
+        """The cross-selling settings a mining may use."""
+        return self._settings_checked("crosssell")
 
-    def _check_crosssell(self, settings):
-        """`settings`, or a ValidationError naming what is wrong with them."""
-        messages = {
-            "item_level": self.env._("Choose product categories or products as cross-sell items."),
-            "window": self.env._(
-                "The cross-sell window must cover from 1 to %(months)s months.", months=MAX_WINDOW_MONTHS
-            ),
-            "percentages": self.env._("The minimum support and confidence must be above 0 % and at most 100 %."),
-            "lift": self.env._("The minimum lift must be above 0 (1 means no link at all)."),
-            "customers": self.env._("A rule needs at least one customer."),
-            "bundle": self.env._("A bundle needs a share above 0 % and at most 100 %, and from 1 to 20 items."),
-        }
-        problems = settings.violations()
-        if problems:
-            raise ValidationError(
-                self.env._(
-                    "Cross-selling settings of %(company)s: %(problems)s",
-                    company=self.name,
-                    problems=" ".join(messages[code] for code in problems),
-                )
-            )
-        return settings
-
-    def _segmentation_sales_source(self):
-        return self.segmentation_sales_source or "invoice"
-
-    def _segmentation_today(self):
-        """Today in the company's time zone (its address's), so that the
-        scheduled run and a user's button agree on the date."""
-        self.ensure_one()
-        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
+    # ------------------------------------------------------------------
+    # runs
 
     def _recompute_customer_classification(self):
         self.ensure_one()

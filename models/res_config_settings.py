@@ -1,36 +1,30 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..analytics.priority import DEFAULT_CELL_ORDER, format_cell_order, parse_cell_order
-from .res_company import (
-    ATTENTION_NUMBERS,
-    ATTENTION_SWITCHES,
-    CROSSSELL_NUMERIC_FIELDS,
-    NUMERIC_RULE_FIELDS,
-    STRATEGY_FIELDS,
-)
+from ..analytics.priority import DEFAULT_CELL_ORDER, format_cell_order
+from .res_company import SETTINGS, STRATEGY_FIELDS
 
 CRON_XMLID = "customer_segmentation.ir_cron_recompute_customer_classification"
-# the settings show each rule switched on; the company stores it "off"
-SWITCH_FIELDS = {
-    "overdue": "segmentation_attention_overdue",
-    "class_drop": "segmentation_attention_class_drop",
-    "revenue_down": "segmentation_attention_revenue_down",
-    "no_activity": "segmentation_attention_no_activity",
-    "drop_activity": "segmentation_drop_activity",
-}
-ANALYSES_FIELDS = {
-    "segmentation_churn_months": "_segmentation_churn_months",
-    "segmentation_growth_threshold": "_segmentation_growth_threshold",
+# The settings shown with the company's effective values (an empty setting,
+# its default) and written back when they change: settings field -> company
+# field. A rule the company stores switched "off" is shown on, under its name
+# without "_off"; the ABC metric and the cross-sell items are related fields.
+COMPANY_SETTINGS = {
+    field.removesuffix("_off"): field
+    for field in (
+        *(column for group in SETTINGS.values() for column in group.fields.values()),
+        *STRATEGY_FIELDS.values(),
+    )
+    if field not in ("segmentation_abc_metric", "crosssell_item_level")
 }
 
 
 class ResConfigSettings(models.TransientModel):
     """The addon's settings of the current company. The rules, thresholds and
-    strategies show the company's effective values (an empty setting, its
-    default: see get_values) and are written back by set_values when they
-    change; the strategies are only written when they differ from the
-    default text, which stays translated."""
+    strategies (COMPANY_SETTINGS) show the company's effective values (an
+    empty setting, its default) and are written back when they change; a
+    strategy set back to its default text is stored empty, so that it stays
+    translated."""
 
     _inherit = "res.config.settings"
 
@@ -88,7 +82,7 @@ class ResConfigSettings(models.TransientModel):
     # client-base analyses
     segmentation_churn_months = fields.Integer(string="Churn Threshold (months)")
     segmentation_growth_threshold = fields.Float(string="Growth Threshold (%)")
-    # cross-selling: effective values shown (get_values), written back by set_values
+    # cross-selling
     crosssell_item_level = fields.Selection(related="company_id.crosssell_item_level", readonly=False)
     crosssell_window_months = fields.Integer(string="Cross-sell Window (months)")
     crosssell_min_support = fields.Float(string="Minimum Support (%)")
@@ -148,18 +142,8 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         values = super().get_values()
-        company = self.env.company
-        rules = company._segmentation_rules()
-        values.update({field: getattr(rules, rule) for rule, field in NUMERIC_RULE_FIELDS.items()})
-        crosssell = company._crosssell_settings()
-        values.update({field: getattr(crosssell, name) for name, field in CROSSSELL_NUMERIC_FIELDS.items()})
-        priority = company._priority_rules()
-        values["priority_cell_order"] = company._priority_cell_order_text()
-        values.update({field: getattr(priority, rule) for rule, field in SWITCH_FIELDS.items()})
-        values.update({field: getattr(priority, rule) for rule, field in ATTENTION_NUMBERS.items()})
-        strategies = company._cell_strategies()
-        values.update({field: strategies[cell] for cell, field in STRATEGY_FIELDS.items()})
-        values.update({field: getattr(company, getter)() for field, getter in ANALYSES_FIELDS.items()})
+        shown = self.env.company._settings_shown()
+        values.update({setting: shown[field] for setting, field in COMPANY_SETTINGS.items()})
         return values
 
     def set_values(self):
@@ -167,12 +151,14 @@ class ResConfigSettings(models.TransientModel):
             raise ValidationError(self.env._("The classification must be scheduled at least every 1 unit of time."))
         res = super().set_values()
         company = self.company_id
-        rules = {field: self[field] for field in NUMERIC_RULE_FIELDS.values()}
-        if any(company[field] != value for field, value in rules.items()):
-            company.write(rules)
-        crosssell = {field: self[field] for field in CROSSSELL_NUMERIC_FIELDS.values()}
-        if any(company[field] != value for field, value in crosssell.items()):
-            company.write(crosssell)
+        shown = company._settings_shown()
+        changed = {
+            field: self[setting] or False
+            for setting, field in COMPANY_SETTINGS.items()
+            if (self[setting] or False) != (shown[field] or False)
+        }
+        if changed:
+            company.write(company._settings_to_store(changed))
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo().write(
@@ -181,30 +167,6 @@ class ResConfigSettings(models.TransientModel):
                     "interval_type": self.segmentation_interval_type,
                 }
             )
-        priority = company._priority_rules()
-        vals = {}
-        if self.priority_cell_order != company._priority_cell_order_text():
-            cells = parse_cell_order(self.priority_cell_order)
-            # written as typed when it is wrong, for the company's check to say why
-            vals["priority_cell_order"] = format_cell_order(cells) if cells else self.priority_cell_order
-        for rule, field in SWITCH_FIELDS.items():
-            if self[field] != getattr(priority, rule):
-                vals[ATTENTION_SWITCHES[rule]] = not self[field]
-        for rule, field in ATTENTION_NUMBERS.items():
-            if self[field] != getattr(priority, rule):
-                vals[field] = self[field]
-        defaults = company._default_cell_strategies()
-        strategies = company._cell_strategies()
-        for cell, field in STRATEGY_FIELDS.items():
-            text = self[field] or False
-            if text != strategies[cell]:
-                # back to the default text: empty, so that it stays translated
-                vals[field] = False if text in (False, defaults[cell]) else text
-        if vals:
-            company.write(vals)
-        analyses = {field: self[field] for field in ANALYSES_FIELDS}
-        if any(company[field] != value for field, value in analyses.items()):
-            company.write(analyses)
         return res
 
     def action_recompute_customer_classification(self):

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics.lifecycle import COUNT_COLUMNS, base_counts, month_index, spells, statuses
+from analytics.lifecycle import COUNT_COLUMNS, AnalysesSettings, base_counts, month_index, spells, statuses
 
 
 def m(year, month):
@@ -101,3 +101,13 @@ def test_statuses():
     assert status_in(2024, 8) == {1: "lost", 2: "active"}
     assert status_in(2025, 4) == {1: "returned", 2: "at_risk", 3: "at_risk"}
     assert status_in(2025, 9) == {1: "lost", 2: "lost", 3: "lost"}
+
+
+def test_settings_out_of_range_are_named():
+    assert AnalysesSettings().violations() == []
+    assert AnalysesSettings(churn_months=61).violations() == ["churn_months"]
+    assert AnalysesSettings(growth_threshold=0.0).violations() == ["growth_threshold"]
+    assert AnalysesSettings(churn_months=0, growth_threshold=1000.0).violations() == [
+        "churn_months",
+        "growth_threshold",
+    ]
