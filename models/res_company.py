@@ -122,6 +122,12 @@ SETTINGS = {
 # an empty column means the default (on); the cell order is stored as text.
 SWITCHED_OFF = frozenset(field for field in SETTINGS["priority"].fields.values() if field.endswith("_off"))
 STRATEGY_FIELDS = {cell: f"segmentation_strategy_{cell.lower()}" for cell in CELLS}
+# the runs a segmentation administrator starts by hand, as the messages of
+# their guard (ResCompany._check_run_allowed) name them
+RUN_ACTIONS = {
+    "classification": _lt("recompute the customer classes"),
+    "crosssell": _lt("mine the cross-sell rules"),
+}
 
 
 def _read_settings(group, stored):
@@ -359,15 +365,7 @@ class ResCompany(models.Model):
 
     def action_recompute_customer_classification(self):
         """Recompute the customer classes of the companies in `self` now."""
-        if not self.env.su and not self.env.user.has_group(SEGMENTATION_MANAGER):
-            raise AccessError(self.env._("Only segmentation administrators can recompute customer classes."))
-        if not self.env.su and self - self.env.user.company_ids:
-            raise AccessError(
-                self.env._(
-                    "You cannot recompute the customer classes of %(companies)s: you are not allowed in them.",
-                    companies=", ".join((self - self.env.user.company_ids).mapped("name")),
-                )
-            )
+        self._check_run_allowed("classification")
         classified = changed = 0
         for company in self.sudo():
             stats = company._recompute_customer_classification()
@@ -388,15 +386,7 @@ class ResCompany(models.Model):
 
     def action_mine_crosssell_rules(self):
         """Mine the cross-sell rules and bundles of the companies in `self` now."""
-        if not self.env.su and not self.env.user.has_group(SEGMENTATION_MANAGER):
-            raise AccessError(self.env._("Only segmentation administrators can mine cross-sell rules."))
-        if not self.env.su and self - self.env.user.company_ids:
-            raise AccessError(
-                self.env._(
-                    "You cannot mine the cross-sell rules of %(companies)s: you are not allowed in them.",
-                    companies=", ".join((self - self.env.user.company_ids).mapped("name")),
-                )
-            )
+        self._check_run_allowed("crosssell")
         rules = 0
         for company in self.sudo():
             rules += company._mine_crosssell_rules()["rules"]
@@ -410,6 +400,24 @@ class ResCompany(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _check_run_allowed(self, run):
+        """Refuse to start `run` (a key of RUN_ACTIONS) on the companies in
+        `self` by hand unless the user is a segmentation administrator
+        allowed in each of them (or the superuser)."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group(SEGMENTATION_MANAGER):
+            raise AccessError(self.env._("Only segmentation administrators can %(action)s.", action=RUN_ACTIONS[run]))
+        outside = self - self.env.user.company_ids
+        if outside:
+            raise AccessError(
+                self.env._(
+                    "You cannot %(action)s of %(companies)s: you are not allowed in them.",
+                    action=RUN_ACTIONS[run],
+                    companies=", ".join(outside.mapped("name")),
+                )
+            )
 
     # ------------------------------------------------------------------
     # settings

@@ -17,7 +17,8 @@ from .customer_crosssell_rule import OFFERABLE_RULES
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
-ABC_XYZ_CELLS = [(abc + xyz, abc + xyz) for abc, _label in ABC_CLASSES for xyz, _label2 in XYZ_CLASSES]
+# the nine cells of analytics.priority (AX, AY, AZ, BX ... CZ) as a selection
+ABC_XYZ_CELLS = [(cell, cell) for cell in CELLS]
 CLASSIFICATION_FIELDS = frozenset(RESULT_COLUMNS)
 LIFECYCLE_STATUSES = [
     ("new", "New"),
