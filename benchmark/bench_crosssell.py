@@ -193,7 +193,7 @@ def mine(args, paths, level):
             stats["open_missing_customers"] = len(action["domain"][0][2])
             customer = env["res.partner"].browse(action["domain"][0][2][:1]).with_company(company)
             clock = time.perf_counter()
-            customer._crosssell_suggestions(company)
+            env["customer.crosssell.mining"]._suggestions(customer, company)
             customer.former_product_ids  # noqa: B018
             stats["customer_suggestions_seconds"] = time.perf_counter() - clock
         stats["thresholds"] = company._crosssell_settings().thresholds()
@@ -253,10 +253,10 @@ def compare_with_mlxtend(args, paths):
         from odoo.addons.customer_segmentation.analytics.crosssell import Baskets, mine_rules
 
         company = env.ref("base.main_company")
-        Rule = env["customer.crosssell.rule"]
+        Mining = env["customer.crosssell.mining"]
         settings = company._crosssell_settings()
-        date_from, date_to = Rule._window(company, settings)
-        frame = Rule._fetch_bought(company, date_from, date_to + timedelta(days=1))
+        date_from, date_to = Mining._window(company, settings)
+        frame = Mining._fetch_bought(company, date_from, date_to + timedelta(days=1))
         customers = np.sort(frame["partner_id"].unique())
         step = max(len(customers) // args.sample, 1)
         sample = frame[frame["partner_id"].isin(customers[::step][: args.sample])]

@@ -2,6 +2,7 @@ from . import crm_lead
 from . import customer_classification
 from . import customer_classification_history
 from . import customer_crosssell_bundle
+from . import customer_crosssell_mining
 from . import customer_crosssell_rule
 from . import customer_product_cost
 from . import customer_sales_month

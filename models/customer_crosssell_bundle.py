@@ -139,8 +139,7 @@ class CustomerCrosssellBundle(models.Model):
         bought frame; returns how many have items. A handful of records per
         company (nine cells and the segments): written through the ORM."""
         profiles = self._profiles(company)
-        Rule = self.env["customer.crosssell.rule"]
-        date_from, date_to = Rule._window(company, settings)
+        date_from, date_to = self.env["customer.crosssell.mining"]._window(company, settings)
         existing = {
             (b.profile_type, b.abc_xyz_class if b.profile_type == "cell" else str(b.segment_id.id)): b
             for b in self.with_context(active_test=False).search([("company_id", "=", company.id)])

@@ -644,7 +644,7 @@ class ResCompany(models.Model):
     def _mine_crosssell_rules(self):
         self.ensure_one()
         started = time.monotonic()
-        stats = self.env["customer.crosssell.rule"]._mine(self)
+        stats = self.env["customer.crosssell.mining"]._mine(self)
         self.write({"crosssell_last_run": fields.Datetime.now(), "crosssell_last_error": False})
         _logger.info(
             "Mined %s cross-sell rules and %s bundles of company %s from %s customers in %.1f s; left out: "

@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -9,11 +8,9 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..analytics import RESULT_COLUMNS
-from ..analytics.crosssell import suggest
 from ..analytics.priority import ATTENTION_REASONS, CELLS
 from ..tools.frames import stage_rows
 from .common import MEMBER_TABLE, MONEY_READERS, PURCHASE_WINDOWS, SALES_USER, SEGMENTATION_MANAGER, SegmentMembers
-from .customer_crosssell_rule import OFFERABLE_RULES
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
@@ -561,7 +558,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_crosssell_suggestions(self):
-        suggestions = self.filtered("id")._crosssell_suggestions(self.env.company)
+        suggestions = self.env["customer.crosssell.mining"]._suggestions(self.filtered("id"), self.env.company)
         for partner in self:
             found = suggestions.get(partner.commercial_partner_id.id, [])
             partner.suggested_product_ids = [fields.Command.set([s["product"] for s in found if s["product"]])]
@@ -787,67 +784,6 @@ class ResPartner(models.Model):
             ),
             "no_activity": lambda partner: self.env._("A customer with no activity planned"),
         }
-
-    def _crosssell_suggestions(self, company, limit=10):
-        """{commercial partner id: [suggestion]} for the customers in `self`,
-        from `company`'s rules: each suggestion a dict of item, product (to
-        offer), category, name, rule (record) and reason, best first. The
-        rules' money is read in SQL to rank only: no amount is returned."""
-        partners = self.commercial_partner_id
-        if not partners:
-            return {}
-        offerable = (
-            self.env["customer.crosssell.rule"].sudo()._search([("company_id", "=", company.id), *OFFERABLE_RULES])
-        )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT rule.id, rule.item_level, rule.date_from, rule.date_to,
-                       COALESCE(rule.consequent_category_id, rule.consequent_product_id),
-                       ARRAY(SELECT category_id FROM customer_crosssell_rule_antecedent_category_rel
-                              WHERE rule_id = rule.id
-                              UNION ALL
-                             SELECT product_id FROM customer_crosssell_rule_antecedent_product_rel
-                              WHERE rule_id = rule.id),
-                       rule.confidence, COALESCE(rule.peer_value, 0)
-                  FROM customer_crosssell_rule rule
-                 WHERE rule.id IN %s
-                """,
-                offerable.subselect(),
-            )
-        )
-        if not rows:
-            return {}
-        frame = pd.DataFrame(
-            rows,
-            columns=["id", "level", "date_from", "date_to", "consequent", "antecedent", "confidence", "peer_value"],
-        ).set_index("id")
-        frame["antecedent"] = frame["antecedent"].map(lambda items: tuple(sorted(items)))
-        frame["peer_value"] = frame["peer_value"].astype(float)
-        level, date_from, date_to = frame.iloc[0][["level", "date_from", "date_to"]]
-        bought = self.env["customer.crosssell.rule"]._fetch_bought(
-            company, date_from, date_to + relativedelta(days=1), partners.ids
-        )
-        item = "categ_id" if level == "category" else "product_id"
-        bought = bought[bought[item].notna()]
-        found = suggest(
-            pd.DataFrame({"customer": bought["partner_id"], "item": bought[item].astype(int)}), frame, limit=limit
-        )
-        rules = self.env["customer.crosssell.rule"].browse(found["rule"].astype(int).tolist())
-        result = {}
-        for customer, rule in zip(found["customer"].astype(int), rules, strict=True):
-            product = rule.offer_product_id
-            category = rule.consequent_category_id or product.categ_id
-            result.setdefault(customer, []).append(
-                {
-                    "product": product.id,
-                    "category": category.id,
-                    "name": rule._consequent_name(),
-                    "rule": rule,
-                    "reason": rule._reason(),
-                }
-            )
-        return result
 
     @api.model
     @api.readonly

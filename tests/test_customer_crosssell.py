@@ -356,7 +356,7 @@ class TestCustomerCrosssell(SegmentationTestCase):
         pen.categ_id = False
         self._invoices(self.company, [(self.c[n], IN_WINDOW, [(pen, 3, 2.0)]) for n in (1, 2, 3, 5)]).action_post()
         with freeze_time(TODAY):
-            stats = self.Rule._mine(self.company)
+            stats = self.env["customer.crosssell.mining"]._mine(self.company)
         self.assertEqual((stats["rules"], stats["uncategorized_products"]), (9, 1))
         self.assertFalse(self.Rule.search([("company_id", "=", self.company.id), ("offer_product_id", "=", pen.id)]))
         self.company.write({"crosssell_item_level": "product", "crosssell_min_lift": 1.6})

@@ -41,7 +41,7 @@ class CustomerCrosssellSuggestionWizard(models.TransientModel):
         settings = company._crosssell_settings()
         today = company._segmentation_today()
         bought = (
-            self.env["customer.crosssell.rule"]
+            self.env["customer.crosssell.mining"]
             .sudo()
             ._fetch_bought(
                 company,
@@ -74,7 +74,7 @@ class CustomerCrosssellSuggestionWizard(models.TransientModel):
                 }
             )
             on_order.add(product.id)
-        suggestions = customer._crosssell_suggestions(company).get(customer.id, [])
+        suggestions = self.env["customer.crosssell.mining"]._suggestions(customer, company).get(customer.id, [])
         for suggestion in suggestions:
             if not suggestion["product"] or suggestion["product"] in on_order:
                 continue
