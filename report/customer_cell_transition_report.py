@@ -43,14 +43,12 @@ class CustomerCellTransitionReport(models.Model):
     date_to = fields.Date(string="To", readonly=True)
     from_cell = fields.Selection(
         TRANSITION_CELLS,
-        string="From Cell",
         readonly=True,
         groups=SALES_USER,
         help="The customer's cell on the first date; New when it had none.",
     )
     to_cell = fields.Selection(
         TRANSITION_CELLS,
-        string="To Cell",
         readonly=True,
         groups=SALES_USER,
         help="The customer's cell on the second date; Lost when it has none any more.",
