@@ -1,7 +1,6 @@
 import logging
 from datetime import timedelta
 
-from odoo import models
 from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
@@ -46,50 +45,45 @@ BASKETS = (
 )
 
 
-class ResCompany(models.Model):
-    """The cross-sell demo loader, called by the demo data."""
-
-    _inherit = "res.company"  # pylint: disable=consider-merging-classes-inherited
-
-    def _load_customer_crosssell_demo(self):
-        """Invoices that make a few strong cross-sell rules among the demo
-        customers, then mine the current company's rules and bundles."""
-        company = self.env.company
-        journal = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
-        )
-        if not journal:
-            _logger.warning("No sales journal in company %s: no cross-sell demo invoices", company.id)
-            return
-        today = self.env.company._segmentation_today()
-        values = []
-        for number, (left, right, both, missing) in enumerate(BASKETS):
-            left = self.env.ref(f"customer_segmentation.{left}")
-            right = self.env.ref(f"customer_segmentation.{right}")
-            names = (*both, missing)
-            partners = self.env["res.partner"].search([("name", "in", names), ("is_company", "=", True)])
-            by_name = {partner.name: partner for partner in partners}
-            for position, name in enumerate(names):
-                if name not in by_name:
-                    continue
-                products = [(left, 1 + position % 3)]
-                if name != missing:
-                    products.append((right, 2 + position % 4))
-                values.append(
-                    {
-                        "move_type": "out_invoice",
-                        "journal_id": journal.id,
-                        "partner_id": by_name[name].id,
-                        "invoice_date": today - timedelta(days=40 + 9 * position + 5 * number),
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"product_id": product.id, "quantity": quantity, "price_unit": product.lst_price}
-                            )
-                            for product, quantity in products
-                        ],
-                    }
-                )
-        invoices = self.env["account.move"].with_context(tracking_disable=True).create(values)
-        invoices.action_post()
-        stats = company.sudo()._mine_crosssell_rules()
-        _logger.info("Cross-sell demo: %s invoices, %s rules", len(invoices), stats["rules"])
+def load_crosssell_demo(env):
+    """Invoices that make a few strong cross-sell rules among the demo
+    customers, then mine the current company's rules and bundles."""
+    company = env.company
+    journal = env["account.journal"].search(
+        [*env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
+    )
+    if not journal:
+        _logger.warning("No sales journal in company %s: no cross-sell demo invoices", company.id)
+        return
+    today = env.company._segmentation_today()
+    values = []
+    for number, (left, right, both, missing) in enumerate(BASKETS):
+        left = env.ref(f"customer_segmentation.{left}")
+        right = env.ref(f"customer_segmentation.{right}")
+        names = (*both, missing)
+        partners = env["res.partner"].search([("name", "in", names), ("is_company", "=", True)])
+        by_name = {partner.name: partner for partner in partners}
+        for position, name in enumerate(names):
+            if name not in by_name:
+                continue
+            products = [(left, 1 + position % 3)]
+            if name != missing:
+                products.append((right, 2 + position % 4))
+            values.append(
+                {
+                    "move_type": "out_invoice",
+                    "journal_id": journal.id,
+                    "partner_id": by_name[name].id,
+                    "invoice_date": today - timedelta(days=40 + 9 * position + 5 * number),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": product.id, "quantity": quantity, "price_unit": product.lst_price}
+                        )
+                        for product, quantity in products
+                    ],
+                }
+            )
+    invoices = env["account.move"].with_context(tracking_disable=True).create(values)
+    invoices.action_post()
+    stats = company.sudo()._mine_crosssell_rules()
+    _logger.info("Cross-sell demo: %s invoices, %s rules", len(invoices), stats["rules"])

@@ -6,7 +6,6 @@ import time
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import models
 from odoo.fields import Command
 
 _logger = logging.getLogger(__name__)
@@ -128,57 +127,53 @@ DISCOUNTS = ((150, 10.0), (20, 5.0), (0, 0.0))
 MIN_UNITS_PER_LINE = 15
 
 
-class ResCompany(models.Model):
-    # The demo loader lives with the demo data, apart from the company's
-    # business code in models/, as account's does in account/demo.
-    _inherit = "res.company"  # pylint: disable=consider-merging-classes-inherited
+def load_segmentation_demo(company, product_ids, salesperson_ids):
+    """Create the demo client base of `company` from Python (three
+    years of invoices for sixty customers are far too many records to
+    write out as XML): the customers, their invoices and a few credit
+    notes, then classify them so that the matrix is filled."""
+    company.ensure_one()
+    env = company.env
+    started = time.perf_counter()
+    journal = env["account.journal"].search(
+        [*env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
+    )
+    if not journal:
+        _logger.warning("No sales journal in company %s: no customer segmentation demo invoices", company.id)
+        return
+    rng = random.Random(SEED)
+    today = env.company._segmentation_today()
+    products = env["product.product"].browse(product_ids).sorted("lst_price")
+    salespeople = env["res.users"].browse(salesperson_ids)
+    moves = env["account.move"].with_company(company).with_context(tracking_disable=True)
 
-    def _load_customer_segmentation_demo(self, product_ids, salesperson_ids):
-        """Create the demo client base of this company from Python (three
-        years of invoices for sixty customers are far too many records to
-        write out as XML): the customers, their invoices and a few credit
-        notes, then classify them so that the matrix is filled."""
-        self.ensure_one()
-        started = time.perf_counter()
-        journal = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(self), ("type", "=", "sale")], limit=1
+    customers = _create_demo_customers(env, rng, salespeople)
+    invoice_vals = []
+    for spec, customer in zip(CUSTOMERS, customers, strict=True):
+        name, _city, _country, pattern, revenue, _contact = spec
+        amounts = _monthly_amounts(
+            rng, pattern, revenue * 1000.0, FIRST_PURCHASE_MONTHS_AGO.get(name), ATTENTION_STORIES.get(name)
         )
-        if not journal:
-            _logger.warning("No sales journal in company %s: no customer segmentation demo invoices", self.id)
-            return
-        rng = random.Random(SEED)
-        today = self.env.company._segmentation_today()
-        products = self.env["product.product"].browse(product_ids).sorted("lst_price")
-        salespeople = self.env["res.users"].browse(salesperson_ids)
-        moves = self.env["account.move"].with_company(self).with_context(tracking_disable=True)
+        invoice_vals += _invoice_vals(rng, customer, journal, products, amounts, revenue, today)
+    invoices = moves.create(invoice_vals)
+    invoices.action_post()
+    refunds = moves.create(_refund_vals(rng, invoices, today))
+    refunds.action_post()
+    generated = time.perf_counter()
 
-        customers = _create_demo_customers(self.env, rng, salespeople)
-        invoice_vals = []
-        for spec, customer in zip(CUSTOMERS, customers, strict=True):
-            name, _city, _country, pattern, revenue, _contact = spec
-            amounts = _monthly_amounts(
-                rng, pattern, revenue * 1000.0, FIRST_PURCHASE_MONTHS_AGO.get(name), ATTENTION_STORIES.get(name)
-            )
-            invoice_vals += _invoice_vals(rng, customer, journal, products, amounts, revenue, today)
-        invoices = moves.create(invoice_vals)
-        invoices.action_post()
-        refunds = moves.create(_refund_vals(rng, invoices, today))
-        refunds.action_post()
-        generated = time.perf_counter()
-
-        # last month's run first, so that today's finds the classes that moved
-        # since (history, class drops and their activities, as in production)
-        self.env["customer.classification"].sudo()._run(self, today - relativedelta(months=1))
-        self.sudo().action_recompute_customer_classification()
-        _create_demo_opportunities(self, customers)
-        _logger.info(
-            "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s, classified in %.1f s",
-            len(customers),
-            len(invoices),
-            len(refunds),
-            generated - started,
-            time.perf_counter() - generated,
-        )
+    # last month's run first, so that today's finds the classes that moved
+    # since (history, class drops and their activities, as in production)
+    env["customer.classification"].sudo()._run(company, today - relativedelta(months=1))
+    company.sudo().action_recompute_customer_classification()
+    _create_demo_opportunities(company, customers)
+    _logger.info(
+        "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s, classified in %.1f s",
+        len(customers),
+        len(invoices),
+        len(refunds),
+        generated - started,
+        time.perf_counter() - generated,
+    )
 
 
 def _create_demo_customers(env, rng, salespeople):

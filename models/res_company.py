@@ -10,6 +10,8 @@ from ..analytics import MAX_WINDOW_MONTHS, ClassificationRules
 from ..analytics.crosssell import CrosssellSettings
 from ..analytics.lifecycle import AnalysesSettings
 from ..analytics.priority import CELLS, AttentionRules, format_cell_order, parse_cell_order
+from ..demo.customer_crosssell_demo import load_crosssell_demo
+from ..demo.customer_segmentation_demo import load_segmentation_demo
 from ..tools.cron import run_committed_steps
 from .common import SEGMENTATION_MANAGER
 
@@ -672,3 +674,13 @@ class ResCompany(models.Model):
             lambda company, message: company.write({"crosssell_last_error": message}),
             "Cross-sell mining of company",
         )
+
+    # ------------------------------------------------------------------
+    # demo data: called by the demo records; the loaders live in demo/ with
+    # the data they complete, as account's do in account/demo
+
+    def _load_customer_segmentation_demo(self, product_ids, salesperson_ids):
+        load_segmentation_demo(self, product_ids, salesperson_ids)
+
+    def _load_customer_crosssell_demo(self):
+        load_crosssell_demo(self.env)
