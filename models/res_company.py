@@ -630,16 +630,10 @@ class ResCompany(models.Model):
 
     @api.model
     def _cron_recompute_customer_classification(self):
-        """Classify every company that asks for it, each in its own committed
-        step, those that waited longest first: a failure is kept on its
-        company and the others still run."""
-        companies = self.search(
-            [("segmentation_on_demand_only", "=", False)], order="segmentation_last_run ASC NULLS FIRST, id"
-        )
-        run_committed_steps(
-            companies,
+        """Classify every company that asks for it (see _run_scheduled)."""
+        self._run_scheduled(
+            "segmentation",
             lambda company: company._recompute_customer_classification(),
-            lambda company, message: company.write({"segmentation_last_error": message}),
             "Customer classification of company",
         )
 
@@ -663,16 +657,23 @@ class ResCompany(models.Model):
 
     @api.model
     def _cron_mine_crosssell_rules(self):
-        """Mine every company that asks for it, each in its own committed
-        step; a failure is kept on its company and the others still run."""
+        """Mine every company that asks for it (see _run_scheduled)."""
+        self._run_scheduled(
+            "crosssell", lambda company: company._mine_crosssell_rules(), "Cross-sell mining of company"
+        )
+
+    @api.model
+    def _run_scheduled(self, prefix, step, label):
+        """The scheduled run `step(company)` of every company whose
+        `<prefix>_on_demand_only` is off, each in its own committed step,
+        those that waited longest (`<prefix>_last_run`) first: a failure is
+        kept on its company (`<prefix>_last_error`) and the others still
+        run."""
         companies = self.search(
-            [("crosssell_on_demand_only", "=", False)], order="crosssell_last_run ASC NULLS FIRST, id"
+            [(f"{prefix}_on_demand_only", "=", False)], order=f"{prefix}_last_run ASC NULLS FIRST, id"
         )
         run_committed_steps(
-            companies,
-            lambda company: company._mine_crosssell_rules(),
-            lambda company, message: company.write({"crosssell_last_error": message}),
-            "Cross-sell mining of company",
+            companies, step, lambda company, message: company.write({f"{prefix}_last_error": message}), label
         )
 
     # ------------------------------------------------------------------
