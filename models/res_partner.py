@@ -660,15 +660,19 @@ class ResPartner(models.Model):
         return action
 
     @api.model
-    def action_open_priority_clients(self, domain=None, name=None):
-        """The priority clients screen on the customers of `domain` (a cell
-        of the matrix, with its filters), without the "My Clients" filter."""
+    def action_open_priority_clients(self, facets=None, name=None):
+        """The priority clients screen on the customers of a cell, a row or a
+        column of the matrix with its filters: `facets` ({field of the
+        priority search view: value}) become removable facets of the search
+        bar, in place of the "My Clients" filter, and `name` says what is
+        listed."""
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_segmentation.action_my_priority_clients")
-        # the action's own condition, then the matrix's (implicitly and-ed)
-        action["domain"] = [("priority_rank", ">", 0), *(domain or [])]
-        action["context"] = {"search_default_my_clients": 0}
+        action["context"] = {
+            "search_default_my_clients": 0,
+            **{f"search_default_{field}": value for field, value in (facets or {}).items()},
+        }
         if name:
-            action["name"] = name
+            action["name"] = action["display_name"] = name
         return action
 
     # ------------------------------------------------------------------

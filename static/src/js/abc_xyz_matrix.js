@@ -143,17 +143,24 @@ export class AbcXyzMatrix extends Component {
     }
 
     /** The customers of a cell ("AX"), a row ("A"), a column ("X") or the
-     * whole grid (""), with the filters of the matrix. */
+     * whole grid (""), with the filters of the matrix: each one a facet of
+     * the list's search bar, which the user sees and can remove. */
     async openCustomers(abc = "", xyz = "") {
-        const domain = [...this.domain, ["abc_xyz_class", "!=", false]];
-        if (abc) {
-            domain.push(["abc_class", "=", abc]);
+        const facets = {};
+        for (const filter of FILTERS) {
+            if (this.state.filters[filter.key]) {
+                facets[filter.key] = this.state.filters[filter.key];
+            }
         }
-        if (xyz) {
-            domain.push(["xyz_class", "=", xyz]);
+        if (abc && xyz) {
+            facets.abc_xyz_class = abc + xyz;
+        } else if (abc) {
+            facets.abc_class = abc;
+        } else if (xyz) {
+            facets.xyz_class = xyz;
         }
         const name = abc || xyz ? _t("Customers %s", abc + xyz) : _t("Classified Customers");
-        const action = await this.orm.call("res.partner", "action_open_priority_clients", [], { domain, name });
+        const action = await this.orm.call("res.partner", "action_open_priority_clients", [], { facets, name });
         return this.actionService.doAction(action);
     }
 }

@@ -55,6 +55,16 @@ registry.category("web_tour.tours").add("customer_segmentation_abc_xyz_matrix_to
             run: "click",
         },
         {
+            content: "the list says what it lists, its filters are facets that can be removed",
+            trigger: ".o_breadcrumb:contains('Customers AX')",
+        },
+        {
+            trigger: ".o_searchview_facet:contains('AX') .o_facet_remove",
+        },
+        {
+            trigger: ".o_searchview_facet:contains('Tour Matrix Seller') .o_facet_remove",
+        },
+        {
             content: "only that salesperson's AX customer is listed",
             trigger: ".o_list_view .o_data_row:contains('Tour Overdue Ltd')",
         },
