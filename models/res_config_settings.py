@@ -38,7 +38,13 @@ class ResConfigSettings(models.TransientModel):
     segmentation_xyz_threshold_x = fields.Float(string="X up to (%)")
     segmentation_xyz_threshold_y = fields.Float(string="Y up to (%)")
     segmentation_min_history_months = fields.Integer(string="Minimum History (months)")
-    segmentation_on_demand_only = fields.Boolean(related="company_id.segmentation_on_demand_only", readonly=False)
+    # the settings ask the question the right way round: "run on schedule?"
+    segmentation_scheduled = fields.Boolean(
+        string="Recompute on Schedule",
+        compute="_compute_schedules",
+        inverse="_inverse_segmentation_scheduled",
+        help='Classify this company with the scheduled action; "Recompute now" works either way.',
+    )
     segmentation_last_run = fields.Datetime(related="company_id.segmentation_last_run")
     segmentation_last_error = fields.Text(related="company_id.segmentation_last_error")
     segmentation_interval_number = fields.Integer(
@@ -91,7 +97,12 @@ class ResConfigSettings(models.TransientModel):
     crosssell_min_customers = fields.Integer(string="Minimum Customers per Rule")
     crosssell_bundle_min_share = fields.Float(string="Bundle Minimum Share (%)")
     crosssell_bundle_size = fields.Integer(string="Bundle Size")
-    crosssell_on_demand_only = fields.Boolean(related="company_id.crosssell_on_demand_only", readonly=False)
+    crosssell_scheduled = fields.Boolean(
+        string="Mine Every Night",
+        compute="_compute_schedules",
+        inverse="_inverse_crosssell_scheduled",
+        help="Mine this company's rules with the scheduled action after the classification; Mine now works anyway.",
+    )
     crosssell_last_run = fields.Datetime(related="company_id.crosssell_last_run")
     crosssell_last_error = fields.Text(related="company_id.crosssell_last_error")
     crosssell_rule_count = fields.Integer(string="Rules", compute="_compute_crosssell_rule_count")
@@ -101,6 +112,20 @@ class ResConfigSettings(models.TransientModel):
     segmentation_count_x = fields.Integer(string="X Customers", compute="_compute_segmentation_counts")
     segmentation_count_y = fields.Integer(string="Y Customers", compute="_compute_segmentation_counts")
     segmentation_count_z = fields.Integer(string="Z Customers", compute="_compute_segmentation_counts")
+
+    @api.depends("company_id")
+    def _compute_schedules(self):
+        for settings in self:
+            settings.segmentation_scheduled = not settings.company_id.segmentation_on_demand_only
+            settings.crosssell_scheduled = not settings.company_id.crosssell_on_demand_only
+
+    def _inverse_segmentation_scheduled(self):
+        for settings in self:
+            settings.company_id.segmentation_on_demand_only = not settings.segmentation_scheduled
+
+    def _inverse_crosssell_scheduled(self):
+        for settings in self:
+            settings.company_id.crosssell_on_demand_only = not settings.crosssell_scheduled
 
     @api.depends("company_id")
     def _compute_segmentation_schedule(self):

@@ -353,6 +353,18 @@ class TestCustomerClassification(SegmentationTestCase):
         self.assertTrue(self.company_2.segmentation_last_run)
         self.assertEqual(self.big.with_company(self.company).abc_class, False, "company 1 is rolled back whole")
 
+    def test_settings_ask_whether_to_run_on_schedule(self):
+        """The checkboxes say what checking them does: run on schedule."""
+        Settings = self.env["res.config.settings"].with_company(self.company)
+        settings = Settings.create({})
+        self.assertTrue(settings.segmentation_scheduled and settings.crosssell_scheduled)
+        settings.write({"segmentation_scheduled": False, "crosssell_scheduled": False})
+        settings.execute()
+        self.assertTrue(self.company.segmentation_on_demand_only and self.company.crosssell_on_demand_only)
+        self.assertFalse(Settings.create({}).segmentation_scheduled)
+        cron = self.env.ref("customer_segmentation.ir_cron_recompute_customer_classification")
+        self.assertNotIn(self.company, self.company.search([("segmentation_on_demand_only", "=", False)]), cron.name)
+
     def test_settings_left_empty_mean_the_defaults(self):
         """A company created while this addon's Python is not loaded (other
         modules' tests, SQL) has NULL settings: it classifies as by default."""
