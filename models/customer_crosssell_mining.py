@@ -192,11 +192,13 @@ class CustomerCrosssellMining(models.AbstractModel):
                 INSERT INTO customer_crosssell_rule
                        (company_id, item_level, rule_key, consequent_product_id, consequent_category_id,
                         offer_product_id, support, confidence, lift, antecedent_customer_count,
-                        consequent_customer_count, rule_customer_count, missing_customer_count, peer_value,
+                        consequent_customer_count, rule_customer_count, missing_customer_count,
+                        has_customers_to_call, peer_value,
                         date_from, date_to, create_uid, create_date, write_uid, write_date)
                 SELECT %(company)s, %(level)s, new.rule_key, %(product)s, %(category)s, new.offer,
                        new.support, new.confidence, new.lift, new.antecedent_count, new.consequent_count,
-                       new.rule_count, new.missing_count, new.peer_value, %(date_from)s, %(date_to)s,
+                       new.rule_count, new.missing_count, new.missing_count > 0, new.peer_value,
+                       %(date_from)s, %(date_to)s,
                        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
                   FROM %(staged)s AS new
                 """,

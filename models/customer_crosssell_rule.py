@@ -1,6 +1,7 @@
 import json
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -25,7 +26,8 @@ class CustomerCrosssellRule(models.Model):
 
     _name = "customer.crosssell.rule"
     _description = "Cross-sell Rule"
-    _order = "company_id, confidence DESC, lift DESC, rule_customer_count DESC, id"
+    # the rules with somebody to call first
+    _order = "company_id, has_customers_to_call DESC, confidence DESC, lift DESC, rule_customer_count DESC, id"
 
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True, ondelete="cascade")
     item_level = fields.Selection(ITEM_LEVELS, string="Items", required=True, readonly=True)
@@ -83,6 +85,7 @@ class CustomerCrosssellRule(models.Model):
         readonly=True,
         help="Customers who buy the left side but not the right side.",
     )
+    has_customers_to_call = fields.Boolean(readonly=True, help="Somebody buys the left side and not the right side.")
     peer_value = fields.Float(
         string="Value to Peers",
         readonly=True,
@@ -161,9 +164,18 @@ class CustomerCrosssellRule(models.Model):
             "type": "ir.actions.act_window",
             "name": name,
             "res_model": "res.partner",
-            "views": [(False, "list"), (False, "kanban"), (False, "form")],
+            # the priority list: no sample records when nobody is to be called
+            "views": [
+                (self.env.ref("customer_segmentation.res_partner_view_list_priority").id, "list"),
+                (False, "form"),
+            ],
             "domain": [("id", "in", partner_ids)],
             "context": {"create": False},
+            "help": Markup("<p class='o_view_nocontent_smiling_face'>%s</p><p>%s</p>")
+            % (
+                self.env._("Nobody to call for this rule"),
+                self.env._("Every customer who buys the left side of the rule buys its right side too."),
+            ),
         }
         return action
 

@@ -161,6 +161,13 @@ class TestCustomerCrosssell(SegmentationTestCase):
 
         action = desks_chairs.action_open_missing_customers()
         self.assertEqual(self.env["res.partner"].search(action["domain"]), self.c[4] | self.c[5])
+        # the rules with somebody to call come first; nobody to call is a real empty state, no sample records
+        self.assertEqual(rules.mapped("has_customers_to_call"), [True] * 6 + [False] * 3)
+        nobody = triple.action_open_missing_customers()
+        self.assertFalse(self.env["res.partner"].search(nobody["domain"]))
+        self.assertIn("Nobody to call for this rule", nobody["help"])
+        list_view = self.env["res.partner"].get_views(nobody["views"])["views"]["list"]["arch"]
+        self.assertNotIn("sample=", list_view)
 
         # mining again replaces the rules with the same ones
         key = desks_chairs.rule_key
