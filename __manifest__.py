@@ -31,8 +31,8 @@
     ],
     "demo": [
         "demo/customer_segmentation_demo.xml",
-        "demo/customer_sales_plan_demo.xml",
         "demo/customer_crosssell_demo.xml",
+        "demo/customer_segmentation_demo_run.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -131,7 +131,8 @@ def load_segmentation_demo(company, product_ids, salesperson_ids):
     """Create the demo client base of `company` from Python (three
     years of invoices for sixty customers are far too many records to
     write out as XML): the customers, their invoices and a few credit
-    notes, then classify them so that the matrix is filled."""
+    notes. They are classified by run_demo, once every demo document is
+    loaded."""
     company.ensure_one()
     env = company.env
     started = time.perf_counter()
@@ -159,20 +160,38 @@ def load_segmentation_demo(company, product_ids, salesperson_ids):
     invoices.action_post()
     refunds = moves.create(_refund_vals(rng, invoices, today))
     refunds.action_post()
-    generated = time.perf_counter()
-
-    # last month's run first, so that today's finds the classes that moved
-    # since (history, class drops and their activities, as in production)
-    env["customer.classification"].sudo()._run(company, today - relativedelta(months=1))
-    company.sudo().action_recompute_customer_classification()
-    _create_demo_opportunities(company, customers)
     _logger.info(
-        "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s, classified in %.1f s",
+        "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s",
         len(customers),
         len(invoices),
         len(refunds),
-        generated - started,
-        time.perf_counter() - generated,
+        time.perf_counter() - started,
+    )
+
+
+def run_demo(company):
+    """The demo's last step, once every demo document is loaded: last
+    month's classification, then today's (so that history, class drops and
+    their activities are as in production, and a first "Recompute now"
+    changes nothing), the plans (from the stored sales), the opportunities,
+    the dynamic segments, the cross-sell rules, and quotations that get
+    suggestions."""
+    env = company.env
+    started = time.perf_counter()
+    today = company._segmentation_today()
+    env["customer.classification"].sudo()._run(company, today - relativedelta(months=1))
+    company.sudo().action_recompute_customer_classification()
+    env["customer.sales.plan"].with_company(company)._create_demo_plans()
+    customers = env["res.partner"].search([("name", "in", [spec[0] for spec in CUSTOMERS]), ("is_company", "=", True)])
+    _create_demo_opportunities(company, customers)
+    env["customer.segment"].search([("company_id", "=", company.id), ("segment_type", "=", "dynamic")]).action_refresh()
+    stats = company.sudo()._mine_crosssell_rules()
+    quotations = _create_demo_quotations(company)
+    _logger.info(
+        "Customer segmentation demo classified, planned and mined in %.1f s: %s rules, %s quotations",
+        time.perf_counter() - started,
+        stats["rules"],
+        len(quotations),
     )
 
 
@@ -224,6 +243,33 @@ def _create_demo_opportunities(company, customers):
             for customer_name, title, expected, stage in OPPORTUNITIES
         ]
     )
+
+
+def _create_demo_quotations(company):
+    """A draft quotation for each customer the cross-sell demo leaves with a
+    product to offer, holding what it usually buys: its Suggestions button
+    shows the cross-sell item and why."""
+    env = company.env
+    rules = env["customer.crosssell.rule"].search(
+        [("company_id", "=", company.id), ("has_customers_to_call", "=", True)], limit=3
+    )
+    missing = rules._missing_customers()
+    values, quoted = [], set()
+    for rule in rules:
+        for partner_id in [partner for partner in missing[rule] if partner not in quoted][:1]:
+            quoted.add(partner_id)
+            left = rule.antecedent_product_ids or env["product.product"].search(
+                [("categ_id", "in", rule.antecedent_category_ids.ids), ("sale_ok", "=", True)], limit=1
+            )
+            values.append(
+                {
+                    "partner_id": partner_id,
+                    "company_id": company.id,
+                    "user_id": env["res.partner"].browse(partner_id).user_id.id,
+                    "order_line": [Command.create({"product_id": product.id}) for product in left[:1]],
+                }
+            )
+    return env["sale.order"].with_context(tracking_disable=True).create(values)
 
 
 def _monthly_amounts(rng, pattern, revenue, first_months_ago=None, story=None):

@@ -11,7 +11,7 @@ from ..analytics.crosssell import CrosssellSettings
 from ..analytics.lifecycle import AnalysesSettings
 from ..analytics.priority import CELLS, AttentionRules, format_cell_order, parse_cell_order
 from ..demo.customer_crosssell_demo import load_crosssell_demo
-from ..demo.customer_segmentation_demo import load_segmentation_demo
+from ..demo.customer_segmentation_demo import load_segmentation_demo, run_demo
 from ..tools.cron import run_committed_steps
 from .common import SEGMENTATION_MANAGER
 
@@ -685,3 +685,6 @@ class ResCompany(models.Model):
 
     def _load_customer_crosssell_demo(self):
         load_crosssell_demo(self.env)
+
+    def _run_customer_segmentation_demo(self):
+        run_demo(self)
