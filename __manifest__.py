@@ -28,6 +28,7 @@
         "report/customer_analysis_views.xml",
         "report/customer_base_review_templates.xml",
         "report/customer_base_review_reports.xml",
+        "wizards/customer_base_review_wizard.xml",
     ],
     "demo": [
         "demo/customer_segmentation_demo.xml",

@@ -46,9 +46,9 @@ PDF_DPI = 80
 class Shot:
     """One screenshot: `name`.png of `url` (a path, or a callable taking an
     Rpc and returning one), once `ready` (a CSS selector) shows, after
-    `prepare(page)` if given, in a `width` x `height` window. With `pdf`,
-    `url` is a PDF report and the picture its first page (no window, no
-    `ready`)."""
+    `prepare(page)` if given, in a `width` x `height` window (a common
+    laptop's 1440 px wide), for a user working in `lang`. With `pdf`, `url`
+    is a PDF report and the picture its first page (no window, no `ready`)."""
 
     name: str
     url: object
@@ -57,6 +57,7 @@ class Shot:
     width: int = 1440
     height: int = 900
     pdf: bool = False
+    lang: str = "en_US"
 
 
 def _open_segmentation_tab(page):
@@ -65,6 +66,12 @@ def _open_segmentation_tab(page):
 
 
 SHOTS = [
+    Shot(
+        "screenshot_dashboard",
+        "/odoo/action-customer_segmentation.action_client_base_dashboard",
+        ".o_dashboard_tile_migration",
+        height=720,
+    ),
     Shot(
         "screenshot_matrix",
         "/odoo/action-customer_segmentation.action_abc_xyz_matrix",
@@ -75,8 +82,6 @@ SHOTS = [
         "screenshot_priority_clients",
         "/odoo/action-customer_segmentation.action_my_priority_clients",
         ".o_list_renderer .o_data_row",
-        # wide enough for the customers' names and why they need attention
-        width=1920,
         height=800,
     ),
     Shot(
@@ -102,16 +107,12 @@ SHOTS = [
         "screenshot_dynamics",
         "/odoo/action-customer_segmentation.customer_dynamics_report_action",
         ".o_pivot .o_pivot_cell_value",
-        # the years side by side, with the total
-        width=1800,
         height=730,
     ),
     Shot(
         "screenshot_plan_actual",
         "/odoo/action-customer_segmentation.customer_plan_actual_report_action",
         ".o_pivot .o_pivot_cell_value",
-        # the four quarters side by side, with the total
-        width=2100,
         height=470,
     ),
     Shot(
@@ -119,6 +120,19 @@ SHOTS = [
         "/odoo/action-customer_segmentation.customer_base_report_action",
         ".o_graph_renderer canvas",
         height=720,
+    ),
+    Shot(
+        "screenshot_cell_migration",
+        "/odoo/action-customer_segmentation.customer_cell_transition_report_action",
+        ".o_pivot .o_pivot_cell_value",
+        height=620,
+    ),
+    Shot(
+        "screenshot_matrix_ru",
+        "/odoo/action-customer_segmentation.action_abc_xyz_matrix",
+        ".o_matrix_table td[data-cell=AX] .o_matrix_strategy",
+        height=860,
+        lang="ru_RU",
     ),
     Shot(
         "screenshot_review_pdf",
@@ -132,8 +146,8 @@ class Rpc:
     """What the shots need to know about the database, asked through the
     web client's own JSON-RPC route in the logged-in browser session."""
 
-    def __init__(self, page, base):
-        self.page, self.base = page, base
+    def __init__(self, page, base, login):
+        self.page, self.base, self.login = page, base, login
 
     def call(self, model, method, *args, **kwargs):
         response = self.page.request.post(
@@ -155,6 +169,18 @@ class Rpc:
         if not ids:
             sys.exit(f"no record {xmlid}")
         return ids[0]["res_id"]
+
+    def use_language(self, code):
+        """Work in the language `code`: installed (with the addons'
+        translations) when it is not yet, and set on the logged-in user."""
+        langs = self.call("res.lang", "search_read", [("code", "=", code)], ["active"], context={"active_test": False})
+        if not langs:
+            sys.exit(f"no language {code}")
+        if not langs[0]["active"]:
+            wizard = self.call("base.language.install", "create", {"lang_ids": [(6, 0, [langs[0]["id"]])]})
+            self.call("base.language.install", "lang_install", [wizard])
+        uid = self.call("res.users", "search", [("login", "=", self.login)], limit=1)
+        self.call("res.users", "write", uid, {"lang": code})
 
     def partner_id(self, name):
         ids = self.call("res.partner", "search", [("name", "=", name)], limit=1)
@@ -197,12 +223,18 @@ def take(shots, base, args):
             page.fill("input[name=password]", args.password)
             page.click("button[type=submit]")
             page.wait_for_url(f"{base}/odoo**")
-            rpc = Rpc(page, base)
-            for shot in shots:
+            rpc = Rpc(page, base, args.login)
+            language = "en_US"
+            for shot in sorted(shots, key=lambda shot: shot.lang != "en_US"):
+                if shot.lang != language:
+                    rpc.use_language(shot.lang)
+                    language = shot.lang
                 url = base + (shot.url(rpc) if callable(shot.url) else shot.url)
                 path = out / f"{shot.name}.png"
                 (save_pdf_page if shot.pdf else save_screen)(page, shot, url, path)
                 print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+            if language != "en_US":
+                rpc.use_language("en_US")
         finally:
             browser.close()
 

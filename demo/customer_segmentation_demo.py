@@ -170,16 +170,19 @@ def load_segmentation_demo(company, product_ids, salesperson_ids):
 
 
 def run_demo(company):
-    """The demo's last step, once every demo document is loaded: last
-    month's classification, then today's (so that history, class drops and
-    their activities are as in production, and a first "Recompute now"
-    changes nothing), the plans (from the stored sales), the opportunities,
+    """The demo's last step, once every demo document is loaded: the
+    classifications of a year, a quarter and a month ago, then today's (so
+    that history, cell migration, class drops and their activities are as in
+    production, and a first "Recompute now" changes nothing), the plans (from the stored sales), the opportunities,
     the dynamic segments, the cross-sell rules, and quotations that get
     suggestions."""
     env = company.env
     started = time.perf_counter()
     today = company._segmentation_today()
-    env["customer.classification"].sudo()._run(company, today - relativedelta(months=1))
+    # a year ago, a quarter ago and last month, as the nightly run would have:
+    # the history behind cell migration, class drops and their activities
+    for months in (12, 3, 1):
+        env["customer.classification"].sudo()._run(company, today - relativedelta(months=months))
     company.sudo().action_recompute_customer_classification()
     env["customer.sales.plan"].with_company(company)._create_demo_plans()
     customers = env["res.partner"].search([("name", "in", [spec[0] for spec in CUSTOMERS]), ("is_company", "=", True)])

@@ -312,7 +312,7 @@ class CustomerCrosssellRule(models.Model):
             "mail.activity.type"
         ].search([("res_model", "in", [False, "res.partner"])], limit=1)
         salesperson = self._salespeople(pairs)
-        deadline = fields.Date.context_today(self)
+        deadline = self.company_id[:1]._segmentation_today() if self.company_id else fields.Date.context_today(self)
         values = [
             {
                 "res_model_id": model_id,

@@ -368,19 +368,25 @@ class ResCompany(models.Model):
     def action_recompute_customer_classification(self):
         """Recompute the customer classes of the companies in `self` now."""
         self._check_run_allowed("classification")
-        classified = changed = 0
+        classified = changed = in_cells = 0
         for company in self.sudo():
             stats = company._recompute_customer_classification()
             classified += stats["customers"]
             changed += stats["written"]
+            in_cells += self.env["res.partner"].with_company(company).search_count([("abc_xyz_class", "!=", False)])
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
                 "title": self.env._("Customer classes recomputed"),
+                # what each count counts, so that it agrees with the matrix
                 "message": self.env._(
-                    "%(customers)s customers classified, %(changed)s updated.", customers=classified, changed=changed
+                    "%(customers)s customers with sales classified, %(cells)s of them in a cell of the matrix "
+                    "(the others have no ABC or no XYZ class yet); %(changed)s updated.",
+                    customers=classified,
+                    cells=in_cells,
+                    changed=changed,
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },

@@ -306,6 +306,19 @@ class TestCustomerAnalyses(SegmentationTestCase):
             tiles = self.env["customer.client.base.dashboard"].with_user(salesman).get_dashboard()["tiles"]
             self.assertEqual([tile["key"] for tile in tiles], ["attention", "a_overdue", "churn", "migration"])
 
+    def test_print_review_from_the_menu(self):
+        self._recompute()
+        salesman = new_test_user(
+            self.env, login="review_salesman", groups="sales_team.group_sale_salesman", company_id=self.company.id
+        )
+        wizard = self.env["customer.base.review.wizard"].with_user(salesman).create({})
+        self.assertEqual((wizard.company_id, wizard.figures_date), (self.company, RUN_DATE))
+        action = wizard.action_print()
+        self.assertEqual(
+            (action["report_name"], action["context"]["active_ids"]),
+            ("customer_segmentation.report_client_base_review", self.company.ids),
+        )
+
     def test_review_pdf(self):
         self._recompute()
         self.company.name = "Review Test Company"

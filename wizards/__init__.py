@@ -1,3 +1,4 @@
 from . import base_partner_merge_automatic_wizard
+from . import customer_base_review_wizard
 from . import customer_segment_assign_wizard
 from . import customer_crosssell_suggestion_wizard
