@@ -79,6 +79,20 @@ class CustomerCellTransitionReport(models.Model):
         return [(key, run_date - relativedelta(months=months), run_date) for key, months in COMPARISON_MONTHS.items()]
 
     @api.model
+    def _cell_on(self, company, day):
+        """SQL of the cell of `customer` (the alias of the query) on `day`
+        (an SQL date): the cell its last class change until then left it in."""
+        return SQL(
+            """
+            SELECT new_abc_xyz_class AS cell FROM customer_classification_history
+             WHERE company_id = %s AND partner_id = customer.partner_id AND date <= %s
+             ORDER BY date DESC, id DESC LIMIT 1
+            """,
+            company.id,
+            day,
+        )
+
+    @api.model
     def _refresh(self, company, run_date, partner_ids=None):
         """Bring the rows of `company` (of the customers `partner_ids` only,
         when given) up to date for the comparisons ending on `run_date`;
@@ -106,18 +120,8 @@ class CustomerCellTransitionReport(models.Model):
                        AS fell_from_a,
                    1 AS customer_count, COALESCE(sale.revenue, 0) AS revenue
               FROM comparison CROSS JOIN customer
-              LEFT JOIN LATERAL (
-                    SELECT new_abc_xyz_class AS cell FROM customer_classification_history
-                     WHERE company_id = %(company)s AND partner_id = customer.partner_id
-                       AND date <= comparison.date_from
-                     ORDER BY date DESC, id DESC LIMIT 1
-                   ) AS before ON TRUE
-              LEFT JOIN LATERAL (
-                    SELECT new_abc_xyz_class AS cell FROM customer_classification_history
-                     WHERE company_id = %(company)s AND partner_id = customer.partner_id
-                       AND date <= comparison.date_to
-                     ORDER BY date DESC, id DESC LIMIT 1
-                   ) AS after ON TRUE
+              LEFT JOIN LATERAL (%(cell_before)s) AS before ON TRUE
+              LEFT JOIN LATERAL (%(cell_after)s) AS after ON TRUE
               LEFT JOIN LATERAL (
                     SELECT SUM(revenue) AS revenue FROM customer_sales_month
                      WHERE company_id = %(company)s AND partner_id = customer.partner_id
@@ -128,6 +132,8 @@ class CustomerCellTransitionReport(models.Model):
             """,
             comparisons=comparisons,
             company=company.id,
+            cell_before=self._cell_on(company, SQL("comparison.date_from")),
+            cell_after=self._cell_on(company, SQL("comparison.date_to")),
             partners=partner_scope("history", partner_ids),
         )
         return sync_rows(

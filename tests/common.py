@@ -7,6 +7,38 @@ from odoo.tests import HttpCase, new_test_user
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
+def customer_invoices(env, company, rows, move_type="out_invoice", currency=None):
+    """Draft invoices of `company`, one per (customer, date, lines) of `rows`,
+    in one batch: the one invoice builder of the tests. Lines are (product,
+    quantity, unit price), untaxed; a price of None takes the product's."""
+    return (
+        env["account.move"]
+        .with_company(company)
+        .create(
+            [
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": invoice_date,
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": quantity,
+                                **({} if price is None else {"price_unit": price}),
+                                "tax_ids": [],
+                            }
+                        )
+                        for product, quantity, price in lines
+                    ],
+                }
+                for partner, invoice_date, lines in rows
+            ]
+        )
+    )
+
+
 class SegmentationTestCase(AccountTestInvoicingCommon):
     """Two companies with their accounting, and a test user who is a Sales
     administrator (hence a segmentation administrator) in both."""
@@ -21,33 +53,6 @@ class SegmentationTestCase(AccountTestInvoicingCommon):
         cls.company = cls.company_data["company"]
         cls.company_2 = cls.setup_other_company()["company"]
         cls.env.user.company_ids |= cls.company_2
-
-    @classmethod
-    def _customer_invoices(cls, company, rows, move_type="out_invoice", currency=None):
-        """Draft invoices of `company`, one per (customer, date, lines) of
-        `rows`, in one batch; lines are (product, quantity, unit price),
-        untaxed."""
-        return (
-            cls.env["account.move"]
-            .with_company(company)
-            .create(
-                [
-                    {
-                        "move_type": move_type,
-                        "partner_id": partner.id,
-                        "invoice_date": invoice_date,
-                        "currency_id": (currency or company.currency_id).id,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"product_id": product.id, "quantity": quantity, "price_unit": price, "tax_ids": []}
-                            )
-                            for product, quantity, price in lines
-                        ],
-                    }
-                    for partner, invoice_date, lines in rows
-                ]
-            )
-        )
 
     def _review_text(self, companies, user=None, lang=None):
         """The client base review of `companies` as pdftotext reads it (as

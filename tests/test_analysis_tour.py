@@ -1,9 +1,9 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 
-from .common import SegmentationTourCase
+from .common import SegmentationTourCase, customer_invoices
 
 
 @tagged("post_install", "-at_install")
@@ -23,18 +23,10 @@ class TestAnalysisTour(SegmentationTourCase):
         steady = cls.env["res.partner"].create({"name": "Tour Steady Ltd", "is_company": True})
         today = fields.Date.context_today(cls.env["res.partner"])
         month = today.replace(day=1)
-        moves = cls.env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": steady.id,
-                    "invoice_date": month - relativedelta(months=back),
-                    "invoice_line_ids": [
-                        Command.create({"product_id": product.id, "price_unit": 1000.0, "quantity": 1, "tax_ids": []})
-                    ],
-                }
-                for back in range(1, 15)
-            ]
+        moves = customer_invoices(
+            cls.env,
+            cls.company,
+            [(steady, month - relativedelta(months=back), [(product, 1, 1000.0)]) for back in range(1, 15)],
         )
         moves.action_post()
         cls.env["customer.sales.plan"].create({"partner_id": steady.id, "date_start": month, "amount": 1000.0})

@@ -2,11 +2,10 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import SegmentationTestCase
+from .common import SegmentationTestCase, customer_invoices
 
 
 @tagged("post_install", "-at_install")
@@ -22,18 +21,10 @@ class TestClassificationAccess(SegmentationTestCase):
         product = cls._create_product(name="Chair", lst_price=100.0, standard_price=60.0, taxes_id=[])
         cls.customer = cls.env["res.partner"].create({"name": "Known Buyer", "is_company": True})
         cls.buyer_contact = cls.env["res.partner"].create({"name": "Portal Buyer", "parent_id": cls.customer.id})
-        invoices = cls.env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": cls.customer.id,
-                    "invoice_date": date(2024, month, 10),
-                    "invoice_line_ids": [
-                        Command.create({"product_id": product.id, "price_unit": 100.0, "quantity": 1, "tax_ids": []})
-                    ],
-                }
-                for month in range(1, 13)
-            ]
+        invoices = customer_invoices(
+            cls.env,
+            cls.company,
+            [(cls.customer, date(2024, month, 10), [(product, 1, 100.0)]) for month in range(1, 13)],
         )
         invoices.action_post()
         with freeze_time("2025-01-15"):

@@ -1,9 +1,9 @@
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import tagged
 
-from .common import SegmentationTourCase
+from .common import SegmentationTourCase, customer_invoices
 
 
 @tagged("post_install", "-at_install")
@@ -39,18 +39,10 @@ class TestCrosssellTour(SegmentationTourCase):
         day = fields.Date.context_today(cls.env.user) - timedelta(days=30)
         baskets = [(p, [cls.desk, cls.chair]) for p in both]
         baskets += [(p, [cls.desk]) for p in cls.missing] + [(p, [ream]) for p in others]
-        invoices = cls.env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": day,
-                    "invoice_line_ids": [
-                        Command.create({"product_id": product.id, "quantity": 1, "tax_ids": []}) for product in products
-                    ],
-                }
-                for partner, products in baskets
-            ]
+        invoices = customer_invoices(
+            cls.env,
+            cls.company,
+            [(partner, day, [(product, 1, None) for product in products]) for partner, products in baskets],
         )
         invoices.action_post()
         company.write({"crosssell_min_support": 10.0, "crosssell_min_confidence": 50.0, "crosssell_min_customers": 2})

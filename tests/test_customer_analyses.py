@@ -2,11 +2,10 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import SegmentationTestCase
+from .common import SegmentationTestCase, customer_invoices
 
 FIRST_RUN = date(2025, 3, 1)
 RUN_DATE = date(2025, 4, 15)
@@ -59,24 +58,9 @@ class TestCustomerAnalyses(SegmentationTestCase):
 
     @classmethod
     def _invoices(cls, rows):
-        return (
-            cls.env["account.move"]
-            .with_company(cls.company)
-            .create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": partner.id,
-                        "invoice_date": invoice_date,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"product_id": cls.product.id, "price_unit": amount, "quantity": 1, "tax_ids": []}
-                            )
-                        ],
-                    }
-                    for partner, invoice_date, amount in rows
-                ]
-            )
+        """One invoice of one unit of paper per (customer, date, amount)."""
+        return customer_invoices(
+            cls.env, cls.company, [(partner, day, [(cls.product, 1, amount)]) for partner, day, amount in rows]
         )
 
     def _recompute(self):

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import SegmentationTestCase
+from .common import SegmentationTestCase, customer_invoices
 
 RUN_DATE = date(2025, 1, 15)  # window: the 12 months of 2024
 
@@ -79,26 +79,9 @@ class TestCustomerClassification(SegmentationTestCase):
 
     @classmethod
     def _invoices(cls, company, rows, move_type="out_invoice", currency=None):
-        return (
-            cls.env["account.move"]
-            .with_company(company)
-            .create(
-                [
-                    {
-                        "move_type": move_type,
-                        "partner_id": partner.id,
-                        "invoice_date": invoice_date,
-                        "currency_id": (currency or company.currency_id).id,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"product_id": cls.product.id, "price_unit": amount, "quantity": 1, "tax_ids": []}
-                            )
-                        ],
-                    }
-                    for partner, invoice_date, amount in rows
-                ]
-            )
-        )
+        """One invoice of one unit of the product per (customer, date, amount)."""
+        rows = [(partner, day, [(cls.product, 1, amount)]) for partner, day, amount in rows]
+        return customer_invoices(cls.env, company, rows, move_type, currency)
 
     @classmethod
     def _post(cls, moves):
@@ -408,19 +391,8 @@ class TestCustomerClassification(SegmentationTestCase):
         fine = self._create_product(name="Fine cost", lst_price=20.0, standard_price=13.3333, taxes_id=[])
         buyer = self.env["res.partner"].create({"name": "Exact", "is_company": True})
         self._post(
-            self.env["account.move"].create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": buyer.id,
-                        "invoice_date": date(2024, month, 5),
-                        "invoice_line_ids": [
-                            Command.create({"product_id": fine.id, "price_unit": 20.0, "quantity": 1, "tax_ids": []})
-                            for _line in range(5)
-                        ],
-                    }
-                    for month in range(1, 11)
-                ]
+            customer_invoices(
+                self.env, self.company, [(buyer, date(2024, month, 5), [(fine, 1, 20.0)] * 5) for month in range(1, 11)]
             )
         )
         self.company.segmentation_abc_metric = "margin"

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import SegmentationTestCase
+from .common import SegmentationTestCase, customer_invoices
 
 TODAY = date(2025, 6, 15)  # mining window: 2024-06-16 .. 2025-06-15
 IN_WINDOW = date(2025, 1, 10)
@@ -79,9 +79,9 @@ class TestCustomerCrosssell(SegmentationTestCase):
             (c[9], date(2024, 12, 1), [chair]),
             (c[10], IN_WINDOW, [ream]),
         ]
-        cls._invoices(cls.company, invoices).action_post()
-        cls._invoices(cls.company, [(c[5], IN_WINDOW, [chair])])  # draft
-        cls._invoices(cls.company_2, [(c[5], IN_WINDOW, [chair])]).action_post()
+        customer_invoices(cls.env, cls.company, invoices).action_post()
+        customer_invoices(cls.env, cls.company, [(c[5], IN_WINDOW, [chair])])  # draft
+        customer_invoices(cls.env, cls.company_2, [(c[5], IN_WINDOW, [chair])]).action_post()
         cls.company.write(
             {
                 "crosssell_item_level": "category",
@@ -93,30 +93,6 @@ class TestCustomerCrosssell(SegmentationTestCase):
             }
         )
         cls.Rule = cls.env["customer.crosssell.rule"]
-
-    @classmethod
-    def _invoices(cls, company, rows):
-        """One invoice per (customer, date, [(product, quantity, price)])."""
-        return (
-            cls.env["account.move"]
-            .with_company(company)
-            .create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": partner.id,
-                        "invoice_date": invoice_date,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"product_id": product.id, "quantity": quantity, "price_unit": price, "tax_ids": []}
-                            )
-                            for product, quantity, price in lines
-                        ],
-                    }
-                    for partner, invoice_date, lines in rows
-                ]
-            )
-        )
 
     def _mine(self, companies=None):
         with freeze_time(TODAY):
@@ -361,7 +337,9 @@ class TestCustomerCrosssell(SegmentationTestCase):
         the category rules (and counted), mined as any product by product."""
         pen = self._create_product(name="Loose Pen", lst_price=2.0, taxes_id=[])
         pen.categ_id = False
-        self._invoices(self.company, [(self.c[n], IN_WINDOW, [(pen, 3, 2.0)]) for n in (1, 2, 3, 5)]).action_post()
+        customer_invoices(
+            self.env, self.company, [(self.c[n], IN_WINDOW, [(pen, 3, 2.0)]) for n in (1, 2, 3, 5)]
+        ).action_post()
         with freeze_time(TODAY):
             stats = self.env["customer.crosssell.mining"]._mine(self.company)
         self.assertEqual((stats["rules"], stats["uncategorized_products"]), (9, 1))

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import SegmentationTestCase
+from .common import SegmentationTestCase, customer_invoices
 
 RUN_DATE = date(2025, 4, 15)
 JANUARY, FEBRUARY = date(2025, 1, 1), date(2025, 2, 1)
@@ -28,7 +28,8 @@ class TestCustomerMerge(SegmentationTestCase):
             [{"name": name, "is_company": True} for name in ("Alpha", "Beta", "Gamma")]
         )
         p = cls.product
-        cls._customer_invoices(
+        customer_invoices(
+            cls.env,
             cls.company,
             [
                 (cls.alpha, date(2025, 1, 10), [(p, 10, 10.0)]),
@@ -38,7 +39,7 @@ class TestCustomerMerge(SegmentationTestCase):
             ],
         ).action_post()
         p.with_company(cls.company_2).standard_price = 4.0
-        cls._customer_invoices(cls.company_2, [(cls.beta, date(2025, 1, 15), [(p, 3, 10.0)])]).action_post()
+        customer_invoices(cls.env, cls.company_2, [(cls.beta, date(2025, 1, 15), [(p, 3, 10.0)])]).action_post()
         Plan = cls.env["customer.sales.plan"]
         cls.alpha_plan, cls.beta_plan = Plan.create(
             [

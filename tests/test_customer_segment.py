@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import SegmentationTestCase
+from .common import SegmentationTestCase, customer_invoices
 
 DAY_1 = datetime(2025, 3, 3, 10, 0)
 DAY_2 = datetime(2025, 3, 4, 10, 0)
@@ -86,18 +86,6 @@ class SegmentCase(SegmentationTestCase):
             .search([("segment_id", "=", segment.id), ("partner_id", "=", partner.id)], order="id")
             .mapped(lambda m: (m.date_in, m.date_out))
         )
-
-    @classmethod
-    def _invoice_vals(cls, partner, product, invoice_date, price=10.0):
-        return {
-            "move_type": "out_invoice",
-            "partner_id": partner.id,
-            "invoice_date": invoice_date,
-            "company_id": cls.company.id,
-            "invoice_line_ids": [
-                Command.create({"product_id": product.id, "quantity": 1, "price_unit": price, "tax_ids": []})
-            ],
-        }
 
     def _run_cron(self):
         self.env.flush_all()
@@ -246,13 +234,15 @@ class TestCustomerSegment(SegmentCase):
         chair = self._create_product(name="Seg Chair", categ_id=child.id, lst_price=10.0)
         bread = self._create_product(name="Seg Bread", categ_id=other.id, lst_price=1.0)
         with freeze_time(DAY_1):
-            invoices = self.env["account.move"].create(
+            invoices = customer_invoices(
+                self.env,
+                self.company,
                 [
-                    self._invoice_vals(self.alpha, chair, date(2025, 2, 1)),  # a month ago
-                    self._invoice_vals(self.beta, chair, date(2024, 10, 1)),  # five months ago
-                    self._invoice_vals(self.gamma, bread, date(2025, 2, 1)),
-                    self._invoice_vals(self.shared, chair, date(2025, 2, 1)),  # left in draft
-                ]
+                    (self.alpha, date(2025, 2, 1), [(chair, 1, 10.0)]),  # a month ago
+                    (self.beta, date(2024, 10, 1), [(chair, 1, 10.0)]),  # five months ago
+                    (self.gamma, date(2025, 2, 1), [(bread, 1, 10.0)]),
+                    (self.shared, date(2025, 2, 1), [(chair, 1, 10.0)]),  # left in draft
+                ],
             )
             invoices[:3].action_post()
             last_3_months = self._dynamic("Furniture 3m", [("purchased_category_3m_ids", "in", [parent.id])])
@@ -514,11 +504,10 @@ class TestSegmentAccess(SegmentCase):
         )
         product = cls._create_product(name="Seg Service", lst_price=10.0)
         # company 1 invoices, made by the test user (another salesperson than the managers)
-        invoices = cls.env["account.move"].create(
-            [
-                cls._invoice_vals(cls.shared, product, date(2025, 2, 1), price=1000.0),
-                cls._invoice_vals(cls.beta, product, date(2025, 2, 1), price=1000.0),
-            ]
+        invoices = customer_invoices(
+            cls.env,
+            cls.company,
+            [(partner, date(2025, 2, 1), [(product, 1, 1000.0)]) for partner in (cls.shared, cls.beta)],
         )
         invoices.action_post()
 

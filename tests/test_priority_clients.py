@@ -2,12 +2,11 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
-from .common import SegmentationTestCase
+from .common import SegmentationTestCase, customer_invoices
 
 RUN_DATE = date(2025, 1, 15)  # ABC window: 2024; the window before: 2023
 NEXT_RUN = date(2025, 2, 15)  # window: February 2024 to January 2025
@@ -65,20 +64,8 @@ class TestPriorityClients(SegmentationTestCase):
         rows += [(cls.regular, RUN_DATE - timedelta(days=days), 1000.0) for days in (140, 110, 80, 50)]
         rows += [(cls.two, date(2024, 5, 5), 500.0), (cls.two, date(2024, 12, 5), 500.0)]
         rows += [(cls.down, date(2023, 6, 10), 1000.0), (cls.down, date(2024, 6, 10), 600.0)]
-        cls.env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": invoice_date,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {"product_id": cls.product.id, "price_unit": amount, "quantity": 1, "tax_ids": []}
-                        )
-                    ],
-                }
-                for partner, invoice_date, amount in rows
-            ]
+        customer_invoices(
+            cls.env, cls.env.company, [(partner, day, [(cls.product, 1, amount)]) for partner, day, amount in rows]
         ).action_post()
 
     def _run(self, run_date=RUN_DATE):

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import SegmentationTestCase
+from .common import SegmentationTestCase, customer_invoices
 
 RUN_DATE = date(2025, 4, 15)
 
@@ -43,7 +43,9 @@ class TestRussian(SegmentationTestCase):
         cls.steady = cls.env["res.partner"].create({"name": "Steady", "is_company": True, "user_id": seller.id})
         paper = cls._create_product(name="Paper", lst_price=1200.5, standard_price=700.0, taxes_id=[])
         months = [date(2024, month, 10) for month in range(1, 13)] + [date(2025, 1, 10), date(2025, 2, 10)]
-        cls._customer_invoices(cls.company, [(cls.steady, day, [(paper, 1, 1200.5)]) for day in months]).action_post()
+        customer_invoices(
+            cls.env, cls.company, [(cls.steady, day, [(paper, 1, 1200.5)]) for day in months]
+        ).action_post()
         with freeze_time(RUN_DATE):
             cls.company.action_recompute_customer_classification()
 
