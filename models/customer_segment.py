@@ -308,7 +308,8 @@ class CustomerSegment(models.Model):
                     segment=segment.name,
                     entries=changes[0],
                     exits=changes[1],
-                    members=segment.member_count,
+                    # from the writer: reading member_count would count every segment's members again
+                    members=changes[2],
                 )
             )
         refreshed.sudo().write({"domain_error": False, "last_refresh": fields.Datetime.now()})
@@ -702,14 +703,14 @@ class CustomerSegment(models.Model):
         """Make the members of this segment the customers selected by the SQL
         `members` (one column of distinct partner ids), written by their
         history; then the entries get their follow-up activity. Returns how
-        many customers entered and left."""
+        many customers entered and left, and how many members it has now."""
         self.ensure_one()
-        entries, exits, entered_ids = self.env["customer.segment.membership"]._write_stays(self, members)
+        entries, exits, count, entered_ids = self.env["customer.segment.membership"]._write_stays(self, members)
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self.invalidate_model(["partner_ids", *FIGURE_FIELDS])
         if entered_ids:
             self._create_follow_up_activities(entered_ids)
-        return entries, exits
+        return entries, exits, count
 
     def _create_follow_up_activities(self, partner_ids):
         """One activity per entry, created in one batch and without a

@@ -60,7 +60,7 @@ class CustomerSegmentMembership(models.Model):
         reads the customers' table in order), closes the stays of the exits,
         and stores the day's size when it changed (a dynamic segment records
         it once a day even unchanged). Dates are the company's. Returns how
-        many entered and left, and the ids of the customers who entered when
+        many entered and left, how many members it has now, and the ids of the customers who entered when
         the segment plans a follow-up activity for them."""
         self.env.flush_all()
         self._lock_segment(segment)
@@ -108,7 +108,7 @@ class CustomerSegmentMembership(models.Model):
                                write_uid = EXCLUDED.write_uid,
                                write_date = EXCLUDED.write_date
                          WHERE EXCLUDED.entry_count + EXCLUDED.exit_count > 0)
-                SELECT counts.entries, counts.exits,
+                SELECT counts.entries, counts.exits, counts.before + counts.entries - counts.exits,
                        CASE WHEN %(with_activity)s THEN ARRAY(SELECT partner_id FROM opened) END
                   FROM counts
                 """,
@@ -122,10 +122,10 @@ class CustomerSegmentMembership(models.Model):
                 with_activity=bool(segment.activity_type_id),
             )
         )
-        entries, exits, entered_ids = self.env.cr.fetchone()
+        entries, exits, members, entered_ids = self.env.cr.fetchone()
         self.invalidate_model()
         self.env["customer.segment.size"].invalidate_model()
-        return entries, exits, entered_ids or []
+        return entries, exits, members, entered_ids or []
 
     def _lock_segment(self, segment):
         """One change of members at a time per segment: a refresh and a hand
