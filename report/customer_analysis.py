@@ -40,10 +40,7 @@ class CustomerAnalysis(models.AbstractModel):
         clock = time.perf_counter()
         if company._segmentation_sales_source() == "invoice":
             stats["costs_frozen"] = self.env["customer.product.cost"]._freeze(company)
-        stats["months_written"] = self.env["customer.sales.month"]._refresh(company)
-        stats["dynamics_written"] = self.env["customer.dynamics.report"]._refresh(company, run_date)
-        stats["plans_written"] = self.env["customer.plan.actual.report"]._refresh(company)
-        stats["transitions_written"] = self.env["customer.cell.transition.report"]._refresh(company, run_date)
+        stats.update(self._refresh_customer_tables(company, run_date))
         stats.update(self._refresh_lifecycle(company, run_date))
         if company.segmentation_analyses_date != run_date:
             company.segmentation_analyses_date = run_date
@@ -78,10 +75,19 @@ class CustomerAnalysis(models.AbstractModel):
         destination holds exactly what a run from scratch gives it."""
         for company in companies.sudo():
             run_date = company.segmentation_analyses_date or company._segmentation_today()
-            self.env["customer.sales.month"].sudo()._refresh(company, partners.ids)
-            self.env["customer.dynamics.report"].sudo()._refresh(company, run_date, partners.ids)
-            self.env["customer.plan.actual.report"].sudo()._refresh(company, partners.ids)
-            self.env["customer.cell.transition.report"].sudo()._refresh(company, run_date, partners.ids)
+            self.sudo()._refresh_customer_tables(company, run_date, partners.ids)
+
+    @api.model
+    def _refresh_customer_tables(self, company, run_date, partner_ids=None):
+        """Refresh the tables of CUSTOMER_TABLES of `company`, in that order
+        (each reads the ones before it), for the customers `partner_ids` or
+        all; returns the rows written per table."""
+        return {
+            "months_written": self.env["customer.sales.month"]._refresh(company, partner_ids),
+            "dynamics_written": self.env["customer.dynamics.report"]._refresh(company, run_date, partner_ids),
+            "plans_written": self.env["customer.plan.actual.report"]._refresh(company, partner_ids),
+            "transitions_written": self.env["customer.cell.transition.report"]._refresh(company, run_date, partner_ids),
+        }
 
     def _refresh_lifecycle(self, company, run_date):
         """Spells of activity of every customer (analytics.lifecycle), then
