@@ -5,6 +5,7 @@ from . import customer_crosssell_bundle
 from . import customer_crosssell_mining
 from . import customer_crosssell_rule
 from . import customer_product_cost
+from . import customer_sales_document
 from . import customer_sales_month
 from . import customer_sales_plan
 from . import customer_sales_source

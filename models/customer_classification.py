@@ -33,10 +33,13 @@ class CustomerClassification(models.AbstractModel):
     _description = "Customer Classification Run"
 
     @api.model
-    def _run(self, company, run_date=None):
-        """Classify the customers of `company` and return figures of the run:
-        customers classified, rows written, class changes, and the seconds
-        spent fetching the aggregate, in the engine and writing back.
+    def _run(self, company, run_date=None, rebuild=False):
+        """Bring the facts of `company` up to date (all of them on a
+        `rebuild`, see customer.analysis._refresh_facts), classify its
+        customers from them and return figures of the run: customers
+        classified, rows written, class changes, the seconds spent fetching
+        the aggregate, in the engine and writing back, and the customers
+        whose analyses may have changed (`partner_ids`, None for all).
 
         The caller holds the transaction: on any error nothing of this
         company is written.
@@ -45,6 +48,9 @@ class CustomerClassification(models.AbstractModel):
         rules = company._segmentation_rules_checked()
         priority = company._priority_rules_checked()
         self._lock_company(company)
+        clock = time.perf_counter()
+        facts_stats, partner_ids = self.env["customer.analysis"]._refresh_facts(company, rebuild)
+        facts_seconds = time.perf_counter() - clock
         self.env.flush_all()
         clock = time.perf_counter()
         facts = self._fetch_facts(company, rules, run_date)
@@ -58,7 +64,12 @@ class CustomerClassification(models.AbstractModel):
         self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
         self.env["customer.classification.history"].invalidate_model()
         activities = self._plan_drop_activities(company, changes, computed, run_date, priority)
+        if partner_ids is not None:
+            partner_ids |= set(changes.index.tolist())
         return {
+            "facts": facts_stats,
+            "facts_seconds": facts_seconds,
+            "partner_ids": partner_ids,
             "aggregate_rows": len(facts),
             "customers": len(computed),
             "written": len(to_write),
@@ -86,7 +97,7 @@ class CustomerClassification(models.AbstractModel):
         and one total row (the grouping set without the month) whose window
         sums are exact and rounded once, here, with the days it bought on
         over the rhythm's months (credit notes are not purchases), all from
-        one scan of the sale lines."""
+        one scan of the documents' facts (customer.sales.document)."""
         start, end = window_bounds(run_date, rules.fetch_months)
         abc_start, _end = window_bounds(run_date, rules.abc_window_months)
         previous_start, _abc_start = window_bounds(abc_start, rules.abc_window_months)
@@ -98,10 +109,9 @@ class CustomerClassification(models.AbstractModel):
                 SELECT partner_id, document_id, date, is_refund,
                        CASE WHEN date >= %(start)s AND date < %(end)s
                             THEN date_trunc('month', date)::date END AS month,
-                       SUM(revenue) AS revenue,
-                       SUM(revenue - cost) AS margin
-                  FROM (%(lines)s) AS line
-                 GROUP BY partner_id, document_id, date, is_refund
+                       revenue, margin
+                  FROM customer_sales_document
+                 WHERE company_id = %(company)s
             )
             SELECT partner_id,
                    GROUPING(month) = 1 AS is_total,
@@ -121,7 +131,7 @@ class CustomerClassification(models.AbstractModel):
               FROM document
              GROUP BY GROUPING SETS ((partner_id, month), (partner_id))
             """,
-            lines=self.env["customer.sales.source"]._sale_lines(company),
+            company=company.id,
             start=start,
             end=end,
             in_abc=in_abc,

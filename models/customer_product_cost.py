@@ -23,10 +23,12 @@ class CustomerProductCost(models.Model):
     _company_product_month_unique = models.UniqueIndex("(company_id, product_id, month)")
 
     @api.model
-    def _freeze(self, company):
+    def _freeze(self, company, document_ids=None):
         """Record the current cost of every product-month of `company`'s
-        sales on invoices (customer.sales.source) that has none yet (one INSERT, existing months untouched).
-        Returns the number of product-months recorded."""
+        sales on invoices (customer.sales.source), of the invoices
+        `document_ids` only when given, that has none yet (one INSERT,
+        existing months untouched). Returns the number of product-months
+        recorded."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -38,7 +40,7 @@ class CustomerProductCost(models.Model):
                         SELECT DISTINCT line.product_id, date_trunc('month', move.invoice_date)::date AS month
                           FROM account_move_line line
                           JOIN account_move move ON move.id = line.move_id
-                         WHERE %(sales)s AND line.product_id IS NOT NULL
+                         WHERE %(sales)s AND line.product_id IS NOT NULL AND %(documents)s
                        ) AS sold
                   JOIN product_product product ON product.id = sold.product_id
                 ON CONFLICT (company_id, product_id, month) DO NOTHING
@@ -46,6 +48,7 @@ class CustomerProductCost(models.Model):
                 company=company.id,
                 key=str(company.id),
                 sales=self.env["customer.sales.source"]._invoice_sales(company),
+                documents=SQL("TRUE") if document_ids is None else SQL("move.id = ANY(%s)", document_ids),
             )
         )
         self.invalidate_model()

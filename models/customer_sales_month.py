@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..analytics.classification import ROUNDING
 from ..tools.sql import partner_scope
 from ..tools.sync import sync_rows
 from .common import MONEY_READERS
@@ -9,9 +8,11 @@ from .common import MONEY_READERS
 
 class CustomerSalesMonth(models.Model):
     """Sales per customer and calendar month: the stored aggregate every
-    analysis reads (dynamics, plan vs actual, the client base, the review).
-    Built from the one definition of a sale by the classification run, which
-    writes only the rows that changed."""
+    analysis reads (dynamics, plan vs actual, the client base, the review),
+    summed from customer.sales.document. A run re-aggregates only the months
+    its changed documents were or are counted in, and writes only the rows
+    that changed. Amounts are exact sums (`numeric`, unrounded), so that a
+    month re-aggregated alone equals the same month of a rebuild."""
 
     _name = "customer.sales.month"
     _description = "Customer Sales per Month"
@@ -31,25 +32,41 @@ class CustomerSalesMonth(models.Model):
     _company_month_idx = models.Index("(company_id, month)")
 
     @api.model
-    def _refresh(self, company, partner_ids=None):
-        """Bring the months of `company` (of the customers `partner_ids`
-        only, when given) up to date; returns rows written."""
-        digits = ROUNDING["classification_revenue"]
-
+    def _refresh(self, company, months=None, partner_ids=None):
+        """Bring the months of `company` up to date from its documents
+        (customer.sales.document): all of them, or only the (customer, month)
+        pairs `months`, or every month of the customers `partner_ids`.
+        Returns rows written."""
+        if months is not None:
+            if not months:
+                return 0
+            partners, firsts = zip(*sorted(months), strict=True)
+            scope = SQL(
+                "(%(alias)s.partner_id, %(alias)s.month) IN (SELECT * FROM unnest(%(partners)s::int4[], %(months)s::date[]))",
+                alias=SQL.identifier("stored"),
+                partners=list(partners),
+                months=list(firsts),
+            )
+            document_scope = SQL(
+                "(document.partner_id, date_trunc('month', document.date)::date)"
+                " IN (SELECT * FROM unnest(%s::int4[], %s::date[]))",
+                list(partners),
+                list(firsts),
+            )
+        else:
+            scope = partner_scope("stored", partner_ids)
+            document_scope = partner_scope("document", partner_ids)
         query = SQL(
             """
-            SELECT partner_id, month,
-                   ROUND(SUM(revenue), %(digits)s) AS revenue,
-                   ROUND(SUM(revenue - cost), %(digits)s) AS margin,
-                   COUNT(DISTINCT document_id) FILTER (WHERE NOT is_refund)::int4 AS document_count
-              FROM (SELECT line.*, date_trunc('month', line.date)::date AS month
-                      FROM (%(lines)s) AS line) AS line
-             WHERE %(partners)s
-             GROUP BY partner_id, month
+            SELECT partner_id, date_trunc('month', date)::date AS month,
+                   SUM(revenue) AS revenue, SUM(margin) AS margin,
+                   (COUNT(*) FILTER (WHERE NOT is_refund))::int4 AS document_count
+              FROM customer_sales_document document
+             WHERE company_id = %(company)s AND %(scope)s
+             GROUP BY partner_id, date_trunc('month', date)
             """,
-            lines=self.env["customer.sales.source"]._sale_lines(company),
-            digits=digits,
-            partners=partner_scope("line", partner_ids),
+            company=company.id,
+            scope=document_scope,
         )
         return sync_rows(
             self,
@@ -57,5 +74,5 @@ class CustomerSalesMonth(models.Model):
             query,
             keys=("partner_id", "month"),
             values=("revenue", "margin", "document_count"),
-            scope=partner_scope("stored", partner_ids),
+            scope=scope,
         )

@@ -124,10 +124,13 @@ SETTINGS = {
 # an empty column means the default (on); the cell order is stored as text.
 SWITCHED_OFF = frozenset(field for field in SETTINGS["priority"].fields.values() if field.endswith("_off"))
 STRATEGY_FIELDS = {cell: f"segmentation_strategy_{cell.lower()}" for cell in CELLS}
+# the settings that change what a sale is: the facts are rebuilt after them
+FACT_SETTINGS = frozenset({"segmentation_sales_source", "segmentation_ignore_refunds"})
 # the runs a segmentation administrator starts by hand, as the messages of
 # their guard (ResCompany._check_run_allowed) name them
 RUN_ACTIONS = {
     "classification": _lt("recompute the customer classes"),
+    "rebuild": _lt("rebuild the customer analyses"),
     "crosssell": _lt("mine the cross-sell rules"),
 }
 
@@ -291,6 +294,13 @@ class ResCompany(models.Model):
     segmentation_analyses_date = fields.Date(
         string="Analyses Date", readonly=True, copy=False, help="Date of the last refresh of the analyses."
     )
+    segmentation_facts_since = fields.Datetime(
+        string="Facts Read Since",
+        readonly=True,
+        copy=False,
+        help="The next run reads the documents and customers written from this time on; empty: it rebuilds the "
+        "facts from every document.",
+    )
 
     # cross-selling
     crosssell_item_level = fields.Selection(
@@ -358,6 +368,9 @@ class ResCompany(models.Model):
         self._check_saved_settings("crosssell")
 
     def write(self, vals):
+        if FACT_SETTINGS.intersection(vals):
+            # what counts as a sale changed: the next run rebuilds the facts
+            vals = {**vals, "segmentation_facts_since": False}
         result = super().write(vals)
         if "priority_cell_order" in vals:
             # the order of the priority lists follows at once
@@ -387,6 +400,29 @@ class ResCompany(models.Model):
                     customers=classified,
                     cells=in_cells,
                     changed=changed,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_rebuild_customer_analyses(self):
+        """Rebuild the facts and analyses of the companies in `self` from
+        every document, and classify them: what the incremental run gives,
+        from scratch (the weekly check, or after a repair behind the form)."""
+        self._check_run_allowed("rebuild")
+        written = 0
+        for company in self.sudo():
+            stats = company._rebuild_customer_analyses()
+            written += stats["facts"]["documents_written"] + stats["facts"]["months_written"]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Customer analyses rebuilt"),
+                "message": self.env._(
+                    "Rebuilt from every document: %(written)s stored sales figures differed and were corrected.",
+                    written=written,
                 ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
@@ -619,20 +655,38 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------
     # runs
 
-    def _recompute_customer_classification(self):
+    def _recompute_customer_classification(self, rebuild=False):
+        """The run of this company: its facts from what changed since the
+        last run (everything on a `rebuild`), its classes, then its analyses."""
         self.ensure_one()
         started = time.monotonic()
-        stats = self.env["customer.classification"]._run(self)
-        stats["analyses"] = self.env["customer.analysis"]._refresh(self)
+        stats = self.env["customer.classification"]._run(self, rebuild=rebuild)
+        stats["analyses"] = self.env["customer.analysis"]._refresh(self, partner_ids=stats.pop("partner_ids"))
         self.write({"segmentation_last_run": fields.Datetime.now(), "segmentation_last_error": False})
         _logger.info(
-            "Classified %s customers of company %s (%s updated) in %.1f s",
+            "Classified %s customers of company %s (%s updated; facts%s: %s) in %.1f s",
             stats["customers"],
             self.id,
             stats["written"],
+            " rebuilt" if rebuild else "",
+            stats["facts"],
             time.monotonic() - started,
         )
         return stats
+
+    def _rebuild_customer_analyses(self):
+        return self._recompute_customer_classification(rebuild=True)
+
+    @api.model
+    def _cron_rebuild_customer_analyses(self):
+        """Rebuild every company that asks for scheduled runs (see
+        _run_scheduled): the weekly check that the incremental runs kept
+        every figure; a figure it has to correct is counted in the log."""
+        self._run_scheduled(
+            "segmentation",
+            lambda company: company._rebuild_customer_analyses(),
+            "Customer analyses rebuild of company",
+        )
 
     @api.model
     def _cron_recompute_customer_classification(self):

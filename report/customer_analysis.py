@@ -12,8 +12,9 @@ from ..tools.frames import copy_frame
 _logger = logging.getLogger(__name__)
 
 
-# the stored analyses kept per customer, in the order they are refreshed
+# the stored tables kept per customer, in the order they are refreshed
 # (each reads the ones before it): what a merge of customers must rebuild
+# (customer.sales.document follows the merge through its foreign key)
 CUSTOMER_TABLES = (
     "customer.sales.month",
     "customer.dynamics.report",
@@ -23,28 +24,88 @@ CUSTOMER_TABLES = (
 
 
 class CustomerAnalysis(models.AbstractModel):
-    """Brings the stored analyses of a company up to date, after its
-    classification run and in the same transaction: costs at the time of
-    sale, the sales per customer and month, the dynamics and profitability
-    rows, the client base counts and every customer's lifecycle status.
-    Each stored table is refreshed by comparing with what it holds, so a
-    rerun on unchanged data writes nothing."""
+    """Brings the stored facts and analyses of a company up to date, in the
+    transaction of its classification run: first the facts (costs at the
+    time of sale, the sales per document and per customer and month) from
+    the documents changed since the last run, then, after the
+    classification, the dynamics and profitability rows, the client base
+    counts and every customer's lifecycle status, of the customers that
+    changed when the date is the same. Each stored table is refreshed by
+    comparing with what it holds, so a rerun on unchanged data writes
+    nothing."""
 
     _name = "customer.analysis"
     _description = "Customer Analyses Refresh"
 
     @api.model
-    def _refresh(self, company, run_date=None):
+    def _refresh_facts(self, company, rebuild=False):
+        """Bring the facts of `company` (customer.sales.document, then
+        customer.sales.month) up to date with its documents: only what
+        changed since the last run, or everything on a `rebuild` or when
+        they were never built (or a setting changed what a sale is, see
+        res.company.write). A run whose transaction is rolled back (an
+        error, a killed worker) leaves the facts and the mark of the last
+        run as they were, so the next run reads the same changes again.
+
+        Returns the figures of the refresh and the customers whose analyses
+        may have changed: those of the months re-aggregated and the partners
+        written since (a salesperson changed, a contact moved); None when
+        they all may have (a rebuild, a new first month of the history)."""
+        since = None if rebuild else company.segmentation_facts_since or None
+        started = self._oldest_transaction_start()
+        first_month = self._first_month(company)
+        documents, frozen, months = self.env["customer.sales.document"]._refresh(company, since)
+        written = self.env["customer.sales.month"]._refresh(company, months)
+        company.sudo().segmentation_facts_since = started
+        stats = {"documents_written": documents, "costs_frozen": frozen, "months_written": written}
+        if months is None or self._first_month(company) != first_month:
+            return stats, None
+        partners = {partner_id for partner_id, _month in months}
+        rows = self.env.execute_query(
+            SQL("SELECT DISTINCT commercial_partner_id FROM res_partner WHERE write_date >= %s", since)
+        )
+        return stats, partners | {partner_id for (partner_id,) in rows if partner_id}
+
+    def _oldest_transaction_start(self):
+        """When the oldest transaction still open on this database started
+        (in UTC, as Odoo writes write_date): a document written by any
+        transaction this run cannot see yet carries a write_date from then
+        on, so the next run, reading from this time, cannot miss it."""
+        [(started,)] = self.env.execute_query(
+            SQL(
+                "SELECT MIN(xact_start) AT TIME ZONE 'UTC' FROM pg_stat_activity"
+                " WHERE datname = current_database() AND xact_start IS NOT NULL"
+            )
+        )
+        return started
+
+    def _first_month(self, company):
+        """The first month of the company's sales: the dynamics mark the
+        periods before it as partial, for every customer."""
+        [(month,)] = self.env.execute_query(
+            SQL("SELECT MIN(month) FROM customer_sales_month WHERE company_id = %s", company.id)
+        )
+        return month
+
+    @api.model
+    def _refresh(self, company, run_date=None, partner_ids=None):
+        """Bring the analyses of `company` up to date from its facts, for the
+        customers `partner_ids` only when given and the analyses were last
+        refreshed on the same date (their periods are the run date's), for
+        every customer otherwise. Nothing to refresh when `partner_ids` is
+        empty on the same date."""
         run_date = run_date or company._segmentation_today()
+        if company.segmentation_analyses_date != run_date:
+            partner_ids = None
         stats = {}
         clock = time.perf_counter()
-        if company._segmentation_sales_source() == "invoice":
-            stats["costs_frozen"] = self.env["customer.product.cost"]._freeze(company)
-        stats.update(self._refresh_customer_tables(company, run_date))
-        stats.update(self._refresh_lifecycle(company, run_date))
+        if partner_ids is None or partner_ids:
+            stats.update(self._refresh_customer_tables(company, run_date, partner_ids))
+            stats.update(self._refresh_lifecycle(company, run_date))
         if company.segmentation_analyses_date != run_date:
             company.segmentation_analyses_date = run_date
         self.env.invalidate_all()
+        stats["customers_refreshed"] = "all" if partner_ids is None else len(partner_ids)
         stats["seconds"] = time.perf_counter() - clock
         _logger.info("Analyses of company %s refreshed: %s", company.id, stats)
         return stats
@@ -75,15 +136,15 @@ class CustomerAnalysis(models.AbstractModel):
         destination holds exactly what a run from scratch gives it."""
         for company in companies.sudo():
             run_date = company.segmentation_analyses_date or company._segmentation_today()
+            self.env["customer.sales.month"].sudo()._refresh(company, partner_ids=partners.ids)
             self.sudo()._refresh_customer_tables(company, run_date, partners.ids)
 
     @api.model
     def _refresh_customer_tables(self, company, run_date, partner_ids=None):
-        """Refresh the tables of CUSTOMER_TABLES of `company`, in that order
-        (each reads the ones before it), for the customers `partner_ids` or
-        all; returns the rows written per table."""
+        """Refresh the analyses of CUSTOMER_TABLES of `company` (the tables
+        after customer.sales.month, which they read), for the customers
+        `partner_ids` or all; returns the rows written per table."""
         return {
-            "months_written": self.env["customer.sales.month"]._refresh(company, partner_ids),
             "dynamics_written": self.env["customer.dynamics.report"]._refresh(company, run_date, partner_ids),
             "plans_written": self.env["customer.plan.actual.report"]._refresh(company, partner_ids),
             "transitions_written": self.env["customer.cell.transition.report"]._refresh(company, run_date, partner_ids),

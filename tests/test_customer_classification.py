@@ -306,14 +306,14 @@ class TestCustomerClassification(SegmentationTestCase):
         Classification = self.env.registry["customer.classification"]
         run = Classification._run
 
-        def failing_for_company_1(this, company, run_date=None):
+        def failing_for_company_1(this, company, run_date=None, rebuild=False):
             if company == self.company:
                 this.env.cr.execute(
                     "UPDATE res_partner SET abc_class = jsonb_build_object(%s, 'C') WHERE id = %s",
                     [str(company.id), self.big.id],
                 )
                 raise ValueError("broken data in company 1")
-            return run(this, company, run_date)
+            return run(this, company, run_date, rebuild)
 
         cron = self.env.ref("customer_segmentation.ir_cron_recompute_customer_classification")
         with (

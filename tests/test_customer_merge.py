@@ -77,8 +77,9 @@ class TestCustomerMerge(SegmentationTestCase):
         self.assertEqual({row.year: row.revenue for row in dynamics}, {2025: 220.0})
         # nothing counted twice: a run from the documents finds every row right
         with freeze_time(RUN_DATE):
-            stats = self.company._recompute_customer_classification()["analyses"]
-        self.assertEqual([stats[key] for key in ("months_written", "dynamics_written", "plans_written")], [0, 0, 0])
+            stats = self.company._recompute_customer_classification()
+        self.assertEqual(stats["facts"]["months_written"], 0)
+        self.assertEqual([stats["analyses"][key] for key in ("dynamics_written", "plans_written")], [0, 0])
 
     def test_merge_adds_up_plans_of_the_same_period(self):
         self._recompute()

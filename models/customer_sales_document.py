@@ -1,0 +1,157 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools.sync import sync_rows
+from .common import MONEY_READERS
+
+
+class CustomerSalesDocument(models.Model):
+    """The sales of each document of a company (an invoice, a credit note or
+    an order, as the sales source counts them): the grain at which the facts
+    are kept up to date.
+
+    A run re-reads only the documents written since the last one and those
+    of the customers that changed (see `_changed_documents`); the rows they
+    had here say in which (customer, month) they were counted before, so the
+    months to re-aggregate are known on both sides of a change (an invoice
+    reset and posted again in another month, a contact moved to another
+    company). Everything downstream (customer.sales.month, the
+    classification, the analyses) reads these rows, never the sale lines.
+    Amounts are exact sums (`numeric`, unrounded): the readers round once."""
+
+    _name = "customer.sales.document"
+    _description = "Customer Sales per Document"
+    _order = "date desc, id desc"
+    _log_access = False
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, ondelete="cascade")
+    document_id = fields.Integer(
+        required=True, readonly=True, help="The invoice, credit note or sales order (by the company's sales source)."
+    )
+    date = fields.Date(required=True, readonly=True)
+    is_refund = fields.Boolean(readonly=True)
+    revenue = fields.Float(digits="Account", readonly=True, groups=MONEY_READERS)
+    margin = fields.Float(
+        digits="Account", readonly=True, groups=MONEY_READERS, help="Revenue minus the cost at the time of sale."
+    )
+
+    _company_document_unique = models.UniqueIndex("(company_id, document_id)")
+    _company_partner_date_idx = models.Index("(company_id, partner_id, date)")
+
+    def _documents_query(self, company, document_ids=None):
+        """SQL of one row per document of `company`'s sales (of the
+        documents `document_ids` only, when given)."""
+        lines = self.env["customer.sales.source"]._sale_lines(company)
+        scope = SQL("TRUE") if document_ids is None else SQL("line.document_id = ANY(%s)", document_ids)
+        return SQL(
+            """
+            SELECT document_id, MIN(partner_id) AS partner_id, MIN(date) AS date, bool_or(is_refund) AS is_refund,
+                   SUM(revenue) AS revenue, SUM(revenue - cost) AS margin
+              FROM (%(lines)s) AS line
+             WHERE %(scope)s
+             GROUP BY document_id
+            """,
+            lines=lines,
+            scope=scope,
+        )
+
+    def _changed_documents(self, company, since):
+        """Ids of the documents whose sales may differ from their rows here:
+        written since `since` (posted, reset, cancelled, edited: any write,
+        a recomputed field included, stamps write_date), or of a partner
+        written since then or whose commercial entity was (a contact moved
+        to another company, an archived customer), found on the document
+        and among the rows stored."""
+        partners = SQL(
+            """
+            SELECT id FROM res_partner
+             WHERE write_date >= %(since)s
+                OR commercial_partner_id IN (SELECT id FROM res_partner WHERE write_date >= %(since)s)
+            """,
+            since=since,
+        )
+        if company._segmentation_sales_source() == "order":
+            documents = SQL(
+                """
+                SELECT id FROM sale_order
+                 WHERE company_id = %(company)s AND (write_date >= %(since)s OR partner_id IN (%(partners)s))
+                """,
+                company=company.id,
+                since=since,
+                partners=partners,
+            )
+        else:
+            documents = SQL(
+                """
+                SELECT id FROM account_move
+                 WHERE company_id = %(company)s AND move_type IN ('out_invoice', 'out_refund')
+                   AND (write_date >= %(since)s OR partner_id IN (%(partners)s)
+                        OR commercial_partner_id IN (%(partners)s))
+                """,
+                company=company.id,
+                since=since,
+                partners=partners,
+            )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                %(documents)s
+                UNION
+                SELECT document_id FROM customer_sales_document
+                 WHERE company_id = %(company)s AND partner_id IN (%(partners)s)
+                """,
+                documents=documents,
+                company=company.id,
+                partners=partners,
+            )
+        )
+        return [document_id for (document_id,) in rows]
+
+    def _months_of(self, company, document_ids):
+        """{(customer, first day of the month)} the documents `document_ids`
+        are counted in now."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT partner_id, date_trunc('month', date)::date
+                  FROM customer_sales_document
+                 WHERE company_id = %s AND document_id = ANY(%s)
+                """,
+                company.id,
+                document_ids,
+            )
+        )
+        return set(rows)
+
+    @api.model
+    def _refresh(self, company, since=None):
+        """Bring the documents of `company` up to date: all of them when
+        `since` is None (a rebuild), else those changed since `since` (see
+        _changed_documents), freezing first the product costs of the months
+        they sell in (customer.product.cost). Returns the rows written, the
+        product-months frozen, and the (customer, month) pairs whose sales
+        may have changed (None: all of them)."""
+        self.env.flush_all()
+        values = ("partner_id", "date", "is_refund", "revenue", "margin")
+        document_ids = None if since is None else self._changed_documents(company, since)
+        if document_ids == []:
+            return 0, 0, set()
+        frozen = 0
+        if company._segmentation_sales_source() == "invoice":
+            frozen = self.env["customer.product.cost"]._freeze(company, document_ids)
+        if document_ids is None:
+            written = sync_rows(self, company, self._documents_query(company), keys=("document_id",), values=values)
+            return written, frozen, None
+        before = self._months_of(company, document_ids)
+        written = sync_rows(
+            self,
+            company,
+            self._documents_query(company, document_ids),
+            keys=("document_id",),
+            values=values,
+            scope=SQL("stored.document_id = ANY(%s)", document_ids),
+        )
+        if not written:
+            return 0, frozen, set()
+        return written, frozen, before | self._months_of(company, document_ids)
