@@ -1,0 +1,258 @@
+from datetime import date, timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
+
+from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
+
+from .common import SegmentationTestCase, customer_invoices
+
+RUN_DATE = date(2025, 4, 15)
+# the tables of the stored figures compared with a rebuild, and the columns
+# that identify a row
+STORED = {
+    "customer_sales_document": "document_id",
+    "customer_sales_month": "partner_id, month",
+    "customer_dynamics_report": "partner_id, period_kind, date",
+    "customer_plan_actual_report": "partner_id, date_start, plan_id",
+    "customer_cell_transition_report": "partner_id, comparison",
+    "customer_base_report": "period_type, date, user_id, team_id, abc_xyz_class",
+    "customer_classification_history": "partner_id, date, id",
+}
+
+
+@tagged("post_install", "-at_install")
+class TestIncrementalRun(SegmentationTestCase):
+    """Five customers buy tea (cost 6) and cups (cost 2) from October 2024
+    to March 2025; Carl buys for Alpha. The first run stores everything;
+    then a mix of changes lands between two runs, and the incremental run
+    must leave every stored figure as a rebuild from every document gives
+    it, having read only the documents and customers that changed.
+
+    Runs are placed in time by hand: the transaction of a test stamps every
+    write with its start, so each run says when it "started" (the mark the
+    next run reads from) and the changes are stamped after it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tea = cls._create_product(name="Tea", lst_price=10.0, standard_price=6.0, taxes_id=[])
+        cls.cups = cls._create_product(name="Cups", lst_price=5.0, standard_price=2.0, taxes_id=[])
+        cls.alpha, cls.beta, cls.gamma, cls.delta, cls.omega = cls.env["res.partner"].create(
+            [{"name": name, "is_company": True} for name in ("Alpha", "Beta", "Gamma", "Delta", "Omega")]
+        )
+        cls.carl = cls.env["res.partner"].create({"name": "Carl", "parent_id": cls.alpha.id})
+        rows = []
+        for month in range(6):
+            day = date(2024, 10, 10) + timedelta(days=31 * month)
+            rows += [
+                (cls.alpha, day, [(cls.tea, 20, None), (cls.cups, 10, None)]),
+                (cls.beta, day, [(cls.tea, 8, None)]),
+                (cls.gamma, day + timedelta(days=2), [(cls.cups, 6 + month, None)]),
+                (cls.delta, day, [(cls.tea, 2, None)]),
+            ]
+        rows += [
+            (cls.carl, date(2025, 2, 3), [(cls.tea, 5, None)]),
+            (cls.omega, date(2025, 1, 20), [(cls.cups, 3, None)]),
+        ]
+        cls.invoices = customer_invoices(cls.env, cls.company, rows)
+        cls.invoices.action_post()
+
+    def setUp(self):
+        super().setUp()
+        [(self.started,)] = self.env.execute_query(SQL("SELECT now() AT TIME ZONE 'UTC'"))
+        self.hour = 0
+
+    def _later(self):
+        """An hour after the last mark: the time of the next run or change."""
+        self.hour += 1
+        return self.started + timedelta(hours=self.hour)
+
+    def _run(self, rebuild=False):
+        """A run that starts an hour after what came before it."""
+        started = self._later()
+        with (
+            freeze_time(RUN_DATE),
+            patch.object(self.env.registry["customer.analysis"], "_oldest_transaction_start", return_value=started),
+        ):
+            return self.company._recompute_customer_classification(rebuild=rebuild)
+
+    def _changes_stamped_later(self):
+        """What follows is written an hour later (write_date)."""
+        self.env.flush_all()
+        self.env.cr._now = self._later()
+
+    def _stored(self):
+        """Every stored figure of the company, row by row, in a stable order."""
+        stored = {}
+        for table, order in STORED.items():
+            stored[table] = self.env.execute_query(
+                SQL(
+                    "SELECT to_jsonb(stored) - 'id' - 'create_date' - 'write_date' FROM %s stored"
+                    " WHERE company_id = %s ORDER BY %s",
+                    SQL.identifier(table),
+                    self.company.id,
+                    SQL(order),
+                )
+            )
+        key = str(self.company.id)
+        stored["res_partner"] = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM res_partner ORDER BY id",
+                SQL(", ").join(
+                    SQL("%s -> %s", SQL.identifier(column), key) for column in (*STATE_COLUMNS, "lifecycle_status")
+                ),
+            )
+        )
+        return stored
+
+    def _month(self, partner, month):
+        return self.env.execute_query(
+            SQL(
+                "SELECT revenue::float, margin::float, document_count FROM customer_sales_month"
+                " WHERE company_id = %s AND partner_id = %s AND month = %s",
+                self.company.id,
+                partner.id,
+                month,
+            )
+        )
+
+    def test_incremental_run_equals_a_rebuild(self):
+        first = self._run()
+        self.assertEqual(first["facts"]["documents_written"], 26)
+        self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [(300.0, 130.0, 2)])
+        rerun = self._run()
+        self.assertEqual(rerun["facts"], {"documents_written": 0, "costs_frozen": 0, "months_written": 0})
+        self.assertEqual(rerun["analyses"]["customers_refreshed"], 0)
+        self.assertEqual(rerun["written"], 0)
+
+        self._changes_stamped_later()
+        # new invoice and credit note; the cost of tea changed before them
+        self.tea.with_company(self.company).standard_price = 7.0
+        new = customer_invoices(self.env, self.company, [(self.omega, date(2025, 3, 25), [(self.tea, 4, None)])])
+        refund = customer_invoices(
+            self.env, self.company, [(self.beta, date(2025, 3, 28), [(self.tea, 1, None)])], move_type="out_refund"
+        )
+        (new | refund).action_post()
+        by_customer = self.invoices.grouped("partner_id")
+        # Delta's last invoice cancelled; Gamma's last reset to draft
+        delta_last = by_customer[self.delta].sorted("invoice_date")[-1]
+        delta_last.button_draft()
+        delta_last.button_cancel()
+        by_customer[self.gamma].sorted("invoice_date")[-1].button_draft()
+        # Beta's November invoice edited: 9 tea, dated in October
+        beta_november = by_customer[self.beta].filtered(lambda move: move.invoice_date.month == 11)
+        beta_november.button_draft()
+        beta_november.write(
+            {
+                "invoice_date": date(2024, 10, 20),
+                "invoice_line_ids": [Command.update(beta_november.invoice_line_ids.id, {"quantity": 9})],
+            }
+        )
+        beta_november.action_post()
+        # Carl now buys for Delta: his invoice stays Alpha's, the entity it
+        # was issued to (account.move keeps its commercial entity)
+        self.carl.parent_id = self.delta
+        # Omega merged into Gamma
+        with freeze_time(RUN_DATE):
+            self.env["base.partner.merge.automatic.wizard"]._merge(
+                (self.omega | self.gamma).ids, self.gamma, extra_checks=False
+            )
+
+        changed = self._run()
+        # written: the new invoice and credit note, the cancelled, reset and
+        # edited invoices (the merge moved Omega's rows itself)
+        self.assertEqual(changed["facts"]["documents_written"], 5)
+        self.assertEqual(changed["facts"]["costs_frozen"], 0)  # tea already sold in March: its cost stays 6
+        self.assertNotEqual(changed["analyses"]["customers_refreshed"], "all")
+        # hand-checked: Delta's March invoice cancelled
+        self.assertEqual(self._month(self.delta, date(2025, 3, 1)), [])
+        # Beta: October holds two invoices (80 and 90), November none
+        self.assertEqual(self._month(self.beta, date(2024, 10, 1)), [(170.0, 68.0, 2)])
+        self.assertEqual(self._month(self.beta, date(2024, 11, 1)), [])
+        # Gamma got Omega's January cups and the new tea of March; its own March invoice is a draft
+        self.assertEqual(self._month(self.gamma, date(2025, 3, 1)), [(40.0, 16.0, 1)])
+        incremental = self._stored()
+
+        rebuild = self._run(rebuild=True)
+        self.assertEqual(rebuild["facts"], {"documents_written": 0, "costs_frozen": 0, "months_written": 0})
+        self.assertEqual(rebuild["written"], 0)
+        self.assertEqual(
+            {key: value for key, value in rebuild["analyses"].items() if key.endswith("_written")},
+            {key: 0 for key in rebuild["analyses"] if key.endswith("_written")},
+        )
+        self.assertEqual(self._stored(), incremental)
+
+    def test_orders_follow_a_contact_to_another_company(self):
+        """Orders count for the current commercial entity of their customer:
+        a contact moved to another company takes his orders with him."""
+        self.company.segmentation_sales_source = "order"
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.carl.id,
+                "currency_id": self.company.currency_id.id,
+                "order_line": [Command.create({"product_id": self.tea.id, "price_unit": 10.0, "tax_ids": []})],
+            }
+        )
+        order.action_confirm()
+        order.date_order = "2025-02-10 10:00:00"
+        self._run()
+        self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [(10.0, 4.0, 1)])
+        self._changes_stamped_later()
+        self.carl.parent_id = self.delta
+        stats = self._run()
+        self.assertEqual(stats["facts"]["documents_written"], 1)
+        self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [])
+        self.assertEqual(self._month(self.delta, date(2025, 2, 1)), [(10.0, 4.0, 1)])
+        incremental = self._stored()
+        self.assertEqual(self._run(rebuild=True)["facts"]["documents_written"], 0)
+        self.assertEqual(self._stored(), incremental)
+
+    def test_a_failed_run_leaves_everything_for_the_next(self):
+        self._run()
+        before = self._stored()
+        mark = self.company.segmentation_facts_since
+        self._changes_stamped_later()
+        customer_invoices(self.env, self.company, [(self.beta, date(2025, 3, 20), [(self.tea, 3, None)])]).action_post()
+        Classification = self.env.registry["customer.classification"]
+        with (
+            patch.object(Classification, "_write_state", side_effect=RuntimeError("killed")),
+            self.assertRaises(RuntimeError),
+            self.env.cr.savepoint(),
+        ):
+            self._run()
+        self.env.invalidate_all()
+        self.assertEqual(self._stored(), before)
+        self.assertEqual(self.company.segmentation_facts_since, mark)
+        after = self._run()
+        self.assertEqual(after["facts"]["documents_written"], 1)
+        self.assertEqual(self._month(self.beta, date(2025, 3, 1)), [(110.0, 44.0, 2)])
+        self.assertEqual(self._run(rebuild=True)["facts"]["documents_written"], 0)
+
+    def test_a_setting_that_changes_what_a_sale_is_rebuilds(self):
+        customer_invoices(
+            self.env, self.company, [(self.beta, date(2025, 3, 28), [(self.tea, 1, None)])], move_type="out_refund"
+        ).action_post()
+        self._run()
+        self.assertEqual(self._month(self.beta, date(2025, 3, 1)), [(70.0, 28.0, 1)])
+        self.company.segmentation_ignore_refunds = True
+        self.assertFalse(self.company.segmentation_facts_since)
+        stats = self._run()
+        self.assertEqual(stats["facts"]["documents_written"], 1)
+        self.assertEqual(stats["analyses"]["customers_refreshed"], "all")
+        self.assertEqual(self._month(self.beta, date(2025, 3, 1)), [(80.0, 32.0, 1)])
+
+    def test_rebuild_button_access(self):
+        self._run()
+        action = self.company.action_rebuild_customer_analyses()
+        self.assertIn("0 stored sales figures", action["params"]["message"])
+        salesman = new_test_user(
+            self.env, login="incremental_seller", groups="sales_team.group_sale_salesman", company_id=self.company.id
+        )
+        with self.assertRaises(AccessError):
+            self.company.with_user(salesman).action_rebuild_customer_analyses()
