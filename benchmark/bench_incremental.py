@@ -151,16 +151,20 @@ def forget_everything(env, company):
 
 def sample_moves(env, company, share, seed):
     """Three equal lists of posted invoice ids (a `share` of them in all),
-    drawn at random."""
+    drawn at random after the first month of the history (an edit moves an
+    invoice one month back: into the history, not before it, which would
+    change the start of every customer's history)."""
     env.cr.execute(
         """
         SELECT id FROM account_move
          WHERE company_id = %s AND state = 'posted' AND move_type = 'out_invoice'
+           AND invoice_date >= (SELECT date_trunc('month', MIN(invoice_date)) + INTERVAL '1 month'
+                                  FROM account_move WHERE company_id = %s AND state = 'posted')
          ORDER BY md5(id::text || %s)
          LIMIT (SELECT (count(*) * %s)::int FROM account_move
                  WHERE company_id = %s AND move_type IN ('out_invoice', 'out_refund'))
         """,
-        [company.id, str(seed), share, company.id],
+        [company.id, company.id, str(seed), share, company.id],
     )
     ids = [row[0] for row in env.cr.fetchall()]
     third = len(ids) // 3

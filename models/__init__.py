@@ -1,3 +1,4 @@
+from . import account_move
 from . import crm_lead
 from . import customer_classification
 from . import customer_classification_history
@@ -17,3 +18,4 @@ from . import mail_activity
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import sale_order

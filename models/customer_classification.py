@@ -41,6 +41,10 @@ class CustomerClassification(models.AbstractModel):
         the aggregate, in the engine and writing back, and the customers
         whose analyses may have changed (`partner_ids`, None for all).
 
+        A run on the date and with the settings of the last one
+        (`segmentation_last_run_key`), when no document or customer changed
+        since, has nothing to compute: it classifies nothing again.
+
         The caller holds the transaction: on any error nothing of this
         company is written.
         """
@@ -51,6 +55,21 @@ class CustomerClassification(models.AbstractModel):
         clock = time.perf_counter()
         facts_stats, partner_ids = self.env["customer.analysis"]._refresh_facts(company, rebuild)
         facts_seconds = time.perf_counter() - clock
+        run_key = repr((run_date.isoformat(), rules, priority))
+        if partner_ids == set() and company.segmentation_last_run_key == run_key:
+            return {
+                "facts": facts_stats,
+                "facts_seconds": facts_seconds,
+                "partner_ids": partner_ids,
+                "aggregate_rows": 0,
+                "customers": self._classified_count(company),
+                "written": 0,
+                "changes": 0,
+                "drop_activities": 0,
+                "aggregate_seconds": 0.0,
+                "engine_seconds": 0.0,
+                "write_seconds": 0.0,
+            }
         self.env.flush_all()
         clock = time.perf_counter()
         facts = self._fetch_facts(company, rules, run_date)
@@ -66,6 +85,8 @@ class CustomerClassification(models.AbstractModel):
         activities = self._plan_drop_activities(company, changes, computed, run_date, priority)
         if partner_ids is not None:
             partner_ids |= set(changes.index.tolist())
+        if company.segmentation_last_run_key != run_key:
+            company.sudo().segmentation_last_run_key = run_key
         return {
             "facts": facts_stats,
             "facts_seconds": facts_seconds,
@@ -79,6 +100,13 @@ class CustomerClassification(models.AbstractModel):
             "engine_seconds": computed_at - fetched,
             "write_seconds": time.perf_counter() - computed_at,
         }
+
+    def _classified_count(self, company):
+        """Customers of `company` with a classification stored."""
+        [(count,)] = self.env.execute_query(
+            SQL("SELECT COUNT(*) FROM res_partner WHERE classification_revenue ? %s", str(company.id))
+        )
+        return count
 
     def _lock_company(self, company):
         """One run per company at a time: the button and the scheduled action

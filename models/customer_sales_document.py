@@ -62,48 +62,35 @@ class CustomerSalesDocument(models.Model):
         a recomputed field included, stamps write_date), or of a partner
         written since then or whose commercial entity was (a contact moved
         to another company, an archived customer), found on the document
-        and among the rows stored."""
-        partners = SQL(
-            """
-            SELECT id FROM res_partner
-             WHERE write_date >= %(since)s
-                OR commercial_partner_id IN (SELECT id FROM res_partner WHERE write_date >= %(since)s)
-            """,
-            since=since,
+        and among the rows stored. Each part is read through an index on
+        write_date or on the partner: the cost follows the changes."""
+        [(partner_ids,)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT COALESCE(ARRAY_AGG(id), '{}') FROM res_partner
+                 WHERE write_date >= %(since)s
+                    OR commercial_partner_id IN (SELECT id FROM res_partner WHERE write_date >= %(since)s)
+                """,
+                since=since,
+            )
         )
-        if company._segmentation_sales_source() == "order":
-            documents = SQL(
-                """
-                SELECT id FROM sale_order
-                 WHERE company_id = %(company)s AND (write_date >= %(since)s OR partner_id IN (%(partners)s))
-                """,
-                company=company.id,
-                since=since,
-                partners=partners,
-            )
-        else:
-            documents = SQL(
-                """
-                SELECT id FROM account_move
-                 WHERE company_id = %(company)s AND move_type IN ('out_invoice', 'out_refund')
-                   AND (write_date >= %(since)s OR partner_id IN (%(partners)s)
-                        OR commercial_partner_id IN (%(partners)s))
-                """,
-                company=company.id,
-                since=since,
-                partners=partners,
-            )
+        table = "sale_order" if company._segmentation_sales_source() == "order" else "account_move"
+        sales = SQL("TRUE") if table == "sale_order" else SQL("move_type IN ('out_invoice', 'out_refund')")
         rows = self.env.execute_query(
             SQL(
                 """
-                %(documents)s
+                SELECT id FROM %(table)s WHERE company_id = %(company)s AND %(sales)s AND write_date >= %(since)s
+                UNION
+                SELECT id FROM %(table)s WHERE company_id = %(company)s AND %(sales)s AND partner_id = ANY(%(partners)s)
                 UNION
                 SELECT document_id FROM customer_sales_document
-                 WHERE company_id = %(company)s AND partner_id IN (%(partners)s)
+                 WHERE company_id = %(company)s AND partner_id = ANY(%(partners)s)
                 """,
-                documents=documents,
+                table=SQL.identifier(table),
                 company=company.id,
-                partners=partners,
+                sales=sales,
+                since=since,
+                partners=partner_ids,
             )
         )
         return [document_id for (document_id,) in rows]

@@ -40,19 +40,10 @@ class CustomerSalesMonth(models.Model):
         if months is not None:
             if not months:
                 return 0
-            partners, firsts = zip(*sorted(months), strict=True)
-            scope = SQL(
-                "(%(alias)s.partner_id, %(alias)s.month) IN (SELECT * FROM unnest(%(partners)s::int4[], %(months)s::date[]))",
-                alias=SQL.identifier("stored"),
-                partners=list(partners),
-                months=list(firsts),
-            )
-            document_scope = SQL(
-                "(document.partner_id, date_trunc('month', document.date)::date)"
-                " IN (SELECT * FROM unnest(%s::int4[], %s::date[]))",
-                list(partners),
-                list(firsts),
-            )
+            partners, firsts = (list(column) for column in zip(*sorted(months), strict=True))
+            pairs = SQL("(SELECT * FROM unnest(%s::int4[], %s::date[]))", partners, firsts)
+            scope = SQL("(stored.partner_id, stored.month) IN %s", pairs)
+            document_scope = SQL("(document.partner_id, date_trunc('month', document.date)::date) IN %s", pairs)
         else:
             scope = partner_scope("stored", partner_ids)
             document_scope = partner_scope("document", partner_ids)

@@ -294,6 +294,13 @@ class ResCompany(models.Model):
     segmentation_analyses_date = fields.Date(
         string="Analyses Date", readonly=True, copy=False, help="Date of the last refresh of the analyses."
     )
+    segmentation_last_run_key = fields.Char(
+        string="Last Run Key",
+        readonly=True,
+        copy=False,
+        help="The date and settings of the last classification: a run with the same, when no document or customer "
+        "changed since, has nothing to do.",
+    )
     segmentation_facts_since = fields.Datetime(
         string="Facts Read Since",
         readonly=True,

@@ -83,6 +83,10 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
+    # the customers a run reads again: those written since the last run
+    # (customer.sales.document._changed_documents)
+    _write_date_idx = models.Index("(write_date)")
+
     abc_class = _classification_field(
         fields.Selection,
         "ABC Class",

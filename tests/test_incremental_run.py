@@ -130,6 +130,7 @@ class TestIncrementalRun(SegmentationTestCase):
         self.assertEqual(rerun["facts"], {"documents_written": 0, "costs_frozen": 0, "months_written": 0})
         self.assertEqual(rerun["analyses"]["customers_refreshed"], 0)
         self.assertEqual(rerun["written"], 0)
+        self.assertEqual(rerun["aggregate_rows"], 0, "nothing changed: nothing to classify again")
 
         self._changes_stamped_later()
         # new invoice and credit note; the cost of tea changed before them

@@ -1,0 +1,10 @@
+from odoo import models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    # the documents a run reads again: those written since the last run
+    # (customer.sales.document._changed_documents), found without reading
+    # every document
+    _write_date_idx = models.Index("(write_date)")
