@@ -11,11 +11,33 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     """Make the rows of `company` in `model`'s table (those matching the
     SQL condition `scope` on it, when given) equal to what `query`
     returns (columns `keys` + `values`): delete the rows that are gone,
-    update those whose values differ, insert the new ones. Money columns
-    are numeric rounded in SQL, so the comparison is exact. Returns the
-    number of rows written."""
+    update those whose values differ, insert the new ones (all of them at
+    once when none is stored yet). Money columns are numeric, so the
+    comparison is exact. Returns the number of rows written."""
     cr = model.env.cr
     table = SQL.identifier(model._table)
+    columns = SQL(", ").join(SQL.identifier(column) for column in (*keys, *values))
+    cr.execute(
+        SQL(
+            "SELECT EXISTS (SELECT 1 FROM %s stored WHERE stored.company_id = %s AND %s)",
+            table,
+            company.id,
+            scope or SQL("TRUE"),
+        )
+    )
+    if not cr.fetchone()[0]:
+        # nothing stored yet (a first run): every row is new
+        cr.execute(
+            SQL(
+                "INSERT INTO %(table)s (company_id, %(columns)s)"
+                " SELECT %(company)s, %(columns)s FROM (%(query)s) AS new",
+                table=table,
+                columns=columns,
+                company=company.id,
+                query=query,
+            )
+        )
+        return _written(model, cr.rowcount)
     staged = SQL.identifier("customer_analysis_rows")
     cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", staged, query))
     cr.execute(SQL("ANALYZE %s", staged))
@@ -26,7 +48,6 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
         return SQL("stored.%s = new.%s", SQL.identifier(key), SQL.identifier(key))
 
     same_key = SQL(" AND ").join([SQL("stored.company_id = %s", company.id), *(match(key) for key in keys)])
-    columns = SQL(", ").join(SQL.identifier(column) for column in (*keys, *values))
     stored_values = SQL(", ").join(SQL("stored.%s", SQL.identifier(value)) for value in values)
     new_values = SQL(", ").join(SQL("new.%s", SQL.identifier(value)) for value in values)
     cr.execute(
@@ -79,9 +100,15 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     )
     written += cr.rowcount
     cr.execute(SQL("DROP TABLE %s", staged))
+    return _written(model, written)
+
+
+def _written(model, written):
+    """After `written` rows of `model`'s table were written: statistics
+    refreshed when they were many, the cache of the model dropped."""
     if written >= ANALYZE_AFTER_ROWS:
         # fresh statistics now rather than when autovacuum comes by: the
         # reports' grouped reads are planned from them right after the run
-        cr.execute(SQL("ANALYZE %s", table))
+        model.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(model._table)))
     model.invalidate_model()
     return written
