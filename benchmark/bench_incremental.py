@@ -32,12 +32,12 @@ repeats this --kills times.
 import argparse
 import json
 import random
-import resource
 import signal
 import subprocess
 import sys
 import time
 
+from bench_classification import floor_query, peak_rss_mb, time_floor, verdict
 from odoo_session import bench_parser, installed_addon, superuser_env, vacuum
 
 from odoo.tools import SQL
@@ -81,28 +81,6 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--run-once", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-def floor_query(env, company):
-    """One scan of the sale lines grouped by customer and month: what any
-    run from the documents costs at least."""
-    return SQL(
-        """
-        SELECT partner_id, date_trunc('month', date) AS month, SUM(revenue) AS revenue,
-               SUM(revenue - cost) AS margin, COUNT(DISTINCT document_id) AS documents
-          FROM (%s) AS line
-         GROUP BY partner_id, date_trunc('month', date)
-        """,
-        env["customer.sales.source"]._sale_lines(company),
-    )
-
-
-def time_floor(env, query):
-    """The query executed on the server to its end (EXPLAIN ANALYZE computes
-    every output column), its result discarded there."""
-    clock = time.perf_counter()
-    env.cr.execute(SQL("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) %s", query))
-    return time.perf_counter() - clock
 
 
 def written_rows(env):
@@ -253,14 +231,6 @@ def change_documents(env, company, share, seed):
     return {"posted": len(new), "cancelled": len(cancelled), "edited": len(edited)}
 
 
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def verdict(ok):
-    return "PASS" if ok else "FAIL"
-
-
 def timed_run(env, company, label, floor, target=None, rebuild=False):
     before = written_rows(env)
     clock = time.perf_counter()
@@ -294,7 +264,7 @@ def measure(env, args):
         f" shape {data.get('shape', 'default')}, {documents} posted documents"
     )
     query = floor_query(env, company)
-    floors = [time_floor(env, query) for _attempt in range(2)]
+    floors = [time_floor(env, query)[0] for _attempt in range(2)]
     floor = min(floors)
     print(
         f"floor (lines grouped by customer and month, best of 2): {floor:.2f} s"
