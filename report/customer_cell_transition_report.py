@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.common import MONEY_READERS, SALES_USER
+from ..models.common import MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, SALES_USER
 from ..models.res_partner import ABC_XYZ_CELLS
 from ..tools.sql import partner_scope
 from ..tools.sync import sync_rows
@@ -61,8 +61,10 @@ class CustomerCellTransitionReport(models.Model):
     )
     toward_x = fields.Boolean(string="Moved toward X", readonly=True, groups=SALES_USER)
     fell_from_a = fields.Boolean(string="Fell from A", readonly=True, groups=SALES_USER)
-    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
-    team_id = fields.Many2one(related="partner_id.user_id.sale_team_id", string="Sales Team")
+    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson", falsy_value_label=NO_SALESPERSON)
+    team_id = fields.Many2one(
+        related="partner_id.user_id.sale_team_id", string="Sales Team", falsy_value_label=NO_SALES_TEAM
+    )
     customer_count = fields.Integer(string="Customers", readonly=True)
     revenue = fields.Float(
         digits="Account",

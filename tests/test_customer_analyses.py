@@ -9,6 +9,24 @@ from .common import SegmentationTestCase, customer_invoices
 
 FIRST_RUN = date(2025, 3, 1)
 RUN_DATE = date(2025, 4, 15)
+REPORT_MODELS = (
+    "customer.dynamics.report",
+    "customer.plan.actual.report",
+    "customer.base.report",
+    "customer.cell.transition.report",
+    "customer.portfolio.report",
+)
+# groupings of the reports that every row fills
+ALWAYS_SET = {
+    "partner_id",
+    "company_id",
+    "period_kind",
+    "period_type",
+    "comparison",
+    "from_cell",
+    "to_cell",
+    "movement",
+}
 
 
 @tagged("post_install", "-at_install")
@@ -302,6 +320,38 @@ class TestCustomerAnalyses(SegmentationTestCase):
             (action["report_name"], action["context"]["active_ids"]),
             ("customer_segmentation.report_client_base_review", self.company.ids),
         )
+
+    def test_empty_groups_are_named(self):
+        """Cycle and Steady have no salesperson, hence no sales team: each
+        report groups them in a group without a value, which its views name
+        by the field's `falsy_value_label` ("No salesperson") instead of
+        Odoo's "None", and which the review names the same way."""
+        self._recompute()
+        for model in REPORT_MODELS:
+            Report = self.env[model].with_company(self.company)
+            groups = Report.formatted_read_group(
+                [("company_id", "=", self.company.id)], ["user_id", "team_id"], ["__count"]
+            )
+            self.assertEqual({(group["user_id"], group["team_id"]) for group in groups}, {(False, False)}, model)
+            labels = Report.fields_get(["user_id", "team_id"], ["falsy_value_label"])
+            self.assertEqual(
+                (labels["user_id"]["falsy_value_label"], labels["team_id"]["falsy_value_label"]),
+                ("No salesperson", "No sales team"),
+                model,
+            )
+            # every grouping a row may leave empty is named
+            unnamed = [
+                name
+                for name, field in Report._fields.items()
+                if field.type in ("many2one", "many2many", "selection")
+                and name not in ALWAYS_SET
+                and not field.falsy_value_label
+            ]
+            self.assertEqual(unnamed, [], model)
+        review = self._review()
+        self.assertEqual([row["salesperson"] for row in review["plan"]], ["No salesperson"])
+        self.assertEqual([row["name"] for row in review["profiles"]["team"]], ["No sales team"])
+        self.assertEqual([row["name"] for row in review["profiles"]["industry"]], ["No industry"])
 
     def test_review_pdf(self):
         self._recompute()
