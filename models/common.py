@@ -34,6 +34,8 @@ NO_PAYMENT_TERMS = _lt("No payment terms")
 NO_STATUS = _lt("No status")
 NOT_COMPARED = _lt("Not compared")
 WITHOUT_PLAN = _lt("Without a plan")
+# who compared: the run, for the comparisons it makes itself
+CLASSIFICATION_RUN = _lt("Classification run")
 
 
 class SegmentMembers(fields.Many2many):
