@@ -353,6 +353,36 @@ class TestCustomerAnalyses(SegmentationTestCase):
         self.assertEqual([row["name"] for row in review["profiles"]["team"]], ["No sales team"])
         self.assertEqual([row["name"] for row in review["profiles"]["industry"]], ["No industry"])
 
+    def test_review_as_of_the_last_run_or_today(self):
+        """On April 15 the last run is the first one, of March 1: the review
+        printed as of the last run shows its figures (2025 to date: Steady's
+        January and February, 200); printed as of today, the classes and
+        analyses are recomputed first (2025 to date: 480 with March and April)."""
+        Wizard = self.env["customer.base.review.wizard"]
+        with freeze_time(RUN_DATE):
+            wizard = Wizard.create({})
+            self.assertEqual((wizard.figures_as_of, wizard.figures_date), ("last_run", FIRST_RUN))
+            wizard.action_print()
+        self.assertEqual(self.company.segmentation_analyses_date, FIRST_RUN)
+        text = self._review_text(self.company)
+        self.assertIn("Figures as of 03/01/2025,", text)
+        self.assertIn("2025 (to date) $ 200.00", text)
+        with freeze_time(RUN_DATE):
+            wizard = Wizard.create({"figures_as_of": "today"})
+            self.assertEqual(wizard.figures_date, RUN_DATE)
+            action = wizard.action_print()
+        self.assertEqual(action["context"]["active_ids"], self.company.ids)
+        self.assertEqual(self.company.segmentation_analyses_date, RUN_DATE)
+        text = self._review_text(self.company)
+        self.assertIn("Figures as of 04/15/2025,", text)
+        self.assertIn("2025 (to date) $ 480.00", text)
+        # a salesman prints the last run's review; recomputing is for segmentation administrators
+        salesman = new_test_user(
+            self.env, login="review_salesman", groups="sales_team.group_sale_salesman", company_id=self.company.id
+        )
+        with self.assertRaises(AccessError):
+            Wizard.with_user(salesman).create({"figures_as_of": "today"}).action_print()
+
     def test_review_pdf(self):
         self._recompute()
         self.company.name = "Review Test Company"
