@@ -26,6 +26,7 @@
         "views/customer_segmentation_menus.xml",
         "views/customer_sales_plan_views.xml",
         "report/customer_analysis_views.xml",
+        "wizards/customer_cell_transition_wizard.xml",
         "report/customer_base_review_templates.xml",
         "report/customer_base_review_reports.xml",
         "wizards/customer_base_review_wizard.xml",

@@ -1,6 +1,9 @@
-"""Names and the segment members field shared by the addon's models."""
+"""Names, labels and the segment members field shared by the addon's models."""
 
 from odoo import fields
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 SEGMENTATION_MANAGER = "customer_segmentation.group_customer_segmentation_manager"
 SALES_USER = "sales_team.group_sale_salesman"
@@ -12,6 +15,27 @@ MONEY_READERS = "sales_team.group_sale_salesman_all_leads,account.group_account_
 MEMBER_TABLE = "customer_segment_res_partner_rel"
 # "bought in the last N months" criteria of segment rules
 PURCHASE_WINDOWS = (3, 6, 12)
+
+# The names of empty groups: a grouped view (pivot, graph, grouped list)
+# names the rows without a value by their field's `falsy_value_label`, or
+# "None" when it has none; the review names its empty groups by the same
+# attribute of the report field it groups by. Translated when shown.
+NO_SALESPERSON = _lt("No salesperson")
+NO_SALES_TEAM = _lt("No sales team")
+NOT_CLASSIFIED = _lt("Not classified")
+NO_XYZ_CLASS = _lt("No XYZ class")
+NO_SEGMENT = _lt("No segment")
+NO_COUNTRY = _lt("No country")
+NO_STATE = _lt("No state")
+NO_INDUSTRY = _lt("No industry")
+NO_TAGS = _lt("No tags")
+NO_PRICELIST = _lt("No pricelist")
+NO_PAYMENT_TERMS = _lt("No payment terms")
+NO_STATUS = _lt("No status")
+NOT_COMPARED = _lt("Not compared")
+WITHOUT_PLAN = _lt("Without a plan")
+# who compared: the run, for the comparisons it makes itself
+CLASSIFICATION_RUN = _lt("Classification run")
 
 
 class SegmentMembers(fields.Many2many):

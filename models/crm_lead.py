@@ -3,7 +3,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..analytics.priority import CELLS
-from .common import MEMBER_TABLE, MONEY_READERS, SALES_USER
+from .common import MEMBER_TABLE, MONEY_READERS, NO_SEGMENT, NO_XYZ_CLASS, NOT_CLASSIFIED, SALES_USER
 from .res_partner import ABC_CLASSES, ABC_XYZ_CELLS, XYZ_CLASSES
 
 # lead field -> the customer's per-company column it shows
@@ -40,6 +40,7 @@ class CrmLead(models.Model):
         "ABC class of the customer in the opportunity's company.",
         search="_search_customer_abc_class",
         selection=ABC_CLASSES,
+        falsy_value_label=NOT_CLASSIFIED,
     )
     customer_xyz_class = _customer_field(
         fields.Selection,
@@ -47,6 +48,7 @@ class CrmLead(models.Model):
         "XYZ class of the customer in the opportunity's company.",
         search="_search_customer_xyz_class",
         selection=XYZ_CLASSES,
+        falsy_value_label=NO_XYZ_CLASS,
     )
     customer_abc_xyz_class = _customer_field(
         fields.Selection,
@@ -54,6 +56,7 @@ class CrmLead(models.Model):
         "ABC-XYZ cell of the customer in the opportunity's company.",
         search="_search_customer_abc_xyz_class",
         selection=ABC_XYZ_CELLS,
+        falsy_value_label=NOT_CLASSIFIED,
     )
     customer_cell_rank = _customer_field(
         fields.Integer,
@@ -92,6 +95,7 @@ class CrmLead(models.Model):
         search="_search_customer_segment_ids",
         groups=SALES_USER,
         help="Segments of the customer that you may read.",
+        falsy_value_label=NO_SEGMENT,
     )
 
     crosssell_rule_key = fields.Char(

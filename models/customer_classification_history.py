@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .common import MONEY_READERS
+from .common import MONEY_READERS, NO_SALESPERSON, NO_XYZ_CLASS, NOT_CLASSIFIED
 from .res_partner import ABC_CLASSES, ABC_XYZ_CELLS, XYZ_CLASSES
 
 
@@ -15,17 +15,19 @@ class CustomerClassificationHistory(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     date = fields.Date(required=True, index=True)
-    old_abc_class = fields.Selection(ABC_CLASSES, string="Previous ABC")
-    new_abc_class = fields.Selection(ABC_CLASSES, string="New ABC")
-    old_xyz_class = fields.Selection(XYZ_CLASSES, string="Previous XYZ")
-    new_xyz_class = fields.Selection(XYZ_CLASSES, string="New XYZ")
-    old_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="Previous Cell")
-    new_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="New Cell")
+    old_abc_class = fields.Selection(ABC_CLASSES, string="Previous ABC", falsy_value_label=NOT_CLASSIFIED)
+    new_abc_class = fields.Selection(ABC_CLASSES, string="New ABC", falsy_value_label=NOT_CLASSIFIED)
+    old_xyz_class = fields.Selection(XYZ_CLASSES, string="Previous XYZ", falsy_value_label=NO_XYZ_CLASS)
+    new_xyz_class = fields.Selection(XYZ_CLASSES, string="New XYZ", falsy_value_label=NO_XYZ_CLASS)
+    old_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="Previous Cell", falsy_value_label=NOT_CLASSIFIED)
+    new_abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="New Cell", falsy_value_label=NOT_CLASSIFIED)
     metric_value = fields.Float(
         aggregator="sum",
         groups=MONEY_READERS,
         help="ABC metric of the customer in that run.",
     )
-    salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    salesperson_id = fields.Many2one(
+        related="partner_id.user_id", string="Salesperson", falsy_value_label=NO_SALESPERSON
+    )
 
     _partner_company_date_idx = models.Index("(partner_id, company_id, date)")

@@ -10,7 +10,18 @@ from odoo.tools import SQL
 from ..analytics import RESULT_COLUMNS
 from ..analytics.priority import ATTENTION_REASONS, CELLS
 from ..tools.frames import stage_rows
-from .common import MEMBER_TABLE, MONEY_READERS, PURCHASE_WINDOWS, SALES_USER, SEGMENTATION_MANAGER, SegmentMembers
+from .common import (
+    MEMBER_TABLE,
+    MONEY_READERS,
+    NO_SEGMENT,
+    NO_STATUS,
+    NO_XYZ_CLASS,
+    NOT_CLASSIFIED,
+    PURCHASE_WINDOWS,
+    SALES_USER,
+    SEGMENTATION_MANAGER,
+    SegmentMembers,
+)
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
@@ -93,6 +104,7 @@ class ResPartner(models.Model):
         "Importance of the customer in the company's sales: the manual class when an administrator set one, "
         "otherwise the computed class.",
         selection=ABC_CLASSES,
+        falsy_value_label=NOT_CLASSIFIED,
     )
     abc_class_computed = _classification_field(
         fields.Selection,
@@ -121,6 +133,7 @@ class ResPartner(models.Model):
         "XYZ Class",
         "Stability of monthly purchases: X regular, Y fluctuating, Z occasional.",
         selection=XYZ_CLASSES,
+        falsy_value_label=NO_XYZ_CLASS,
     )
     abc_xyz_class = _classification_field(
         fields.Selection,
@@ -128,6 +141,7 @@ class ResPartner(models.Model):
         "ABC class and XYZ class together.",
         selection=ABC_XYZ_CELLS,
         group_expand="_group_expand_abc_xyz_class",
+        falsy_value_label=NOT_CLASSIFIED,
     )
     abc_metric_value = _classification_field(
         fields.Float,
@@ -204,6 +218,7 @@ class ResPartner(models.Model):
         "threshold), lost (none for the whole threshold), returned (bought again after being lost, within the "
         "threshold). Set by the classification run.",
         selection=LIFECYCLE_STATUSES,
+        falsy_value_label=NO_STATUS,
     )
     classification_history_ids = fields.One2many(
         "customer.classification.history",
@@ -223,6 +238,7 @@ class ResPartner(models.Model):
         groups=SALES_USER,
         help="Segments the customer belongs to. Static segments are changed by hand from the Segments menu "
         "or the Add to Segment action, dynamic ones by their rule.",
+        falsy_value_label=NO_SEGMENT,
     )
     days_since_last_purchase = fields.Integer(
         string="Days since Last Purchase",

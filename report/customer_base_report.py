@@ -6,7 +6,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..analytics.lifecycle import COUNT_COLUMNS, month_start
-from ..models.common import SALES_USER
+from ..models.common import NO_SALES_TEAM, NO_SALESPERSON, NOT_CLASSIFIED, SALES_USER
 from ..models.res_partner import ABC_XYZ_CELLS
 from ..tools.frames import stage_rows
 from ..tools.sync import sync_rows
@@ -30,11 +30,17 @@ class CustomerBaseReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     period_type = fields.Selection(PERIOD_TYPES, string="Periods", readonly=True)
     date = fields.Date(string="Period", readonly=True, help="First day of the month (of the quarter, of the year).")
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, falsy_value_label=NO_SALESPERSON)
     team_id = fields.Many2one(
-        "crm.team", string="Sales Team", readonly=True, help="The sales team of the customer's salesperson."
+        "crm.team",
+        string="Sales Team",
+        readonly=True,
+        help="The sales team of the customer's salesperson.",
+        falsy_value_label=NO_SALES_TEAM,
     )
-    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True, groups=SALES_USER)
+    abc_xyz_class = fields.Selection(
+        ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True, groups=SALES_USER, falsy_value_label=NOT_CLASSIFIED
+    )
     active_count = fields.Integer(
         string="Active Customers", readonly=True, help="Customers with a purchase within the churn threshold."
     )

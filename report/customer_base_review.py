@@ -204,7 +204,7 @@ class ReportClientBaseReview(models.AbstractModel):
             row = rows.setdefault(
                 user,
                 {
-                    "salesperson": user.display_name or self.env._("No salesperson"),
+                    "salesperson": self._group_name("customer.plan.actual.report", "user_id", user),
                     "planned": 0.0,
                     "actual_planned": 0.0,
                     "actual": 0.0,
@@ -233,16 +233,9 @@ class ReportClientBaseReview(models.AbstractModel):
     def _profiles(self):
         """Profitability of the last 12 full months by sales team, cell and
         industry, the largest revenue first."""
-        Report = self.env["customer.dynamics.report"]
-        # an empty group is named, not left blank
-        unnamed = {
-            "team": self.env._("No sales team"),
-            "cell": self.env._("No cell"),
-            "industry": self.env._("No industry"),
-        }
         profiles = {}
         for key, field in PROFILES.items():
-            groups = Report._read_group(
+            groups = self.env["customer.dynamics.report"]._read_group(
                 self._latest_twelve_months(),
                 [field],
                 [
@@ -256,7 +249,7 @@ class ReportClientBaseReview(models.AbstractModel):
             )
             profiles[key] = [
                 {
-                    "name": (value.display_name if isinstance(value, models.BaseModel) else value) or unnamed[key],
+                    "name": self._group_name("customer.dynamics.report", field, value),
                     "revenue": revenue,
                     "margin": margin,
                     "margin_percent": margin_percent,
@@ -266,6 +259,17 @@ class ReportClientBaseReview(models.AbstractModel):
                 for value, revenue, margin, margin_percent, customers, average_invoice in groups
             ]
         return profiles
+
+    def _group_name(self, model, field, value):
+        """The name of the group of `value` of a grouped read of `model` on
+        `field`, as its screen writes it: the record's name, the selection's
+        label, or for the group without a value the field's label of empty
+        groups (its `falsy_value_label`, "No sales team")."""
+        if not value:
+            return self.env[model]._fields[field]._description_falsy_value_label(self.env)
+        if isinstance(value, models.BaseModel):
+            return value.display_name
+        return dict(self.env[model]._fields[field]._description_selection(self.env))[value]
 
     def _segments(self):
         return self.env["customer.segment"].search(self._company_domain())

@@ -1,14 +1,15 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_date
 
-from ..models.common import MONEY_READERS, SALES_USER
+from ..models.common import CLASSIFICATION_RUN, MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, SALES_USER
 from ..models.res_partner import ABC_XYZ_CELLS
 from ..tools.sql import partner_scope
 from ..tools.sync import sync_rows
 
-COMPARISONS = [("year", "Against a Year Ago"), ("quarter", "Against a Quarter Ago")]
+COMPARISONS = [("year", "Against a Year Ago"), ("quarter", "Against a Quarter Ago"), ("custom", "Between Chosen Dates")]
 COMPARISON_MONTHS = {"year": 12, "quarter": 3}
 # the nine cells, `new` (no cell on the first date) and `none` (no cell on the second date: lost)
 TRANSITION_CELLS = [*ABC_XYZ_CELLS, ("new", "New"), ("none", "Lost")]
@@ -24,11 +25,13 @@ MOVEMENTS = [
 class CustomerCellTransitionReport(models.Model):
     """Where each customer's ABC-XYZ cell went between two dates, from the
     history of its class changes: one row per customer and comparison (the
-    last run against a year ago, against a quarter ago). A customer with no
-    cell at the first date comes from `new`, one with no cell at the second
-    date goes to `none` (lost). More X and fewer lost means the salespeople
-    work the base (1C's loyalty view). Stored by the classification run; the
-    salesperson and team are the customer's current ones."""
+    last run against a year ago, against a quarter ago, and the two dates a
+    user chose: `_compare`). A customer with no cell at the first date comes
+    from `new`, one with no cell at the second date goes to `none` (lost).
+    More X and fewer lost means the salespeople work the base (1C's loyalty
+    view). Stored and kept current by the classification run, every
+    comparison by the same query; the salesperson and team are the
+    customer's current ones."""
 
     _name = "customer.cell.transition.report"
     _description = "Customer Cell Migration"
@@ -39,6 +42,14 @@ class CustomerCellTransitionReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
     comparison = fields.Selection(COMPARISONS, readonly=True)
+    compared_by_id = fields.Many2one(
+        "res.users",
+        string="Compared by",
+        readonly=True,
+        ondelete="cascade",
+        help="For a comparison between chosen dates, the user who chose them (each user keeps their last one).",
+        falsy_value_label=CLASSIFICATION_RUN,
+    )
     date_from = fields.Date(string="From", readonly=True)
     date_to = fields.Date(string="To", readonly=True)
     from_cell = fields.Selection(
@@ -61,8 +72,10 @@ class CustomerCellTransitionReport(models.Model):
     )
     toward_x = fields.Boolean(string="Moved toward X", readonly=True, groups=SALES_USER)
     fell_from_a = fields.Boolean(string="Fell from A", readonly=True, groups=SALES_USER)
-    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
-    team_id = fields.Many2one(related="partner_id.user_id.sale_team_id", string="Sales Team")
+    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson", falsy_value_label=NO_SALESPERSON)
+    team_id = fields.Many2one(
+        related="partner_id.user_id.sale_team_id", string="Sales Team", falsy_value_label=NO_SALES_TEAM
+    )
     customer_count = fields.Integer(string="Customers", readonly=True)
     revenue = fields.Float(
         digits="Account",
@@ -74,9 +87,22 @@ class CustomerCellTransitionReport(models.Model):
     _company_comparison_idx = models.Index("(company_id, comparison)")
 
     @api.model
-    def _comparisons(self, run_date):
-        """(comparison, first date, second date) of the comparisons stored."""
-        return [(key, run_date - relativedelta(months=months), run_date) for key, months in COMPARISON_MONTHS.items()]
+    def _comparisons(self, company, run_date):
+        """(comparison, user who chose it, first date, second date) of the
+        comparisons of `company` kept current: against a year and a quarter
+        before `run_date`, and the dates each user last chose."""
+        fixed = [
+            (key, None, run_date - relativedelta(months=months), run_date) for key, months in COMPARISON_MONTHS.items()
+        ]
+        chosen = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT comparison, compared_by_id, date_from, date_to FROM %s"
+                " WHERE company_id = %s AND comparison = 'custom'",
+                SQL.identifier(self._table),
+                company.id,
+            )
+        )
+        return fixed + chosen
 
     @api.model
     def _cell_on(self, company, day):
@@ -95,19 +121,74 @@ class CustomerCellTransitionReport(models.Model):
     @api.model
     def _refresh(self, company, run_date, partner_ids=None):
         """Bring the rows of `company` (of the customers `partner_ids` only,
-        when given) up to date for the comparisons ending on `run_date`;
-        returns the number of rows written."""
+        when given) up to date: the comparisons ending on `run_date` and
+        those users chose; returns the number of rows written."""
+        return self._sync(
+            company, self._comparisons(company, run_date), partner_scope("stored", partner_ids), partner_ids
+        )
+
+    @api.model
+    def _compare(self, company, date_from, date_to):
+        """Store the migration of `company`'s cells from `date_from` to
+        `date_to` as the current user's comparison between chosen dates, in
+        place of their previous one; returns the number of rows written.
+        Both dates must lie within the classification history: from its
+        first day (before it every customer would read as new) to today."""
+        if date_from >= date_to:
+            raise UserError(self.env._("The first date must be before the second one."))
+        today = company._segmentation_today()
+        if date_to > today:
+            raise UserError(
+                self.env._(
+                    "The second date cannot be after today (%(today)s): no class is known for later days.",
+                    today=format_date(self.env, today),
+                )
+            )
+        first = self._first_known_date(company)
+        if first is None:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no classified customers yet: compute the classes first.", company=company.name
+                )
+            )
+        if date_from < first:
+            raise UserError(
+                self.env._(
+                    "The classes of %(company)s are known from %(first)s on: choose a first date on or after it "
+                    "(before it, every customer would read as new).",
+                    company=company.name,
+                    first=format_date(self.env, first),
+                )
+            )
+        scope = SQL("stored.comparison = 'custom' AND stored.compared_by_id = %s", self.env.uid)
+        return self._sync(company, [("custom", self.env.uid, date_from, date_to)], scope)
+
+    @api.model
+    def _first_known_date(self, company):
+        """The first day a cell of `company` is known: its first class
+        change (None before its first classification)."""
+        [(first,)] = self.env["customer.classification.history"]._read_group(
+            [("company_id", "=", company.id)], [], ["date:min"]
+        )
+        return first or None
+
+    @api.model
+    def _sync(self, company, comparisons, scope, partner_ids=None):
+        """Make the rows of `company` within `scope` (an SQL condition on
+        the stored rows) those of `comparisons` (see `_comparisons`), for
+        the customers `partner_ids` or all; returns the rows written."""
         comparisons = SQL(", ").join(
-            SQL("(%s, %s::date, %s::date)", *comparison) for comparison in self._comparisons(run_date)
+            SQL("(%s, %s::int4, %s::date, %s::date)", *comparison) for comparison in comparisons
         )
         query = SQL(
             """
-            WITH comparison (key, date_from, date_to) AS (VALUES %(comparisons)s),
+            WITH comparison (key, compared_by_id, date_from, date_to) AS (VALUES %(comparisons)s),
             customer AS (
                 SELECT DISTINCT partner_id FROM customer_classification_history history
                  WHERE company_id = %(company)s AND %(partners)s
             )
-            SELECT customer.partner_id, comparison.key AS comparison, comparison.date_from, comparison.date_to,
+            SELECT customer.partner_id, comparison.key AS comparison, comparison.compared_by_id,
+                   comparison.date_from, comparison.date_to,
                    COALESCE(before.cell, 'new') AS from_cell, COALESCE(after.cell, 'none') AS to_cell,
                    CASE WHEN before.cell IS NULL THEN 'new'
                         WHEN after.cell IS NULL THEN 'lost'
@@ -140,7 +221,7 @@ class CustomerCellTransitionReport(models.Model):
             self,
             company,
             query,
-            keys=("partner_id", "comparison"),
+            keys=("partner_id", "comparison", "compared_by_id"),
             values=(
                 "date_from",
                 "date_to",
@@ -152,5 +233,6 @@ class CustomerCellTransitionReport(models.Model):
                 "customer_count",
                 "revenue",
             ),
-            scope=partner_scope("stored", partner_ids),
+            nullable_keys=("compared_by_id",),
+            scope=scope,
         )

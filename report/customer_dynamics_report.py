@@ -5,7 +5,22 @@ from odoo.orm.models import parse_read_group_spec
 from odoo.orm.utils import parse_field_expr
 from odoo.tools import SQL
 
-from ..models.common import MONEY_READERS, SALES_USER
+from ..models.common import (
+    MONEY_READERS,
+    NO_COUNTRY,
+    NO_INDUSTRY,
+    NO_PAYMENT_TERMS,
+    NO_PRICELIST,
+    NO_SALES_TEAM,
+    NO_SALESPERSON,
+    NO_SEGMENT,
+    NO_STATE,
+    NO_STATUS,
+    NO_TAGS,
+    NOT_CLASSIFIED,
+    NOT_COMPARED,
+    SALES_USER,
+)
 from ..tools.sql import partner_scope
 from ..tools.sync import sync_rows
 
@@ -71,18 +86,30 @@ class CustomerDynamicsReport(models.Model):
         string="Average Invoice", digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS
     )
     revenue_per_customer = fields.Float(digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS)
-    trend = fields.Selection(TRENDS, readonly=True, groups=MONEY_READERS)
-    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
-    team_id = fields.Many2one(related="partner_id.user_id.sale_team_id", string="Sales Team")
-    country_id = fields.Many2one(related="partner_id.country_id")
-    state_id = fields.Many2one(related="partner_id.state_id")
-    industry_id = fields.Many2one(related="partner_id.industry_id")
-    category_ids = fields.Many2many(related="partner_id.category_id", string="Tags")
-    pricelist_id = fields.Many2one(related="partner_id.specific_property_product_pricelist", string="Pricelist")
-    payment_term_id = fields.Many2one(related="partner_id.property_payment_term_id", string="Payment Terms")
-    abc_xyz_class = fields.Selection(related="partner_id.abc_xyz_class", string="ABC-XYZ Cell", groups=SALES_USER)
-    lifecycle_status = fields.Selection(related="partner_id.lifecycle_status", groups=SALES_USER)
-    segment_ids = fields.Many2many(related="partner_id.segment_ids", string="Segments", groups=SALES_USER)
+    trend = fields.Selection(TRENDS, readonly=True, groups=MONEY_READERS, falsy_value_label=NOT_COMPARED)
+    user_id = fields.Many2one(related="partner_id.user_id", string="Salesperson", falsy_value_label=NO_SALESPERSON)
+    team_id = fields.Many2one(
+        related="partner_id.user_id.sale_team_id", string="Sales Team", falsy_value_label=NO_SALES_TEAM
+    )
+    country_id = fields.Many2one(related="partner_id.country_id", falsy_value_label=NO_COUNTRY)
+    state_id = fields.Many2one(related="partner_id.state_id", falsy_value_label=NO_STATE)
+    industry_id = fields.Many2one(related="partner_id.industry_id", falsy_value_label=NO_INDUSTRY)
+    category_ids = fields.Many2many(related="partner_id.category_id", string="Tags", falsy_value_label=NO_TAGS)
+    pricelist_id = fields.Many2one(
+        related="partner_id.specific_property_product_pricelist", string="Pricelist", falsy_value_label=NO_PRICELIST
+    )
+    payment_term_id = fields.Many2one(
+        related="partner_id.property_payment_term_id", string="Payment Terms", falsy_value_label=NO_PAYMENT_TERMS
+    )
+    abc_xyz_class = fields.Selection(
+        related="partner_id.abc_xyz_class", string="ABC-XYZ Cell", groups=SALES_USER, falsy_value_label=NOT_CLASSIFIED
+    )
+    lifecycle_status = fields.Selection(
+        related="partner_id.lifecycle_status", groups=SALES_USER, falsy_value_label=NO_STATUS
+    )
+    segment_ids = fields.Many2many(
+        related="partner_id.segment_ids", string="Segments", groups=SALES_USER, falsy_value_label=NO_SEGMENT
+    )
 
     _company_period_idx = models.Index("(company_id, period_kind, date)")
 

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.common import MONEY_READERS
+from ..models.common import MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, WITHOUT_PLAN
 from ..tools.sql import partner_scope
 from ..tools.sync import sync_rows
 
@@ -27,10 +27,17 @@ class CustomerPlanActualReport(models.Model):
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one(related="partner_id.user_id.sale_team_id", string="Sales Team")
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, falsy_value_label=NO_SALESPERSON)
+    team_id = fields.Many2one(
+        related="partner_id.user_id.sale_team_id", string="Sales Team", falsy_value_label=NO_SALES_TEAM
+    )
     plan_id = fields.Many2one(
-        "customer.sales.plan", string="Sales Plan", readonly=True, ondelete="cascade", index="btree_not_null"
+        "customer.sales.plan",
+        string="Sales Plan",
+        readonly=True,
+        ondelete="cascade",
+        index="btree_not_null",
+        falsy_value_label=WITHOUT_PLAN,
     )
     is_planned = fields.Boolean(string="Planned", readonly=True)
     date_start = fields.Date(string="Period Start", readonly=True)

@@ -1,7 +1,16 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.common import MONEY_READERS, SALES_USER
+from ..models.common import (
+    MONEY_READERS,
+    NO_COUNTRY,
+    NO_INDUSTRY,
+    NO_SALES_TEAM,
+    NO_SALESPERSON,
+    NO_XYZ_CLASS,
+    NOT_CLASSIFIED,
+    SALES_USER,
+)
 from ..models.res_partner import ABC_CLASSES, ABC_XYZ_CELLS, XYZ_CLASSES
 
 
@@ -43,13 +52,19 @@ class CustomerPortfolioReport(models.Model):
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    country_id = fields.Many2one("res.country", readonly=True)
-    industry_id = fields.Many2one("res.partner.industry", readonly=True)
-    abc_class = fields.Selection(ABC_CLASSES, string="ABC Class", readonly=True, groups=SALES_USER)
-    xyz_class = fields.Selection(XYZ_CLASSES, string="XYZ Class", readonly=True, groups=SALES_USER)
-    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True, groups=SALES_USER)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, falsy_value_label=NO_SALESPERSON)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True, falsy_value_label=NO_SALES_TEAM)
+    country_id = fields.Many2one("res.country", readonly=True, falsy_value_label=NO_COUNTRY)
+    industry_id = fields.Many2one("res.partner.industry", readonly=True, falsy_value_label=NO_INDUSTRY)
+    abc_class = fields.Selection(
+        ABC_CLASSES, string="ABC Class", readonly=True, groups=SALES_USER, falsy_value_label=NOT_CLASSIFIED
+    )
+    xyz_class = fields.Selection(
+        XYZ_CLASSES, string="XYZ Class", readonly=True, groups=SALES_USER, falsy_value_label=NO_XYZ_CLASS
+    )
+    abc_xyz_class = fields.Selection(
+        ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True, groups=SALES_USER, falsy_value_label=NOT_CLASSIFIED
+    )
     priority_rank = fields.Integer(string="Priority", readonly=True, aggregator=None)
     revenue = fields.Float(string="Revenue in Window", readonly=True, digits="Account", groups=MONEY_READERS)
     margin = fields.Float(string="Margin in Window", readonly=True, digits="Account", groups=MONEY_READERS)

@@ -9,6 +9,24 @@ from .common import SegmentationTestCase, customer_invoices
 
 FIRST_RUN = date(2025, 3, 1)
 RUN_DATE = date(2025, 4, 15)
+REPORT_MODELS = (
+    "customer.dynamics.report",
+    "customer.plan.actual.report",
+    "customer.base.report",
+    "customer.cell.transition.report",
+    "customer.portfolio.report",
+)
+# groupings of the reports that every row fills
+ALWAYS_SET = {
+    "partner_id",
+    "company_id",
+    "period_kind",
+    "period_type",
+    "comparison",
+    "from_cell",
+    "to_cell",
+    "movement",
+}
 
 
 @tagged("post_install", "-at_install")
@@ -303,6 +321,68 @@ class TestCustomerAnalyses(SegmentationTestCase):
             (action["report_name"], action["context"]["active_ids"]),
             ("customer_segmentation.report_client_base_review", self.company.ids),
         )
+
+    def test_empty_groups_are_named(self):
+        """Cycle and Steady have no salesperson, hence no sales team: each
+        report groups them in a group without a value, which its views name
+        by the field's `falsy_value_label` ("No salesperson") instead of
+        Odoo's "None", and which the review names the same way."""
+        self._recompute()
+        for model in REPORT_MODELS:
+            Report = self.env[model].with_company(self.company)
+            groups = Report.formatted_read_group(
+                [("company_id", "=", self.company.id)], ["user_id", "team_id"], ["__count"]
+            )
+            self.assertEqual({(group["user_id"], group["team_id"]) for group in groups}, {(False, False)}, model)
+            labels = Report.fields_get(["user_id", "team_id"], ["falsy_value_label"])
+            self.assertEqual(
+                (labels["user_id"]["falsy_value_label"], labels["team_id"]["falsy_value_label"]),
+                ("No salesperson", "No sales team"),
+                model,
+            )
+            # every grouping a row may leave empty is named
+            unnamed = [
+                name
+                for name, field in Report._fields.items()
+                if field.type in ("many2one", "many2many", "selection")
+                and name not in ALWAYS_SET
+                and not field.falsy_value_label
+            ]
+            self.assertEqual(unnamed, [], model)
+        review = self._review()
+        self.assertEqual([row["salesperson"] for row in review["plan"]], ["No salesperson"])
+        self.assertEqual([row["name"] for row in review["profiles"]["team"]], ["No sales team"])
+        self.assertEqual([row["name"] for row in review["profiles"]["industry"]], ["No industry"])
+
+    def test_review_as_of_the_last_run_or_today(self):
+        """On April 15 the last run is the first one, of March 1: the review
+        printed as of the last run shows its figures (2025 to date: Steady's
+        January and February, 200); printed as of today, the classes and
+        analyses are recomputed first (2025 to date: 480 with March and April)."""
+        Wizard = self.env["customer.base.review.wizard"]
+        with freeze_time(RUN_DATE):
+            wizard = Wizard.create({})
+            self.assertEqual((wizard.figures_as_of, wizard.figures_date), ("last_run", FIRST_RUN))
+            wizard.action_print()
+        self.assertEqual(self.company.segmentation_analyses_date, FIRST_RUN)
+        text = self._review_text(self.company)
+        self.assertIn("Figures as of 03/01/2025,", text)
+        self.assertIn("2025 (to date) $ 200.00", text)
+        with freeze_time(RUN_DATE):
+            wizard = Wizard.create({"figures_as_of": "today"})
+            self.assertEqual(wizard.figures_date, RUN_DATE)
+            action = wizard.action_print()
+        self.assertEqual(action["context"]["active_ids"], self.company.ids)
+        self.assertEqual(self.company.segmentation_analyses_date, RUN_DATE)
+        text = self._review_text(self.company)
+        self.assertIn("Figures as of 04/15/2025,", text)
+        self.assertIn("2025 (to date) $ 480.00", text)
+        # a salesman prints the last run's review; recomputing is for segmentation administrators
+        salesman = new_test_user(
+            self.env, login="review_salesman", groups="sales_team.group_sale_salesman", company_id=self.company.id
+        )
+        with self.assertRaises(AccessError):
+            Wizard.with_user(salesman).create({"figures_as_of": "today"}).action_print()
 
     def test_review_pdf(self):
         self._recompute()

@@ -61,6 +61,15 @@ class TestRussian(SegmentationTestCase):
             self.assertTrue(steady.needs_attention)
             self.assertIn("Следующая покупка просрочена на", steady.attention_reasons)
 
+    def test_empty_groups_named_in_russian(self):
+        # what the pivot and the graph show for the rows without a salesperson or a cell
+        Report = self.env["customer.dynamics.report"].with_user(self.manager).with_context(lang="ru_RU")
+        labels = Report.fields_get(["user_id", "abc_xyz_class"], ["falsy_value_label"])
+        self.assertEqual(
+            (labels["user_id"]["falsy_value_label"], labels["abc_xyz_class"]["falsy_value_label"]),
+            ("Без продавца", "Без класса"),
+        )
+
     def test_review_pdf_in_russian(self):
         with freeze_time(RUN_DATE):
             text = self._review_text(self.company, user=self.manager, lang="ru_RU")

@@ -1,7 +1,8 @@
 import { registry } from "@web/core/registry";
 
 // Data comes from test_analysis_tour.py: "Tour Steady Ltd" bought every
-// month of the last 14, with a plan for the current month.
+// month of the last 14, with a plan for the current month; it has no
+// salesperson, hence no sales team: its groups are named, not "None".
 
 function switchTo(view) {
     return {
@@ -25,6 +26,7 @@ registry.category("web_tour.tours").add("customer_dynamics_report_tour", {
 registry.category("web_tour.tours").add("customer_profitability_report_tour", {
     steps: () => [
         { content: "margin per profile", trigger: ".o_pivot th:contains(Margin (%))" },
+        { content: "the empty team named", trigger: ".o_pivot .o_pivot_header_cell_closed:contains(No sales team)" },
         { trigger: ".o_pivot th:contains(Revenue Per Customer)" },
         switchTo("graph"),
         { trigger: ".o_graph_renderer canvas" },
@@ -34,6 +36,10 @@ registry.category("web_tour.tours").add("customer_profitability_report_tour", {
 registry.category("web_tour.tours").add("customer_plan_actual_report_tour", {
     steps: () => [
         { content: "plan against actual", trigger: ".o_pivot th:contains(Achievement (%))" },
+        {
+            content: "the empty salesperson named",
+            trigger: ".o_pivot .o_pivot_header_cell_closed:contains(No salesperson)",
+        },
         switchTo("list"),
         { content: "the planned customer", trigger: ".o_data_row:contains(Tour Steady Ltd) td:contains(1,000.00)" },
         switchTo("graph"),
