@@ -176,12 +176,13 @@ def change_documents(env, company, share, seed):
         SQL(
             """
             INSERT INTO account_move (id, name, invoice_date, date, write_date, %(names)s)
-            SELECT copy.new_id, move.name || '/BENCH', %(today)s, %(today)s, now() AT TIME ZONE 'UTC', %(old_names)s
+            SELECT copy.new_id, move.name || %(suffix)s, %(today)s, %(today)s, now() AT TIME ZONE 'UTC', %(old_names)s
               FROM account_move move JOIN bench_copy copy ON copy.old_id = move.id
             """,
             names=names,
             old_names=old_names,
             today=today,
+            suffix=f"/BENCH{seed}",
         )
     )
     line_columns = columns_of(env, "account_move_line", {"id", "move_id", "date", "invoice_date"})
