@@ -50,7 +50,7 @@ class CustomerClassification(models.AbstractModel):
         facts = self._fetch_facts(company, rules, run_date)
         current = self._fetch_state(company)
         fetched = time.perf_counter()
-        computed = classify(facts, run_date, rules)
+        computed, _limits = classify(facts, run_date, rules)
         to_write, changes = reconcile(computed, current, run_date, priority.cell_order)
         computed_at = time.perf_counter()
         self._write_state(company, to_write)
