@@ -252,8 +252,8 @@ class ResCompany(models.Model):
         string="Limits of the Last Classification",
         readonly=True,
         copy=False,
-        help="The class limits the last run applied (analytics.ClassLimits): the methods, the A and B cumulative "
-        "shares and the X and Y coefficients of variation, in percent.",
+        help="The class limits the last run applied: the methods, the A and B cumulative shares and the X and Y "
+        "coefficients of variation, in percent.",
     )
 
     # priority clients
