@@ -7,6 +7,7 @@ from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import SegmentationTestCase, customer_invoices
+from .test_russian import _load_russian
 
 RUN_DATE = date(2025, 1, 15)  # window: the 12 months of 2024
 # customer: (mean monthly revenue, coefficient of variation); each buys
@@ -179,3 +180,29 @@ class TestClassLimits(SegmentationTestCase):
             "classes.",
         )
         self.assertEqual(self._classes("abc_class"), "AAAAABBBCC", "nothing is rewritten")
+
+    def test_limits_and_refusal_read_in_russian(self):
+        _load_russian(self.env)
+        self.company.write({"segmentation_abc_method": "computed", "segmentation_xyz_method": "share"})
+        self._run()
+        settings = self.env["res.config.settings"].with_context(lang="ru_RU").with_company(self.company).create({})
+        self.assertEqual(
+            settings.segmentation_abc_limits_used,
+            "A до 70,00 %, B до 78,00 % накопленной доли (Вычисленные по данным).",
+        )
+        self.assertEqual(
+            settings.segmentation_xyz_limits_used,
+            "X до 12,00 %, Y до 60,00 % коэффициента вариации (Доля клиентов (30/50/20)).",
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_company SET segmentation_abc_method = 'pareto' WHERE id = %s", [self.company.id]
+        )
+        self.company.invalidate_recordset()
+        with self.assertRaises(ValidationError) as refused, self.env.cr.savepoint(), freeze_time(RUN_DATE):
+            self.env["customer.classification"]._run(self.company.with_context(lang="ru_RU"))
+        self.assertEqual(
+            str(refused.exception),
+            f"Настройки сегментации клиентов компании {self.company.name}: Выберите для классов ABC фиксированные "
+            "доли или границы, вычисленные по данным.",
+        )
