@@ -6,11 +6,15 @@ from .classification import (
     MAX_WINDOW_MONTHS,
     RESULT_COLUMNS,
     ClassificationRules,
+    ClassLimits,
     abc_classes,
     classify,
+    computed_abc_limits,
     reconcile,
+    share_xyz_limits,
     window_bounds,
     xyz_classes,
+    xyz_variation,
 )
 
 __all__ = [
@@ -18,10 +22,14 @@ __all__ = [
     "FACT_COLUMNS",
     "MAX_WINDOW_MONTHS",
     "RESULT_COLUMNS",
+    "ClassLimits",
     "ClassificationRules",
     "abc_classes",
     "classify",
+    "computed_abc_limits",
     "reconcile",
+    "share_xyz_limits",
     "window_bounds",
     "xyz_classes",
+    "xyz_variation",
 ]

@@ -17,6 +17,16 @@ from .priority import DEFAULT_CELL_ORDER, priority_ranks
 from .rhythm import purchase_rhythm, revenue_change_percent, sale_days_frame
 
 ABC_METRICS = ("revenue", "margin", "count")
+# How the class limits are found. ABC: fixed cumulative shares (the rules'
+# thresholds) or limits computed from the curve of the data (computed_abc_limits);
+# XYZ: fixed coefficients of variation (the rules' thresholds) or shares of
+# the customers (share_xyz_limits).
+ABC_METHODS = ("fixed", "computed")
+XYZ_METHODS = ("variation", "share")
+# RetailCRM's split by share of customers: the 30 % most regular customers
+# are X, the next 50 % Y, the rest Z (cumulative shares, percent).
+XYZ_SHARE_X = 30.0
+XYZ_SHARE_Y = 80.0
 
 # Columns of the aggregate, two kinds of rows per customer. Month rows
 # (`is_total` false): net revenue and number of sales per calendar month of
@@ -91,6 +101,8 @@ ROUNDING = {
     "xyz_variation": 4,
     "revenue_change_percent": 2,
 }
+# Digits of the limits a run reports (percentages).
+LIMIT_DIGITS = 4
 # Keeps a customer sitting exactly on a threshold on the side the rule says,
 # whatever the floating-point noise of the sums.
 TOLERANCE = 1e-9
@@ -101,6 +113,8 @@ class ClassificationRules:
     """The settings of one company; thresholds are percentages."""
 
     metric: str = "revenue"
+    abc_method: str = "fixed"
+    xyz_method: str = "variation"
     abc_window_months: int = 12
     xyz_window_months: int = 12
     abc_threshold_a: float = 80.0
@@ -117,9 +131,14 @@ class ClassificationRules:
         problems = []
         if self.metric not in ABC_METRICS:
             problems.append("metric")
-        if not 0 < self.abc_threshold_a < self.abc_threshold_b < 100:
+        if self.abc_method not in ABC_METHODS:
+            problems.append("abc_method")
+        # thresholds count where their method uses them
+        if self.abc_method == "fixed" and not 0 < self.abc_threshold_a < self.abc_threshold_b < 100:
             problems.append("abc_thresholds")
-        if not 0 < self.xyz_threshold_x < self.xyz_threshold_y:
+        if self.xyz_method not in XYZ_METHODS:
+            problems.append("xyz_method")
+        if self.xyz_method == "variation" and not 0 < self.xyz_threshold_x < self.xyz_threshold_y:
             problems.append("xyz_thresholds")
         if not (1 <= self.abc_window_months <= MAX_WINDOW_MONTHS and 1 <= self.xyz_window_months <= MAX_WINDOW_MONTHS):
             problems.append("windows")
@@ -131,6 +150,22 @@ class ClassificationRules:
     def fetch_months(self):
         """How many full months before the run the aggregate must detail."""
         return max(self.abc_window_months, self.xyz_window_months)
+
+
+@dataclass(frozen=True)
+class ClassLimits:
+    """The limits a run applied, in percent (rounded to LIMIT_DIGITS): A and
+    B up to a cumulative share of the metric, X and Y up to a coefficient of
+    variation, with the methods that gave them. A method that finds its
+    limits from the customers finds none (None) without customers to find
+    them from."""
+
+    abc_method: str
+    abc_threshold_a: float | None
+    abc_threshold_b: float | None
+    xyz_method: str
+    xyz_threshold_x: float | None
+    xyz_threshold_y: float | None
 
 
 def month_index(values):
@@ -189,14 +224,60 @@ def abc_classes(metric, threshold_a, threshold_b):
     )
 
 
-def xyz_classes(monthly, first_month, threshold_x, threshold_y, min_months):
-    """XYZ class and coefficient of variation of monthly revenue.
+def computed_abc_limits(metric):
+    """The A and B thresholds (percent, as abc_classes reads them) that the
+    positive values of `metric` give themselves: the computed ABC analysis of
+    Ultsch and Lötsch (PLoS One 10(6), 2015, doi:10.1371/journal.pone.0129767),
+    the method of the abc-analysis package.
+
+    The curve: customers largest first, the point of the k-th of n customers
+    at (k / n, cumulative share through it). Its Pareto point is the nearest
+    to the ideal (0, 1), little effort for the whole yield; its break-even
+    point is where the slope falls to 1, the last customer whose value is at
+    least the mean (each customer after it adds less yield than effort). The
+    one with fewer customers closes A; the B|C limit is the point nearest to
+    (the effort of the other one, 1). A holds the customers up to the A|B
+    point, B those up to the B|C point, C the rest, and the thresholds are
+    the cumulative shares through these two points, so that abc_classes
+    gives these classes (equal values share the class of the first, as with
+    fixed thresholds). Ties between points go to the one with fewer
+    customers, except at the break-even point (the last customer at the
+    mean), as in the package.
+
+    The package reads the points off a cubic spline through the curve, on a
+    grid of 100 or 1000 steps, and puts the customer at the A|B limit into
+    B; here they are read off the curve itself, one customer at a time, and
+    the customer at a limit belongs to the class the limit closes. NaN for
+    both without a positive value.
+    """
+    values = np.sort(metric[metric > 0].to_numpy(float))[::-1]
+    count = len(values)
+    if not count:
+        return np.nan, np.nan
+    total = values.sum()
+    through = np.cumsum(values) / total
+    effort = np.arange(1, count + 1) / count
+    pareto = _nearest(effort, through, 0.0)
+    break_even = np.count_nonzero(values * count >= total * (1 - TOLERANCE)) - 1
+    last_a, other = sorted((pareto, break_even))
+    last_b = _nearest(effort, through, effort[other])
+    return through[last_a] * 100.0, through[last_b] * 100.0
+
+
+def _nearest(effort, through, target):
+    """Position of the first point of the curve nearest to (target, 1)."""
+    distance = (effort - target) ** 2 + (1.0 - through) ** 2
+    return int(np.flatnonzero(distance <= distance.min() + TOLERANCE)[0])
+
+
+def xyz_variation(monthly, first_month, min_months):
+    """Coefficient of variation of the monthly revenue of each customer.
 
     `monthly` is a customers x months array of net revenue (months in order,
     missing months as 0); `first_month` the column of each customer's first
     sale (0 when it is before the window, len(months) or more when after).
     The series starts at that column; fewer than `min_months` months or a
-    mean that is not positive gives no class (NaN).
+    mean that is not positive gives none (NaN): no XYZ class.
     """
     n_months = monthly.shape[1]
     start = np.clip(first_month, 0, n_months)
@@ -208,17 +289,46 @@ def xyz_classes(monthly, first_month, threshold_x, threshold_y, min_months):
         std = np.sqrt((deviation**2).sum(axis=1) / length)
         variation = std / mean
     valid = (length >= min_months) & (mean > TOLERANCE)
-    variation = np.where(valid, variation, np.nan)
-    classes = np.select(
-        [
-            variation <= threshold_x / 100.0 + TOLERANCE,
-            variation <= threshold_y / 100.0 + TOLERANCE,
-            valid,
-        ],
-        ["X", "Y", "Z"],
-        default="",
-    )
-    return variation, np.where(classes == "", None, classes)
+    return np.where(valid, variation, np.nan)
+
+
+def share_xyz_limits(variation):
+    """The X and Y thresholds (percent, as xyz_classes reads them) that split
+    the customers with a coefficient of variation (NaN: none, no class, not
+    counted) by share: from the most regular, a customer is X while the
+    share of them ranked before it is below XYZ_SHARE_X, Y while below
+    XYZ_SHARE_Y, otherwise Z; the customer that crosses a share belongs to
+    the more regular class and equal coefficients share a class, as in ABC.
+    A threshold is the largest coefficient of its class; NaN for both
+    without a coefficient.
+    """
+    ranked = np.sort(variation[~np.isnan(variation)])
+    count = len(ranked)
+    if not count:
+        return np.nan, np.nan
+    # the share before each position, times the count: exact integers
+    before = np.arange(count) * 100.0
+    last_x = np.count_nonzero(before < XYZ_SHARE_X * count) - 1
+    last_y = np.count_nonzero(before < XYZ_SHARE_Y * count) - 1
+    return ranked[last_x] * 100.0, ranked[last_y] * 100.0
+
+
+def xyz_classes(variation, threshold_x, threshold_y):
+    """XYZ class of each coefficient of variation: X up to `threshold_x`
+    percent, Y up to `threshold_y`, otherwise Z; None without a
+    coefficient."""
+    valid = ~np.isnan(variation)
+    with np.errstate(invalid="ignore"):
+        classes = np.select(
+            [
+                valid & (variation <= threshold_x / 100.0 + TOLERANCE),
+                valid & (variation <= threshold_y / 100.0 + TOLERANCE),
+                valid,
+            ],
+            ["X", "Y", "Z"],
+            default="",
+        )
+    return np.where(classes == "", None, classes)
 
 
 def classify(facts, run_date, rules):
@@ -226,8 +336,8 @@ def classify(facts, run_date, rules):
 
     Returns one row per customer (index `partner_id`, sorted, so that the
     same facts always give the same sums) with the computed columns of
-    RESULT_COLUMNS; manual overrides and change dates are applied later by
-    `reconcile`.
+    RESULT_COLUMNS, and the ClassLimits the rules' methods gave; manual
+    overrides and change dates are applied later by `reconcile`.
     """
     totals_mask = facts["is_total"].astype(bool)
     totals = facts[totals_mask].set_index("partner_id").sort_index()
@@ -258,7 +368,11 @@ def classify(facts, run_date, rules):
         "count": "classification_document_count",
     }[rules.metric]
     result["abc_metric_value"] = result[metric_column].astype(float)
-    result = result.join(abc_classes(result["abc_metric_value"], rules.abc_threshold_a, rules.abc_threshold_b))
+    if rules.abc_method == "computed":
+        abc_limits = computed_abc_limits(result["abc_metric_value"])
+    else:
+        abc_limits = (rules.abc_threshold_a, rules.abc_threshold_b)
+    result = result.join(abc_classes(result["abc_metric_value"], *abc_limits))
 
     in_xyz = months[(months["month_index"] >= xyz_start) & (months["month_index"] < end)]
     rows = result.index.get_indexer(in_xyz["partner_id"])
@@ -266,15 +380,13 @@ def classify(facts, run_date, rules):
     # one fact per customer and month: each cell is set once, in no order
     monthly[rows, in_xyz["month_index"].to_numpy() - xyz_start] = in_xyz["revenue"].to_numpy(float)
     first_month = month_index(result["first_purchase_date"].reset_index(drop=True)) - xyz_start
-    variation, classes = xyz_classes(
-        monthly,
-        first_month,
-        rules.xyz_threshold_x,
-        rules.xyz_threshold_y,
-        rules.min_history_months,
-    )
+    variation = xyz_variation(monthly, first_month, rules.min_history_months)
+    if rules.xyz_method == "share":
+        xyz_limits = share_xyz_limits(variation)
+    else:
+        xyz_limits = (rules.xyz_threshold_x, rules.xyz_threshold_y)
     result["xyz_variation"] = variation
-    result["xyz_class"] = classes
+    result["xyz_class"] = xyz_classes(variation, *xyz_limits)
 
     rhythm = purchase_rhythm(sale_days_frame(totals.index, totals["sale_days"]))
     result = result.join(rhythm)
@@ -283,7 +395,13 @@ def classify(facts, run_date, rules):
     )
     for column, digits in ROUNDING.items():
         result[column] = result[column].astype(float).round(digits)
-    return result
+    limits = ClassLimits(rules.abc_method, *map(_limit, abc_limits), rules.xyz_method, *map(_limit, xyz_limits))
+    return result, limits
+
+
+def _limit(value):
+    """A limit as ClassLimits reports it: rounded, None for none."""
+    return None if np.isnan(value) else round(float(value), LIMIT_DIGITS)
 
 
 def reconcile(computed, current, run_date, cell_order=DEFAULT_CELL_ORDER):

@@ -1,4 +1,5 @@
 import time
+from dataclasses import asdict
 from datetime import timedelta
 
 import pandas as pd
@@ -75,11 +76,12 @@ class CustomerClassification(models.AbstractModel):
         facts = self._fetch_facts(company, rules, run_date)
         current = self._fetch_state(company)
         fetched = time.perf_counter()
-        computed = classify(facts, run_date, rules)
+        computed, limits = classify(facts, run_date, rules)
         to_write, changes = reconcile(computed, current, run_date, priority.cell_order)
         computed_at = time.perf_counter()
         self._write_state(company, to_write)
         self._write_history(company, changes, run_date)
+        company.segmentation_last_limits = asdict(limits)
         self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
         self.env["customer.classification.history"].invalidate_model()
         activities = self._plan_drop_activities(company, changes, computed, run_date, priority)

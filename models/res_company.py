@@ -43,6 +43,8 @@ SETTINGS = {
         ClassificationRules,
         {
             "metric": "segmentation_abc_metric",
+            "abc_method": "segmentation_abc_method",
+            "xyz_method": "segmentation_xyz_method",
             "abc_window_months": "segmentation_abc_window_months",
             "xyz_window_months": "segmentation_xyz_window_months",
             "abc_threshold_a": "segmentation_abc_threshold_a",
@@ -54,6 +56,8 @@ SETTINGS = {
         _lt("Customer segmentation settings"),
         {
             "metric": _lt("Choose revenue, gross margin or number of documents as the ABC metric."),
+            "abc_method": _lt("Choose fixed shares or limits computed from the data for the ABC classes."),
+            "xyz_method": _lt("Choose the coefficient of variation or the share of customers for the XYZ classes."),
             "abc_thresholds": _lt(
                 "ABC thresholds must satisfy 0 < A < B < 100 (for example A up to 80 %, B up to 95 %)."
             ),
@@ -190,6 +194,22 @@ class ResCompany(models.Model):
         default="revenue",
         help="Empty means revenue.",
     )
+    segmentation_abc_method = fields.Selection(
+        [("fixed", "Fixed shares"), ("computed", "Computed from the data")],
+        string="ABC Limits",
+        default=DEFAULT_RULES.abc_method,
+        help="Fixed shares: the A and B thresholds. Computed from the data: each run finds the limits at the "
+        "breakpoints of the curve of cumulative shares (the computed ABC analysis of Ultsch and Lötsch). "
+        "Empty means fixed shares.",
+    )
+    segmentation_xyz_method = fields.Selection(
+        [("variation", "Coefficient of variation"), ("share", "Share of customers (30/50/20)")],
+        string="XYZ Limits",
+        default=DEFAULT_RULES.xyz_method,
+        help="Coefficient of variation: the X and Y thresholds. Share of customers: among the customers with "
+        "enough history, the 30 % most regular (lowest coefficient of variation) are X, the next 50 % Y, the "
+        "rest Z. Empty means the coefficient of variation.",
+    )
     segmentation_abc_window_months = fields.Integer(
         string="ABC Window (months)",
         default=DEFAULT_RULES.abc_window_months,
@@ -203,22 +223,22 @@ class ResCompany(models.Model):
     segmentation_abc_threshold_a = fields.Float(
         string="A up to (%)",
         default=DEFAULT_RULES.abc_threshold_a,
-        help="Customers are A while the cumulative share before them is below this.",
+        help="With fixed shares, customers are A while the cumulative share before them is below this.",
     )
     segmentation_abc_threshold_b = fields.Float(
         string="B up to (%)",
         default=DEFAULT_RULES.abc_threshold_b,
-        help="Customers are B while the cumulative share before them is below this.",
+        help="With fixed shares, customers are B while the cumulative share before them is below this.",
     )
     segmentation_xyz_threshold_x = fields.Float(
         string="X up to (%)",
         default=DEFAULT_RULES.xyz_threshold_x,
-        help="Largest coefficient of variation, in percent, of an X customer.",
+        help="With the coefficient of variation, the largest coefficient, in percent, of an X customer.",
     )
     segmentation_xyz_threshold_y = fields.Float(
         string="Y up to (%)",
         default=DEFAULT_RULES.xyz_threshold_y,
-        help="Largest coefficient of variation, in percent, of a Y customer.",
+        help="With the coefficient of variation, the largest coefficient, in percent, of a Y customer.",
     )
     segmentation_min_history_months = fields.Integer(
         string="Minimum History (months)",
@@ -231,6 +251,13 @@ class ResCompany(models.Model):
     )
     segmentation_last_run = fields.Datetime(string="Last Classification", readonly=True, copy=False)
     segmentation_last_error = fields.Text(string="Last Classification Error", readonly=True, copy=False)
+    segmentation_last_limits = fields.Json(
+        string="Limits of the Last Classification",
+        readonly=True,
+        copy=False,
+        help="The class limits the last run applied: the methods, the A and B cumulative shares and the X and Y "
+        "coefficients of variation, in percent.",
+    )
 
     # priority clients
     priority_cell_order = fields.Char(

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import formatLang
 
 from ..analytics.priority import DEFAULT_CELL_ORDER, format_cell_order
 from .res_company import SETTINGS, STRATEGY_FIELDS
@@ -8,14 +9,21 @@ CRON_XMLID = "customer_segmentation.ir_cron_recompute_customer_classification"
 # The settings shown with the company's effective values (an empty setting,
 # its default) and written back when they change: settings field -> company
 # field. A rule the company stores switched "off" is shown on, under its name
-# without "_off"; the ABC metric and the cross-sell items are related fields.
+# without "_off"; the choices (ABC metric, ABC and XYZ methods, cross-sell
+# items) are related fields.
+RELATED_SETTINGS = (
+    "segmentation_abc_metric",
+    "segmentation_abc_method",
+    "segmentation_xyz_method",
+    "crosssell_item_level",
+)
 COMPANY_SETTINGS = {
     field.removesuffix("_off"): field
     for field in (
         *(column for group in SETTINGS.values() for column in group.fields.values()),
         *STRATEGY_FIELDS.values(),
     )
-    if field not in ("segmentation_abc_metric", "crosssell_item_level")
+    if field not in RELATED_SETTINGS
 }
 
 
@@ -31,6 +39,11 @@ class ResConfigSettings(models.TransientModel):
     segmentation_sales_source = fields.Selection(related="company_id.segmentation_sales_source", readonly=False)
     segmentation_ignore_refunds = fields.Boolean(related="company_id.segmentation_ignore_refunds", readonly=False)
     segmentation_abc_metric = fields.Selection(related="company_id.segmentation_abc_metric", readonly=False)
+    segmentation_abc_method = fields.Selection(related="company_id.segmentation_abc_method", readonly=False)
+    segmentation_xyz_method = fields.Selection(related="company_id.segmentation_xyz_method", readonly=False)
+    # the limits the last run applied, in words
+    segmentation_abc_limits_used = fields.Char(string="ABC Limits of the Last Run", compute="_compute_limits_used")
+    segmentation_xyz_limits_used = fields.Char(string="XYZ Limits of the Last Run", compute="_compute_limits_used")
     segmentation_abc_window_months = fields.Integer(string="ABC Window (months)")
     segmentation_xyz_window_months = fields.Integer(string="XYZ Window (months)")
     segmentation_abc_threshold_a = fields.Float(string="A up to (%)")
@@ -133,6 +146,39 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.segmentation_interval_number = cron.sudo().interval_number if cron else 1
             settings.segmentation_interval_type = cron.sudo().interval_type if cron else "days"
+
+    @api.depends("company_id")
+    def _compute_limits_used(self):
+        company_fields = self.env["res.company"]._fields
+        abc_methods = dict(company_fields["segmentation_abc_method"]._description_selection(self.env))
+        xyz_methods = dict(company_fields["segmentation_xyz_method"]._description_selection(self.env))
+        for settings in self:
+            limits = settings.company_id.segmentation_last_limits
+            if not limits:
+                settings.segmentation_abc_limits_used = settings.segmentation_xyz_limits_used = False
+                continue
+            abc_method = abc_methods[limits["abc_method"]]
+            xyz_method = xyz_methods[limits["xyz_method"]]
+            settings.segmentation_abc_limits_used = (
+                self.env._("None: no customer had a positive metric (%(method)s).", method=abc_method)
+                if limits["abc_threshold_a"] is None
+                else self.env._(
+                    "A up to %(a)s %%, B up to %(b)s %% of the cumulative share (%(method)s).",
+                    a=formatLang(self.env, limits["abc_threshold_a"]),
+                    b=formatLang(self.env, limits["abc_threshold_b"]),
+                    method=abc_method,
+                )
+            )
+            settings.segmentation_xyz_limits_used = (
+                self.env._("None: no customer had enough history (%(method)s).", method=xyz_method)
+                if limits["xyz_threshold_x"] is None
+                else self.env._(
+                    "X up to %(x)s %%, Y up to %(y)s %% coefficient of variation (%(method)s).",
+                    x=formatLang(self.env, limits["xyz_threshold_x"]),
+                    y=formatLang(self.env, limits["xyz_threshold_y"]),
+                    method=xyz_method,
+                )
+            )
 
     @api.depends("company_id")
     def _compute_segmentation_counts(self):

@@ -1,5 +1,6 @@
 from . import test_analysis_tour
 from . import test_cell_transition
+from . import test_class_limits
 from . import test_classification_access
 from . import test_classification_tour
 from . import test_crm_lead

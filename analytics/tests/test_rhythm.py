@@ -128,7 +128,7 @@ def test_classify_adds_the_rhythm_and_the_trend():
     }
     for partner, (revenue, first, last, previous, days) in totals.items():
         rows.append((partner, True, None, None, None, revenue, revenue / 2, 12, first, last, previous, days))
-    result = classify(pd.DataFrame(rows, columns=list(FACT_COLUMNS)), date(2025, 1, 15), ClassificationRules())
+    result, _limits = classify(pd.DataFrame(rows, columns=list(FACT_COLUMNS)), date(2025, 1, 15), ClassificationRules())
     assert result.loc[1, "purchase_interval_days"] == 30
     assert result.loc[1, "next_purchase_date"] == pd.Timestamp("2025-01-09")
     assert result.loc[1, "revenue_change_percent"] == -20.0
