@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, format_datetime
 
-from ..tools.cron import run_committed_steps
+from ..tools.cron import run_committed_steps, wake_up
 from .common import MEMBER_TABLE, MONEY_READERS, SegmentMembers
 
 _logger = logging.getLogger(__name__)
@@ -19,6 +19,16 @@ FIGURE_FIELDS = ["member_count", "revenue", "margin", "membership_count"]
 RULE_ERRORS = (UserError, ValueError, TypeError, OverflowError, KeyError)
 # operators that search past the access rights of the user: never in a rule
 UNCHECKED_OPERATORS = ("any!", "not any!")
+# "Refresh now" on segments that may touch more customers than this (see
+# CustomerSegment._refresh_size) queues the refresh for the scheduled action
+# instead of making the user wait. Measured on 10,000 customers entering a
+# segment: 0.25 s, but 15 s when the segment plans a follow-up activity for
+# each entry (1.5 ms each); 50,000 entries take 2.5 s without. Up to 2,000
+# the worst case, a first refresh planning an activity per entry, stays
+# near 3 s; beyond, it grows past what a user waits for, and a large base
+# past the time a worker is given (limit_time_real, 120 s by default).
+QUEUED_REFRESH_ABOVE = 2000
+SEGMENT_CRON = "customer_segmentation.ir_cron_refresh_customer_segments"
 
 
 def x2many_changes(value, current, refused):
@@ -119,6 +129,12 @@ class CustomerSegment(models.Model):
         string="Rule Error", readonly=True, copy=False, help="Why the last refresh skipped this segment."
     )
     last_refresh = fields.Datetime(readonly=True, copy=False)
+    # a "Refresh now" queued for the scheduled refresh (see action_refresh)
+    refresh_requester_id = fields.Many2one(
+        "res.users", string="Refresh Queued By", readonly=True, copy=False, ondelete="set null"
+    )
+    refresh_requested_at = fields.Datetime(string="Refresh Queued On", readonly=True, copy=False)
+    refresh_status = fields.Char(compute="_compute_refresh_status")
     partner_ids = SegmentMembers(
         "res.partner", MEMBER_TABLE, "segment_id", "partner_id", string="Members", copy=False, check_company=True
     )
@@ -194,6 +210,16 @@ class CustomerSegment(models.Model):
             ):
                 revenue, margin = amounts or (0.0, 0.0)
                 yield segment, count, revenue or 0.0, margin or 0.0
+
+    @api.depends("refresh_requested_at", "refresh_requester_id")
+    def _compute_refresh_status(self):
+        for segment in self:
+            segment.refresh_status = segment.refresh_requested_at and self.env._(
+                "Refresh queued on %(date)s by %(user)s: the scheduled refresh takes it in a moment. Reload to see "
+                "the members it finds.",
+                date=format_datetime(self.env, segment.refresh_requested_at),
+                user=segment.refresh_requester_id.name or "-",
+            )
 
     @api.depends("membership_ids")
     def _compute_membership_count(self):
@@ -278,19 +304,28 @@ class CustomerSegment(models.Model):
         ]
 
     def action_refresh(self):
-        """Recompute the members of the dynamic segments in `self` now. The
-        other dynamic segments of their exclusive groups are refreshed too, in
-        order: who belongs where depends on all of them. A segment whose rule
-        cannot run is flagged and skipped."""
+        """Recompute the members of the dynamic segments in `self`: now, or
+        queued for the scheduled refresh when it may touch more than
+        QUEUED_REFRESH_ABOVE customers. The other dynamic segments of their
+        exclusive groups are refreshed too, in order: who belongs where
+        depends on all of them."""
         self.check_access("write")
         segments = self.filtered(lambda s: s.segment_type == "dynamic")
         exclusive_groups = segments.group_id.filtered("exclusive")
         if exclusive_groups:
             segments |= self.search([("group_id", "in", exclusive_groups.ids), ("segment_type", "=", "dynamic")])
         segments.check_access("write")
+        if segments._refresh_size() > QUEUED_REFRESH_ABOVE:
+            return segments._queue_refresh()
+        return segments._refresh_now()
+
+    def _refresh_now(self):
+        """Refresh the dynamic segments in `self`, in order, in this
+        transaction; a segment whose rule cannot run is flagged and skipped.
+        Returns the notification that says what changed."""
         refreshed = self.browse()
         lines = []
-        for segment in segments._sorted_for_refresh():
+        for segment in self._sorted_for_refresh():
             changes = segment._refresh_members()
             if changes is None:
                 lines.append(
@@ -317,10 +352,65 @@ class CustomerSegment(models.Model):
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success" if refreshed == segments else "warning",
+                "type": "success" if refreshed == self else "warning",
                 "title": self.env._("Segments refreshed"),
                 "message": "\n".join(lines) or self.env._("Only dynamic segments are refreshed by their rule."),
-                "sticky": refreshed != segments,
+                "sticky": refreshed != self,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _refresh_size(self):
+        """How many customers a refresh of the segments in `self` may touch:
+        their members now (a segment keeps roughly its size from one refresh
+        to the next) and, for a segment never refreshed, its whole client
+        base (all of it may enter), counted up to the limit only."""
+        refreshed = self.filtered("last_refresh")
+        (members,) = self.env.execute_query(
+            SQL(
+                "SELECT count(*) FROM %s WHERE segment_id = ANY(%s::int4[])",
+                SQL.identifier(MEMBER_TABLE),
+                refreshed.ids,
+            )
+        )[0]
+        size = members
+        for segment in self - refreshed:
+            (base,) = self.env.execute_query(
+                SQL(
+                    """SELECT count(*) FROM (
+                           SELECT 1 FROM res_partner
+                            WHERE active AND (company_id IS NULL OR company_id = %s)
+                              AND (is_company OR parent_id IS NULL)
+                            LIMIT %s) base""",
+                    segment.company_id.id,
+                    QUEUED_REFRESH_ABOVE + 1,
+                )
+            )[0]
+            size += base
+        return size
+
+    def _queue_refresh(self):
+        """Queue the refresh of the segments in `self` for the scheduled
+        refresh and wake it up. A segment being refreshed is refused at
+        once rather than waited for."""
+        for segment in self:
+            self.env["customer.segment.membership"]._lock_segment(segment)
+        wake_up(self.env, SEGMENT_CRON)
+        self.filtered(lambda s: not s.refresh_requested_at).sudo().write(
+            {"refresh_requester_id": self.env.uid, "refresh_requested_at": fields.Datetime.now()}
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Refresh queued"),
+                "message": self.env._(
+                    "%(segments)s: more than %(limit)s customers to go through, so the scheduled refresh takes it "
+                    "in a moment. Reload to see the members it finds.",
+                    segments=", ".join(self.mapped("name")),
+                    limit=QUEUED_REFRESH_ABOVE,
+                ),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
@@ -377,33 +467,44 @@ class CustomerSegment(models.Model):
 
     @api.model
     def _cron_refresh_segments(self):
-        """Daily refresh of the dynamic segments not refreshed yet today, one
-        segment per committed step: a failing segment is flagged and logged,
-        the others still refresh, and a run that runs out of time resumes with
-        what is left. Each rule is evaluated as in "Refresh now": with the
-        rights of the segment's responsible, within the segment's company."""
+        """The refreshes queued by "Refresh now" first, then the daily refresh
+        of the dynamic segments not refreshed yet today, one segment per
+        committed step: a failing segment is flagged and logged, the others
+        still refresh, a run that runs out of time resumes with what is
+        left, and a segment being changed is taken a moment later. Each rule
+        is evaluated as in "Refresh now": with the rights of the segment's
+        responsible, within the segment's company."""
         today_start = datetime.combine(fields.Date.today(), time.min)
-        segments = self.search(
-            [
-                ("segment_type", "=", "dynamic"),
-                "|",
-                ("last_refresh", "=", False),
-                ("last_refresh", "<", today_start),
-            ]
+        dynamic = Domain("segment_type", "=", "dynamic")
+        requested = self.search(dynamic & Domain("refresh_requested_at", "!=", False))._sorted_for_refresh()
+        daily = self.search(
+            dynamic
+            & Domain("id", "not in", requested.ids)
+            & (Domain("last_refresh", "=", False) | Domain("last_refresh", "<", today_start))
         )._sorted_for_refresh()
         run_committed_steps(
-            segments,
+            requested | daily,
             lambda segment: segment._refresh_scheduled(),
             lambda segment, message: segment._record_refresh_error(message),
             "Customer segment",
         )
 
     def _refresh_scheduled(self):
+        """Refresh this segment for the scheduled action; its request, if
+        any, is cleared with the new members, in their transaction."""
+        done = {"refresh_requester_id": False, "refresh_requested_at": False}
         if self._refresh_members():
-            self.sudo().write({"domain_error": False, "last_refresh": fields.Datetime.now()})
+            done.update(domain_error=False, last_refresh=fields.Datetime.now())
+        self.sudo().write(done)
 
     def _record_refresh_error(self, message):
-        self.sudo().domain_error = self.env._("Refresh failed: %s", message)
+        self.sudo().write(
+            {
+                "domain_error": self.env._("Refresh failed: %s", message),
+                "refresh_requester_id": False,
+                "refresh_requested_at": False,
+            }
+        )
 
     def _sorted_for_refresh(self):
         """Exclusive groups need their segments in sequence order: each one

@@ -2,8 +2,11 @@ import logging
 import time
 from typing import NamedTuple
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import SQL, LazyTranslate
 
 from ..analytics import MAX_WINDOW_MONTHS, ClassificationRules
@@ -12,7 +15,8 @@ from ..analytics.lifecycle import AnalysesSettings
 from ..analytics.priority import CELLS, AttentionRules, format_cell_order, parse_cell_order
 from ..demo.customer_crosssell_demo import load_crosssell_demo
 from ..demo.customer_segmentation_demo import load_segmentation_demo, run_demo
-from ..tools.cron import run_committed_steps
+from ..tools.cron import BUSY_ERRORS, run_committed_steps, wake_up
+from ..tools.locks import lock_or_raise
 from .common import SEGMENTATION_MANAGER
 
 _logger = logging.getLogger(__name__)
@@ -134,8 +138,14 @@ FACT_SETTINGS = frozenset({"segmentation_sales_source", "segmentation_ignore_ref
 # their guard (ResCompany._check_run_allowed) name them
 RUN_ACTIONS = {
     "classification": _lt("recompute the customer classes"),
-    "rebuild": _lt("rebuild the customer analyses"),
+    "rebuild": _lt("rebuild the customer classes and analyses"),
     "crosssell": _lt("mine the cross-sell rules"),
+}
+# The runs a button queues, by the prefix of their company fields
+# (`<prefix>_run_requested`...): the scheduled action that takes them.
+RUN_CRONS = {
+    "segmentation": "customer_segmentation.ir_cron_recompute_customer_classification",
+    "crosssell": "customer_segmentation.ir_cron_mine_crosssell_rules",
 }
 
 
@@ -154,6 +164,34 @@ def _read_settings(group, stored):
             value = parse_cell_order(value)
         values[rule] = value
     return spec.settings(**values)
+
+
+def _request_fields(prefix):
+    """The company fields of a request of the runs of `prefix`."""
+    return [f"{prefix}_run_requested", f"{prefix}_run_requester_id", f"{prefix}_run_requested_at"]
+
+
+def _last_scheduled(cron):
+    """When the schedule of `cron` last came: its next call when that is
+    due now, else the one before it."""
+    if cron.nextcall <= fields.Datetime.now():
+        return cron.nextcall
+    return cron.nextcall - relativedelta(**{cron.interval_type: cron.interval_number})
+
+
+def _notification(title, message):
+    """A notification that reloads the screen under it, which then shows
+    what the action changed."""
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {
+            "type": "success",
+            "title": title,
+            "message": message,
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+        },
+    }
 
 
 def _strategy_field(cell):
@@ -257,6 +295,40 @@ class ResCompany(models.Model):
         copy=False,
         help="The class limits the last run applied: the methods, the A and B cumulative shares and the X and Y "
         "coefficients of variation, in percent.",
+    )
+    # what the last classification found (the figures its message gives)
+    segmentation_last_customers = fields.Integer(
+        string="Customers Classified", readonly=True, copy=False, help="Customers with sales the last run classified."
+    )
+    segmentation_last_in_cells = fields.Integer(
+        string="Customers in a Cell",
+        readonly=True,
+        copy=False,
+        help="Customers the last run left with both an ABC and an XYZ class, hence in a cell of the matrix.",
+    )
+    segmentation_last_updated = fields.Integer(
+        string="Customers Updated",
+        readonly=True,
+        copy=False,
+        help="Customers whose figures or classes the last run changed.",
+    )
+    # a run asked from Settings, done by the scheduled action (see _queue_run)
+    segmentation_run_requested = fields.Selection(
+        [("recompute", "Recompute"), ("rebuild", "Full rebuild")],
+        string="Classification Queued",
+        readonly=True,
+        copy=False,
+        help="The run asked for this company that the scheduled classification has not done yet.",
+    )
+    segmentation_run_requester_id = fields.Many2one(
+        "res.users", string="Classification Queued By", readonly=True, copy=False, ondelete="set null"
+    )
+    segmentation_run_requested_at = fields.Datetime(string="Classification Queued On", readonly=True, copy=False)
+    segmentation_run_started = fields.Datetime(
+        string="Classification Started",
+        readonly=True,
+        copy=False,
+        help="When the scheduled classification last took this company.",
     )
 
     # priority clients
@@ -384,6 +456,22 @@ class ResCompany(models.Model):
     )
     crosssell_last_run = fields.Datetime(string="Last Cross-sell Mining", readonly=True, copy=False)
     crosssell_last_error = fields.Text(string="Last Cross-sell Mining Error", readonly=True, copy=False)
+    crosssell_run_requested = fields.Boolean(
+        string="Cross-sell Mining Queued",
+        readonly=True,
+        copy=False,
+        help="A mining asked for this company that the scheduled mining has not done yet.",
+    )
+    crosssell_run_requester_id = fields.Many2one(
+        "res.users", string="Cross-sell Mining Queued By", readonly=True, copy=False, ondelete="set null"
+    )
+    crosssell_run_requested_at = fields.Datetime(string="Cross-sell Mining Queued On", readonly=True, copy=False)
+    crosssell_run_started = fields.Datetime(
+        string="Cross-sell Mining Started",
+        readonly=True,
+        copy=False,
+        help="When the scheduled mining last took this company.",
+    )
 
     @api.constrains(*SETTINGS["classification"].fields.values())
     def _check_segmentation_rules(self):
@@ -413,71 +501,73 @@ class ResCompany(models.Model):
         return result
 
     def action_recompute_customer_classification(self):
-        """Recompute the customer classes of the companies in `self` now."""
+        """Recompute the customer classes of the companies in `self` now, in
+        this transaction (code and tests; the Settings button queues it:
+        action_queue_customer_classification)."""
         self._check_run_allowed("classification")
-        classified = changed = in_cells = 0
-        for company in self.sudo():
-            stats = company._recompute_customer_classification()
-            classified += stats["customers"]
-            changed += stats["written"]
-            in_cells += self.env["res.partner"].with_company(company).search_count([("abc_xyz_class", "!=", False)])
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Customer classes recomputed"),
-                # what each count counts, so that it agrees with the matrix
-                "message": self.env._(
-                    "%(customers)s customers with sales classified, %(cells)s of them in a cell of the matrix "
-                    "(the others have no ABC or no XYZ class yet); %(changed)s updated.",
-                    customers=classified,
-                    cells=in_cells,
-                    changed=changed,
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        companies = self.sudo()
+        for company in companies:
+            company._classify()
+        return _notification(self.env._("Customer classes recomputed"), companies._classification_summary())
 
     def action_rebuild_customer_analyses(self):
         """Rebuild the facts and analyses of the companies in `self` from
-        every document, and classify them: what the incremental run gives,
-        from scratch (the weekly check, or after a repair behind the form)."""
+        every document and classify them, now, in this transaction: what the
+        incremental runs give, from scratch (the Settings button queues it:
+        action_queue_customer_analyses_rebuild)."""
         self._check_run_allowed("rebuild")
         written = 0
         for company in self.sudo():
-            stats = company._rebuild_customer_analyses()
-            written += stats["facts"]["documents_written"] + stats["facts"]["months_written"]
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Customer analyses rebuilt"),
-                "message": self.env._(
-                    "Rebuilt from every document: %(written)s stored sales figures differed and were corrected.",
-                    written=written,
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+            facts = company._classify(rebuild=True)["facts"]
+            written += facts["documents_written"] + facts["months_written"]
+        return _notification(
+            self.env._("Customer analyses rebuilt"),
+            self.env._(
+                "Rebuilt from every document: %(written)s stored sales figures differed and were corrected.",
+                written=written,
+            ),
+        )
 
     def action_mine_crosssell_rules(self):
-        """Mine the cross-sell rules and bundles of the companies in `self` now."""
+        """Mine the cross-sell rules and bundles of the companies in `self`
+        now, in this transaction (the Settings button queues it:
+        action_queue_crosssell_mining)."""
         self._check_run_allowed("crosssell")
         rules = 0
         for company in self.sudo():
             rules += company._mine_crosssell_rules()["rules"]
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "title": self.env._("Cross-sell rules mined"),
-                "message": self.env._("%(rules)s rules found.", rules=rules),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return _notification(self.env._("Cross-sell rules mined"), self.env._("%(rules)s rules found.", rules=rules))
+
+    def action_queue_customer_classification(self):
+        """Queue a classification of the companies in `self` for the
+        scheduled action, and return at once."""
+        self._check_run_allowed("classification")
+        self.sudo()._queue_run("segmentation", "recompute")
+        return self._queued_notification(self.env._("Classification queued"))
+
+    def action_queue_customer_analyses_rebuild(self):
+        """Queue a full rebuild of the classes and analyses of the companies
+        in `self` for the scheduled classification, and return at once."""
+        self._check_run_allowed("rebuild")
+        self.sudo()._queue_run("segmentation", "rebuild")
+        return self._queued_notification(self.env._("Rebuild queued"))
+
+    def action_queue_crosssell_mining(self):
+        """Queue a mining of the cross-sell rules of the companies in `self`
+        for the scheduled action, and return at once."""
+        self._check_run_allowed("crosssell")
+        self.sudo()._queue_run("crosssell", True)
+        return self._queued_notification(self.env._("Cross-sell mining queued"))
+
+    def _queued_notification(self, title):
+        return _notification(
+            title,
+            self.env._(
+                "%(companies)s: the scheduled action takes it in a moment. Reload Settings to see it running, "
+                "then done.",
+                companies=", ".join(self.mapped("name")),
+            ),
+        )
 
     def _check_run_allowed(self, run):
         """Refuse to start `run` (a key of RUN_ACTIONS) on the companies in
@@ -689,6 +779,36 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------
     # runs
 
+    def _classify(self, rebuild=False):
+        """Classify this company, every analysis rebuilt from scratch when
+        `rebuild`, and keep the run's time and figures on it, in the
+        caller's transaction: the one record of a classification run,
+        whoever starts it."""
+        stats = self._rebuild_customer_analyses() if rebuild else self._recompute_customer_classification()
+        self.write(
+            {
+                "segmentation_last_run": fields.Datetime.now(),
+                "segmentation_last_error": False,
+                "segmentation_last_customers": stats["customers"],
+                "segmentation_last_updated": stats["written"],
+                "segmentation_last_in_cells": self.env["res.partner"]
+                .with_company(self)
+                .search_count([("abc_xyz_class", "!=", False)]),
+            }
+        )
+        return stats
+
+    def _classification_summary(self):
+        """What the last classification of the companies in `self` found, in
+        words: what each count counts, so that it agrees with the matrix."""
+        return self.env._(
+            "%(customers)s customers with sales classified, %(cells)s of them in a cell of the matrix "
+            "(the others have no ABC or no XYZ class yet); %(changed)s updated.",
+            customers=sum(self.mapped("segmentation_last_customers")),
+            cells=sum(self.mapped("segmentation_last_in_cells")),
+            changed=sum(self.mapped("segmentation_last_updated")),
+        )
+
     def _recompute_customer_classification(self, rebuild=False):
         """The run of this company: its facts from what changed since the
         last run (everything on a `rebuild`), its classes, then its analyses."""
@@ -696,7 +816,6 @@ class ResCompany(models.Model):
         started = time.monotonic()
         stats = self.env["customer.classification"]._run(self, rebuild=rebuild)
         stats["analyses"] = self.env["customer.analysis"]._refresh(self, partner_ids=stats.pop("partner_ids"))
-        self.write({"segmentation_last_run": fields.Datetime.now(), "segmentation_last_error": False})
         _logger.info(
             "Classified %s customers of company %s (%s updated; facts%s: %s) in %.1f s",
             stats["customers"],
@@ -709,25 +828,31 @@ class ResCompany(models.Model):
         return stats
 
     def _rebuild_customer_analyses(self):
+        """Classify this company with its facts and every analysis rebuilt
+        from every document; returns the figures of
+        _recompute_customer_classification."""
         return self._recompute_customer_classification(rebuild=True)
 
     @api.model
     def _cron_rebuild_customer_analyses(self):
-        """Rebuild every company that asks for scheduled runs (see
-        _run_scheduled): the weekly check that the incremental runs kept
-        every figure; a figure it has to correct is counted in the log."""
-        self._run_scheduled(
-            "segmentation",
-            lambda company: company._rebuild_customer_analyses(),
-            "Customer analyses rebuild of company",
-        )
+        """The weekly check that the incremental runs kept every figure: a
+        full rebuild queued for each company the schedule reaches, done by
+        the scheduled classification (the figures it corrects are in its
+        log). A company busy right now is left to the next check."""
+        for company in self.search([("segmentation_on_demand_only", "=", False)]):
+            try:
+                with self.env.cr.savepoint():
+                    company._queue_run("segmentation", "rebuild")
+            except BUSY_ERRORS:
+                _logger.info("Company %s is busy; the next weekly check queues its rebuild", company.id)
 
     @api.model
     def _cron_recompute_customer_classification(self):
-        """Classify every company that asks for it (see _run_scheduled)."""
+        """Classify the companies queued from Settings (a full rebuild when
+        asked), then those the schedule reaches (see _run_scheduled)."""
         self._run_scheduled(
             "segmentation",
-            lambda company: company._recompute_customer_classification(),
+            lambda company, request: company._classify(rebuild=request == "rebuild"),
             "Customer classification of company",
         )
 
@@ -751,24 +876,103 @@ class ResCompany(models.Model):
 
     @api.model
     def _cron_mine_crosssell_rules(self):
-        """Mine every company that asks for it (see _run_scheduled)."""
+        """Mine the companies queued from Settings, then those the schedule
+        reaches (see _run_scheduled)."""
         self._run_scheduled(
-            "crosssell", lambda company: company._mine_crosssell_rules(), "Cross-sell mining of company"
+            "crosssell", lambda company, _request: company._mine_crosssell_rules(), "Cross-sell mining of company"
+        )
+
+    def _queue_run(self, prefix, request):
+        """Ask the scheduled action of the runs of `prefix` (RUN_CRONS) for
+        `request` on the companies in `self`, and wake it up. A request
+        already queued keeps its time and requester (a full rebuild also
+        does what a recompute would). A company another transaction holds,
+        such as a run of it, is refused at once rather than waited for."""
+        self._lock_for_run()
+        wake_up(self.env, RUN_CRONS[prefix])
+        for company in self:
+            if company[f"{prefix}_run_requested"] in (request, "rebuild"):
+                continue
+            company.write(
+                dict(zip(_request_fields(prefix), (request, self.env.uid, fields.Datetime.now()), strict=True))
+            )
+
+    def _lock_for_run(self):
+        """Hold the companies in `self` for a run or a request of one, or
+        raise a LockError at once when another transaction holds them."""
+        lock_or_raise(
+            self,
+            self.env._(
+                "%(companies)s is busy with a run (classification, rebuild or cross-sell mining) or a change of "
+                "its settings; ask again once Settings show that run done.",
+                companies=", ".join(self.mapped("name")),
+            ),
         )
 
     @api.model
-    def _run_scheduled(self, prefix, step, label):
-        """The scheduled run `step(company)` of every company whose
-        `<prefix>_on_demand_only` is off, each in its own committed step,
-        those that waited longest (`<prefix>_last_run`) first: a failure is
-        kept on its company (`<prefix>_last_error`) and the others still
-        run."""
-        companies = self.search(
-            [(f"{prefix}_on_demand_only", "=", False)], order=f"{prefix}_last_run ASC NULLS FIRST, id"
+    def _run_scheduled(self, prefix, run, label):
+        """The scheduled action of the runs of `prefix`: `run(company,
+        request)` for the companies queued from Settings, oldest request
+        first, then for those the schedule reaches (`<prefix>_on_demand_only`
+        off, not taken since the schedule last came: started before, or,
+        never started by it, last run before), those that waited longest
+        (`<prefix>_last_run`) first, each in its own committed step.
+
+        When a company is taken, its start is committed first (Settings show
+        it running); its request (read again once the company is held) is
+        cleared with the run's results, in their transaction, so that a run
+        that dies leaves it queued. A failure is kept on its company
+        (`<prefix>_last_error`, the request cleared) and the others still
+        run. A company another transaction holds (a run started by code, the
+        other scheduled action) is skipped, and the action triggered
+        again shortly to take it then (see run_committed_steps)."""
+        since = _last_scheduled(self.env.ref(RUN_CRONS[prefix]))
+        requested = self.search([(f"{prefix}_run_requested", "!=", False)], order=f"{prefix}_run_requested_at, id")
+        started, last_run = f"{prefix}_run_started", f"{prefix}_last_run"
+        due = self.search(
+            Domain("id", "not in", requested.ids)
+            & Domain(f"{prefix}_on_demand_only", "=", False)
+            & (
+                Domain(started, "<", since)
+                | (Domain(started, "=", False) & (Domain(last_run, "=", False) | Domain(last_run, "<", since)))
+            ),
+            order=f"{last_run} ASC NULLS FIRST, id",
         )
+        no_request = dict.fromkeys(_request_fields(prefix), False)
         run_committed_steps(
-            companies, step, lambda company, message: company.write({f"{prefix}_last_error": message}), label
+            requested | due,
+            lambda company: company._run_for_request(prefix, run),
+            lambda company, message: company.write({f"{prefix}_last_error": message, **no_request}),
+            label,
+            start=lambda company: company._start_run(prefix),
         )
+
+    def _start_run(self, prefix):
+        """Mark the run of `prefix` of this company started, its last error
+        left behind."""
+        self._lock_for_run()
+        self.write({f"{prefix}_run_started": fields.Datetime.now(), f"{prefix}_last_error": False})
+
+    def _run_for_request(self, prefix, run):
+        """`run(company, request)` on this company for the request it holds
+        now (False when the schedule took it), the request cleared with the
+        run's results."""
+        self._lock_for_run()
+        self.invalidate_recordset(_request_fields(prefix))
+        request = self[f"{prefix}_run_requested"]
+        run(self, request)
+        if request:
+            self.write(dict.fromkeys(_request_fields(prefix), False))
+
+    def _run_state(self, prefix):
+        """Where the runs of `prefix` of this company stand: "running" from
+        the start of a scheduled run until it is done or failed, "queued"
+        while a request waits, else False."""
+        self.ensure_one()
+        started, done = self[f"{prefix}_run_started"], self[f"{prefix}_last_run"]
+        if started and not self[f"{prefix}_last_error"] and (not done or done < started):
+            return "running"
+        return "queued" if self[f"{prefix}_run_requested"] else False
 
     # ------------------------------------------------------------------
     # demo data: called by the demo records; the loaders live in demo/ with

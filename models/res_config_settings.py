@@ -1,9 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools.misc import formatLang
+from odoo.tools.misc import format_datetime, formatLang
 
 from ..analytics.priority import DEFAULT_CELL_ORDER, format_cell_order
-from .res_company import SETTINGS, STRATEGY_FIELDS
+from .res_company import RUN_CRONS, SETTINGS, STRATEGY_FIELDS
 
 CRON_XMLID = "customer_segmentation.ir_cron_recompute_customer_classification"
 # The settings shown with the company's effective values (an empty setting,
@@ -60,6 +60,10 @@ class ResConfigSettings(models.TransientModel):
     )
     segmentation_last_run = fields.Datetime(related="company_id.segmentation_last_run")
     segmentation_last_error = fields.Text(related="company_id.segmentation_last_error")
+    segmentation_last_result = fields.Char(
+        string="Last Classification Result", compute="_compute_segmentation_last_result"
+    )
+    segmentation_run_status = fields.Char(string="Classification Status", compute="_compute_run_status")
     segmentation_interval_number = fields.Integer(
         string="Recompute Every",
         compute="_compute_segmentation_schedule",
@@ -118,6 +122,7 @@ class ResConfigSettings(models.TransientModel):
     )
     crosssell_last_run = fields.Datetime(related="company_id.crosssell_last_run")
     crosssell_last_error = fields.Text(related="company_id.crosssell_last_error")
+    crosssell_run_status = fields.Char(string="Cross-sell Mining Status", compute="_compute_run_status")
     crosssell_rule_count = fields.Integer(string="Rules", compute="_compute_crosssell_rule_count")
     segmentation_count_a = fields.Integer(string="A Customers", compute="_compute_segmentation_counts")
     segmentation_count_b = fields.Integer(string="B Customers", compute="_compute_segmentation_counts")
@@ -181,6 +186,55 @@ class ResConfigSettings(models.TransientModel):
             )
 
     @api.depends("company_id")
+    def _compute_segmentation_last_result(self):
+        for settings in self:
+            company = settings.company_id
+            # no figures kept: no run yet, or a run from before they were kept
+            kept = company.segmentation_last_customers or company.segmentation_last_updated
+            settings.segmentation_last_result = company._classification_summary() if kept else False
+
+    @api.depends("company_id")
+    def _compute_run_status(self):
+        """Where the company's runs stand, in words: queued (since when, by
+        whom), running (since when, and how far the scheduled action has got
+        by the progress it commits), else nothing."""
+        for settings in self:
+            for prefix in RUN_CRONS:
+                settings[f"{prefix}_run_status"] = settings._run_status(prefix)
+
+    def _run_status(self, prefix):
+        company = self.company_id
+        state = company._run_state(prefix)
+        if state == "queued":
+            request = company[f"{prefix}_run_requested"]
+            asked = {
+                "date": format_datetime(self.env, company[f"{prefix}_run_requested_at"]),
+                "user": company[f"{prefix}_run_requester_id"].name or "-",
+            }
+            if request == "rebuild":
+                return self.env._("Full rebuild queued on %(date)s by %(user)s.", **asked)
+            if request == "recompute":
+                return self.env._("Recompute queued on %(date)s by %(user)s.", **asked)
+            return self.env._("Mining queued on %(date)s by %(user)s.", **asked)
+        if state == "running":
+            since = format_datetime(self.env, company[f"{prefix}_run_started"])
+            progress = (
+                self.env["ir.cron.progress"]
+                .sudo()
+                .search([("cron_id", "=", self.env.ref(RUN_CRONS[prefix]).id)], order="id DESC", limit=1)
+            )
+            total = progress.done + progress.remaining
+            if not total:
+                return self.env._("Running since %(date)s.", date=since)
+            return self.env._(
+                "Running since %(date)s: company %(position)s of %(total)s of this run.",
+                date=since,
+                position=min(progress.done + 1, total),
+                total=total,
+            )
+        return False
+
+    @api.depends("company_id")
     def _compute_segmentation_counts(self):
         for settings in self:
             partners = self.env["res.partner"].with_company(settings.company_id).with_context(active_test=False)
@@ -231,25 +285,35 @@ class ResConfigSettings(models.TransientModel):
         if changed:
             company.write(company._settings_to_store(changed))
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
-        if cron:
-            cron.sudo().write(
-                {
-                    "interval_number": self.segmentation_interval_number,
-                    "interval_type": self.segmentation_interval_type,
-                }
-            )
+        schedule = {
+            "interval_number": self.segmentation_interval_number,
+            "interval_type": self.segmentation_interval_type,
+        }
+        # written only when changed: a running scheduled action refuses any write
+        if cron and (cron.sudo().interval_number, cron.sudo().interval_type) != tuple(schedule.values()):
+            cron.sudo().write(schedule)
         return res
 
-    def action_recompute_customer_classification(self):
+    def _execute_for_run(self):
+        """Save the settings before a run is queued; refused at once while a
+        run holds the company, rather than saving after it, minutes later."""
+        self.company_id._lock_for_run()
         self.execute()
-        return self.company_id.action_recompute_customer_classification()
+
+    def action_queue_customer_classification(self):
+        self._execute_for_run()
+        return self.company_id.action_queue_customer_classification()
+
+    def action_queue_customer_analyses_rebuild(self):
+        self._execute_for_run()
+        return self.company_id.action_queue_customer_analyses_rebuild()
 
     def action_open_customer_matrix(self):
         return self.env["ir.actions.actions"]._for_xml_id("customer_segmentation.action_abc_xyz_matrix")
 
-    def action_mine_crosssell_rules(self):
-        self.execute()
-        return self.company_id.action_mine_crosssell_rules()
+    def action_queue_crosssell_mining(self):
+        self._execute_for_run()
+        return self.company_id.action_queue_crosssell_mining()
 
     def action_open_crosssell_rules(self):
         return self.env["customer.crosssell.rule"]._action_open_report()

@@ -96,6 +96,23 @@ class TestClassificationAccess(SegmentationTestCase):
             action = self.company_2.with_user(self.admin_2).action_recompute_customer_classification()
         self.assertEqual(action["params"]["type"], "success")
 
+    def test_only_administrators_of_a_company_queue_its_runs(self):
+        queued = (
+            "action_queue_customer_classification",
+            "action_queue_customer_analyses_rebuild",
+            "action_queue_crosssell_mining",
+        )
+        for user in (self.own_salesman, self.all_salesman, self.admin_2):
+            for action in queued:
+                with self.subTest(user=user.login, action=action), self.assertRaises(AccessError):
+                    getattr(self.company.with_user(user), action)()
+        self.assertFalse(self.company.segmentation_run_requested or self.company.crosssell_run_requested)
+        self.company_2.with_user(self.admin_2).action_queue_customer_analyses_rebuild()
+        self.assertEqual(
+            (self.company_2.segmentation_run_requested, self.company_2.segmentation_run_requester_id),
+            ("rebuild", self.admin_2),
+        )
+
     def _report_reads(self, report, field):
         """{how: call} of every way a user reads `field` of `report`."""
         reads = {

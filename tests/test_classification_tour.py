@@ -47,6 +47,10 @@ class TestClassificationTour(SegmentationTourCase):
             "customer_classification_manager_tour",
             login="tour_administrator",
         )
+        # "Recompute now" queued the run (no scheduled action runs during the tests)
+        self.assertEqual(self.company.segmentation_run_requested, "recompute")
+        self.assertEqual(self.company.segmentation_run_requester_id.login, "tour_administrator")
+        self.assertEqual(self.anchor.abc_xyz_class, "AX", "the classes are left as they were")
 
     def test_salesman_screens(self):
         self.start_tour(

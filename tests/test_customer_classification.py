@@ -1,16 +1,26 @@
-from datetime import date
+import re
+from datetime import date, datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
 from .common import SegmentationTestCase, customer_invoices
 
 RUN_DATE = date(2025, 1, 15)  # window: the 12 months of 2024
+CRON = "customer_segmentation.ir_cron_recompute_customer_classification"
+REQUEST = ["segmentation_run_requested", "segmentation_run_requester_id", "segmentation_run_requested_at"]
+
+
+class WorkerKilled(BaseException):
+    """What a kill -9 does to a run: it stops where it is, and nothing it
+    had not committed is kept (no handler of Exception sees it)."""
 
 
 def monthly(day=10):
@@ -18,7 +28,7 @@ def monthly(day=10):
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerClassification(SegmentationTestCase):
+class TestCustomerClassification(SegmentationTestCase, CronMixinCase):
     """Known invoices, hand-computed classes.
 
     Company 1, window 2024 (totals 15200):
@@ -270,19 +280,172 @@ class TestCustomerClassification(SegmentationTestCase):
         self.company.invalidate_recordset()
         self.assertEqual(self.company.segmentation_abc_threshold_a, 80.0)
 
-    def test_settings_recompute_button_and_counts(self):
+    def _run_scheduled_action(self, when=RUN_DATE):
+        """The scheduled classification as a cron worker runs it, each
+        company committed on its own."""
+        with freeze_time(when), self.enter_registry_test_mode():
+            self.env.ref(CRON).method_direct_trigger()
+        self.env.invalidate_all()
+
+    def _on_demand_only(self):
+        """Every company leaves the schedule: only what is asked runs."""
+        self.env["res.company"].search([]).segmentation_on_demand_only = True
+
+    def test_recompute_now_queues_the_run_for_the_scheduled_action(self):
+        """The Settings button saves the settings and returns at once, the
+        run queued; the scheduled action, woken up, classifies the company,
+        clears the request and keeps what the run found."""
+        self._on_demand_only()
         settings = self.env["res.config.settings"].create({"segmentation_abc_threshold_a": 70.0})
-        with freeze_time(RUN_DATE):
-            action = settings.action_recompute_customer_classification()
-        self.assertEqual(action["params"]["type"], "success")
+        with freeze_time(RUN_DATE), self.capture_triggers(CRON) as triggers:
+            action = settings.action_queue_customer_classification()
+        self.assertEqual(action["params"]["title"], "Classification queued")
         self.assertEqual(self.company.segmentation_abc_threshold_a, 70.0, "pending settings are saved first")
-        self.assertTrue(self.company.segmentation_last_run)
-        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(self._classes(self.big), (False, False, False), "nothing is classified in the request")
+        self.assertFalse(self.company.segmentation_last_run)
+        self.assertEqual(triggers.records.call_at, datetime(2025, 1, 15), "the scheduled action is woken up now")
+        self.assertRecordValues(
+            self.company,
+            [
+                {
+                    "segmentation_run_requested": "recompute",
+                    "segmentation_run_requester_id": self.env.user.id,
+                    "segmentation_run_requested_at": datetime(2025, 1, 15),
+                }
+            ],
+        )
+        status = self.env["res.config.settings"].create({}).segmentation_run_status
+        self.assertRegex(status, rf"^Recompute queued on .*2025.* by {re.escape(self.env.user.name)}\.$")
+
+        self._run_scheduled_action()
         # with A up to 70 %: big (share before 0) A, mid (78.9) B, small (93.4) B, tiny C
+        self.assertEqual(
+            [self._classes(partner)[2] for partner in (self.big, self.mid, self.small, self.tiny)],
+            ["AX", "BZ", "BX", "CZ"],
+        )
+        self.assertRecordValues(self.company, [dict.fromkeys(REQUEST, False)])
+        self.assertTrue(self.company.segmentation_last_run)
+        self.assertFalse(self.company_2.segmentation_last_run, "nobody asked for company 2")
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.segmentation_run_status)
+        # big, mid, small, tiny and old (a sale in 2022, no class) are classified, all rows new
+        self.assertEqual(
+            settings.segmentation_last_result,
+            "5 customers with sales classified, 4 of them in a cell of the matrix (the others have no ABC or no "
+            "XYZ class yet); 5 updated.",
+        )
         self.assertEqual(
             (settings.segmentation_count_a, settings.segmentation_count_b, settings.segmentation_count_c), (1, 2, 1)
         )
         self.assertEqual(settings.segmentation_count_x, 2)
+
+    def test_queued_rebuild_rebuilds(self):
+        self._on_demand_only()
+        self.company.action_queue_customer_classification()
+        self.company.action_queue_customer_analyses_rebuild()
+        self.assertEqual(self.company.segmentation_run_requested, "rebuild", "a rebuild replaces a recompute")
+        self.company.action_queue_customer_classification()
+        self.assertEqual(self.company.segmentation_run_requested, "rebuild", "and does what it would")
+        ResCompany = self.env.registry["res.company"]
+        rebuild = ResCompany._rebuild_customer_analyses
+        rebuilt = []
+
+        def spy(company):
+            rebuilt.append(company)
+            return rebuild(company)
+
+        with patch.object(ResCompany, "_rebuild_customer_analyses", spy):
+            self._run_scheduled_action()
+        self.assertEqual(rebuilt, [self.company])
+        self.assertEqual(self._classes(self.big), ("A", "X", "AX"))
+        self.assertFalse(self.company.segmentation_run_requested)
+
+    def test_a_busy_company_stays_queued_and_the_action_comes_back_for_it(self):
+        """A company another transaction holds (a run started by code, the
+        mining) is left queued, without an error, and the scheduled action
+        triggers itself a minute later to take it then."""
+        self._on_demand_only()
+        self.company.action_queue_customer_classification()
+        ResCompany = self.env.registry["res.company"]
+        lock = ResCompany.lock_for_update
+
+        def held_elsewhere(records, *, allow_referencing=False):
+            if self.company in records:
+                raise LockError("held by another transaction")
+            return lock(records, allow_referencing=allow_referencing)
+
+        with patch.object(ResCompany, "lock_for_update", held_elsewhere), self.capture_triggers(CRON) as triggers:
+            self._run_scheduled_action()
+        self.assertEqual(self._classes(self.big), (False, False, False))
+        self.assertEqual(self.company.segmentation_run_requested, "recompute")
+        self.assertFalse(self.company.segmentation_last_error)
+        self.assertEqual(self.company._run_state("segmentation"), "queued")
+        self.assertEqual(triggers.records.call_at, datetime(2025, 1, 15, 0, 1))
+        # a minute later the company is free
+        self._run_scheduled_action(datetime(2025, 1, 15, 0, 1))
+        self.assertEqual(self._classes(self.big), ("A", "X", "AX"))
+        self.assertFalse(self.company.segmentation_run_requested)
+
+    def test_recompute_now_on_a_busy_company_says_so_at_once(self):
+        """Rather than wait for the run that holds the company to end."""
+        # another transaction can only lock a committed company: the main one
+        main_company = self.env.ref("base.main_company")
+        with self.env.registry.cursor() as other_cr:
+            other_cr.execute("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", [main_company.id])
+            with self.assertRaisesRegex(LockError, f"{main_company.name} is busy with a run"):
+                main_company.sudo().action_queue_customer_classification()
+
+    def test_nothing_is_queued_for_an_archived_scheduled_action(self):
+        self.env.ref(CRON).active = False
+        with self.assertRaisesRegex(UserError, "is archived, so nothing would run what you ask"):
+            self.company.action_queue_customer_classification()
+        self.assertFalse(self.company.segmentation_run_requested)
+
+    def test_a_run_killed_midway_leaves_the_request_queued(self):
+        """The run's results and the clearing of its request are committed
+        together: a worker killed before that commit keeps neither, and the
+        next run takes the request. Settings still show the killed run
+        started."""
+        self._on_demand_only()
+        self.company.action_queue_customer_classification()
+        ResCompany = self.env.registry["res.company"]
+
+        def killed_after_classifying(company):
+            company.env["customer.classification"]._run(company)
+            raise WorkerKilled
+
+        with patch.object(ResCompany, "_recompute_customer_classification", killed_after_classifying):
+            # not assertRaises, which rolls back what the run committed
+            killed = False
+            try:
+                self._run_scheduled_action()
+            except WorkerKilled:
+                killed = True
+        self.assertTrue(killed)
+        self.env.invalidate_all()
+        self.assertEqual(self._classes(self.big), (False, False, False), "nothing of the run is kept")
+        self.assertEqual(self.company.segmentation_run_requested, "recompute")
+        self.assertEqual(self.company.segmentation_run_started, datetime(2025, 1, 15))
+        self.assertEqual(self.company._run_state("segmentation"), "running")
+        self._run_scheduled_action()
+        self.assertEqual(self._classes(self.big), ("A", "X", "AX"))
+        self.assertFalse(self.company.segmentation_run_requested)
+        self.assertFalse(self.company._run_state("segmentation"))
+
+    def test_a_woken_action_runs_the_schedule_once(self):
+        """Woken up between two scheduled times, the action runs what was
+        asked and the companies the last scheduled time has not reached yet,
+        not the others again."""
+        self.env["res.company"].search([("id", "not in", (self.company | self.company_2).ids)]).write(
+            {"segmentation_on_demand_only": True}
+        )
+        self.env.ref(CRON).write({"nextcall": datetime(2025, 1, 16, 2), "interval_number": 1, "interval_type": "days"})
+        self.company.segmentation_run_started = datetime(2025, 1, 14, 2)
+        self.company_2.segmentation_run_started = datetime(2025, 1, 15, 2)
+        self._run_scheduled_action(datetime(2025, 1, 15, 10))
+        self.assertEqual(self._classes(self.big), ("A", "X", "AX"), "started before 02:00 today: its turn")
+        self.assertEqual(self.company.segmentation_run_started, datetime(2025, 1, 15, 10))
+        self.assertFalse(self.company_2.segmentation_last_run, "started at 02:00 today: done for this schedule")
 
     def test_merged_customers(self):
         self._recompute()
@@ -429,11 +592,12 @@ class TestCustomerClassification(SegmentationTestCase):
             )
             busy = self.env["res.company"].browse(other_cr.fetchone()[0])
             before = busy.read(last_run)
-            with freeze_time(RUN_DATE), self.enter_registry_test_mode():
+            with freeze_time(RUN_DATE), self.enter_registry_test_mode(), self.capture_triggers(CRON) as triggers:
                 cron.method_direct_trigger()
         self.env.invalidate_all()
         self.assertEqual(busy.read(last_run), before, "neither a run time nor an error: left for the next run")
         self.assertEqual(self._classes(self.other, self.company_2), ("A", "X", "AX"))
+        self.assertEqual(triggers.records.call_at, datetime(2025, 1, 15, 0, 1), "the next run comes in a minute")
 
     def test_days_since_last_purchase(self):
         self._recompute()

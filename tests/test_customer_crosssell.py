@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from freezegun import freeze_time
 
@@ -7,16 +7,19 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
+
 from .common import SegmentationTestCase, customer_invoices
 
 TODAY = date(2025, 6, 15)  # mining window: 2024-06-16 .. 2025-06-15
+CRON = "customer_segmentation.ir_cron_mine_crosssell_rules"
 IN_WINDOW = date(2025, 1, 10)
 RECENT = date(2025, 5, 1)  # in the last 3 months
 BEFORE_WINDOW = date(2024, 5, 1)  # before the window, in the "former products" window
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerCrosssell(SegmentationTestCase):
+class TestCustomerCrosssell(SegmentationTestCase, CronMixinCase):
     """Ten customers of company 1, four categories (desks D, chairs C, lamps
     L, paper P), invoiced on 2025-01-10 unless said otherwise:
 
@@ -464,6 +467,29 @@ class TestCustomerCrosssell(SegmentationTestCase):
         self.assertTrue(self.company_2.crosssell_last_run)
         # company 2: one customer, below two customers per rule with default settings
         self.assertFalse(self.Rule.search([("company_id", "=", self.company_2.id)]))
+
+    def test_mine_now_queues_the_mining_for_the_scheduled_action(self):
+        """The Settings button returns at once, the mining queued; the
+        scheduled mining, woken up, mines the company and clears the
+        request, even for a company left out of the schedule."""
+        self.env["res.company"].search([]).crosssell_on_demand_only = True
+        settings = self.env["res.config.settings"].create({})
+        with freeze_time(TODAY), self.capture_triggers(CRON) as triggers:
+            action = settings.action_queue_crosssell_mining()
+        self.assertEqual(action["params"]["title"], "Cross-sell mining queued")
+        self.assertFalse(self.Rule.search([("company_id", "=", self.company.id)]), "nothing is mined in the request")
+        self.assertEqual(triggers.records.call_at, datetime(2025, 6, 15))
+        self.assertEqual(
+            (self.company.crosssell_run_requested, self.company.crosssell_run_requester_id), (True, self.env.user)
+        )
+        self.assertRegex(self.env["res.config.settings"].create({}).crosssell_run_status, r"^Mining queued on .*2025")
+        with freeze_time(TODAY), self.enter_registry_test_mode():
+            self.env.ref(CRON).method_direct_trigger()
+        self.env.invalidate_all()
+        self.assertEqual(self.Rule.search_count([("company_id", "=", self.company.id)]), 9)
+        self.assertFalse(self.company.crosssell_run_requested or self.company.crosssell_run_requester_id)
+        self.assertFalse(self.env["res.config.settings"].create({}).crosssell_run_status)
+        self.assertFalse(self.company_2.crosssell_last_run, "nobody asked for company 2")
 
     def test_only_administrators_mine(self):
         with self.assertRaises(AccessError):

@@ -1,4 +1,6 @@
+import re
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 import psycopg2
 from freezegun import freeze_time
@@ -8,6 +10,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
+
+from ..models import customer_segment
 from .common import SegmentationTestCase, customer_invoices
 
 DAY_1 = datetime(2025, 3, 3, 10, 0)
@@ -95,7 +100,7 @@ class SegmentCase(SegmentationTestCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerSegment(SegmentCase):
+class TestCustomerSegment(SegmentCase, CronMixinCase):
     def test_static_segment_members_and_history(self):
         with freeze_time(DAY_1):
             segment = self.Segment.create(
@@ -201,6 +206,32 @@ class TestCustomerSegment(SegmentCase):
         self.assertEqual(
             self.env["customer.segment.membership"].search_count([("segment_id", "=", segment.id)]), memberships
         )
+
+    def test_refresh_now_queues_a_large_refresh(self):
+        """Over QUEUED_REFRESH_ABOVE customers (3 here) "Refresh now" queues
+        the refresh for the scheduled action and returns at once. A segment
+        never refreshed counts its client base (all of it may enter), one
+        refreshed its members."""
+        segment = self._dynamic("Belgium", [("country_id", "=", self.be.id)])
+        with (
+            patch.object(customer_segment, "QUEUED_REFRESH_ABOVE", 3),
+            freeze_time(DAY_1),
+            self.capture_triggers("customer_segmentation.ir_cron_refresh_customer_segments") as triggers,
+        ):
+            action = segment.action_refresh()
+        self.assertEqual(action["params"]["title"], "Refresh queued")
+        self.assertFalse(self._members(segment), "nothing is refreshed in the request")
+        self.assertEqual(triggers.records.call_at, DAY_1)
+        self.assertEqual((segment.refresh_requester_id, segment.refresh_requested_at), (self.manager, DAY_1))
+        self.assertRegex(segment.refresh_status, rf"^Refresh queued on .*2025.* by {re.escape(self.manager.name)}:")
+        with freeze_time(DAY_1):
+            self._run_cron()
+        self.assertEqual(self._members(segment), self.alpha | self.gamma | self.shared)
+        self.assertFalse(segment.refresh_requested_at or segment.refresh_requester_id or segment.refresh_status)
+        # three members: the next refresh runs at once
+        with patch.object(customer_segment, "QUEUED_REFRESH_ABOVE", 3), freeze_time(DAY_2):
+            action = segment.action_refresh()
+        self.assertEqual(action["params"]["message"], "Belgium: 0 joined, 0 left, 3 members now.")
 
     def test_dynamic_segment_on_company_figures(self):
         """Classes are read in the segment's company: the shared customer is

@@ -75,13 +75,17 @@ registry.category("web_tour.tours").add("customer_classification_manager_tour", 
             trigger: ".o_field_widget[name=segmentation_abc_threshold_a] input",
         },
         {
-            content: "recompute now",
-            trigger: "button[name=action_recompute_customer_classification]",
+            content: "recompute now: the run is queued for the scheduled action",
+            trigger: "button[name=action_queue_customer_classification]",
             run: "click",
         },
         {
-            content: "a notification reports the run",
-            trigger: ".o_notification:contains('Customer classes recomputed')",
+            content: "a notification says so",
+            trigger: ".o_notification:contains('Classification queued')",
+        },
+        {
+            content: "the settings, reloaded, show the run queued and who asked for it",
+            trigger: ".o_field_widget[name=segmentation_run_status]:contains('Recompute queued'):contains('Tour Administrator')",
         },
     ],
 });
