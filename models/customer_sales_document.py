@@ -62,8 +62,10 @@ class CustomerSalesDocument(models.Model):
         a recomputed field included, stamps write_date), or of a partner
         written since then or whose commercial entity was (a contact moved
         to another company, an archived customer), found on the document
-        and among the rows stored. Each part is read through an index on
-        write_date or on the partner: the cost follows the changes."""
+        and among the rows stored, or deleted (reset to draft and deleted
+        between two runs). Each part but the last is read through an index
+        on write_date or on the partner, the last by one pass over the keys
+        of the stored rows and of the documents."""
         [(partner_ids,)] = self.env.execute_query(
             SQL(
                 """
@@ -85,6 +87,10 @@ class CustomerSalesDocument(models.Model):
                 UNION
                 SELECT document_id FROM customer_sales_document
                  WHERE company_id = %(company)s AND partner_id = ANY(%(partners)s)
+                UNION
+                SELECT stored.document_id FROM customer_sales_document stored
+                 WHERE stored.company_id = %(company)s
+                   AND NOT EXISTS (SELECT 1 FROM %(table)s document WHERE document.id = stored.document_id)
                 """,
                 table=SQL.identifier(table),
                 company=company.id,

@@ -141,11 +141,14 @@ class TestIncrementalRun(SegmentationTestCase):
         )
         (new | refund).action_post()
         by_customer = self.invoices.grouped("partner_id")
-        # Delta's last invoice cancelled; Gamma's last reset to draft
+        # Delta's last invoice reset to draft and deleted (nothing else of
+        # Delta is written: only the deletion tells); Gamma's last cancelled
         delta_last = by_customer[self.delta].sorted("invoice_date")[-1]
         delta_last.button_draft()
-        delta_last.button_cancel()
-        by_customer[self.gamma].sorted("invoice_date")[-1].button_draft()
+        delta_last.unlink()
+        gamma_last = by_customer[self.gamma].sorted("invoice_date")[-1]
+        gamma_last.button_draft()
+        gamma_last.button_cancel()
         # Beta's November invoice edited: 9 tea, dated in October
         beta_november = by_customer[self.beta].filtered(lambda move: move.invoice_date.month == 11)
         beta_november.button_draft()
@@ -166,17 +169,17 @@ class TestIncrementalRun(SegmentationTestCase):
             )
 
         changed = self._run()
-        # written: the new invoice and credit note, the cancelled, reset and
+        # written: the new invoice and credit note, the cancelled, deleted and
         # edited invoices (the merge moved Omega's rows itself)
         self.assertEqual(changed["facts"]["documents_written"], 5)
         self.assertEqual(changed["facts"]["costs_frozen"], 0)  # tea already sold in March: its cost stays 6
         self.assertNotEqual(changed["analyses"]["customers_refreshed"], "all")
-        # hand-checked: Delta's March invoice cancelled
+        # hand-checked: Delta's March invoice deleted
         self.assertEqual(self._month(self.delta, date(2025, 3, 1)), [])
         # Beta: October holds two invoices (80 and 90), November none
         self.assertEqual(self._month(self.beta, date(2024, 10, 1)), [(170.0, 68.0, 2)])
         self.assertEqual(self._month(self.beta, date(2024, 11, 1)), [])
-        # Gamma got Omega's January cups and the new tea of March; its own March invoice is a draft
+        # Gamma got Omega's January cups and the new tea of March; its own March invoice is cancelled
         self.assertEqual(self._month(self.gamma, date(2025, 3, 1)), [(40.0, 16.0, 1)])
         incremental = self._stored()
 

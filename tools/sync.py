@@ -17,6 +17,10 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     cr = model.env.cr
     table = SQL.identifier(model._table)
     columns = SQL(", ").join(SQL.identifier(column) for column in (*keys, *values))
+    staged = SQL.identifier("customer_analysis_rows")
+    # staged through CREATE TABLE AS, which PostgreSQL may run in parallel
+    # (an INSERT ... SELECT it runs alone)
+    cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", staged, query))
     cr.execute(
         SQL(
             "SELECT EXISTS (SELECT 1 FROM %s stored WHERE stored.company_id = %s AND %s)",
@@ -29,17 +33,16 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
         # nothing stored yet (a first run): every row is new
         cr.execute(
             SQL(
-                "INSERT INTO %(table)s (company_id, %(columns)s)"
-                " SELECT %(company)s, %(columns)s FROM (%(query)s) AS new",
+                "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s",
                 table=table,
                 columns=columns,
                 company=company.id,
-                query=query,
+                staged=staged,
             )
         )
-        return _written(model, cr.rowcount)
-    staged = SQL.identifier("customer_analysis_rows")
-    cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", staged, query))
+        written = cr.rowcount
+        cr.execute(SQL("DROP TABLE %s", staged))
+        return _written(model, written)
     cr.execute(SQL("ANALYZE %s", staged))
 
     def match(key):
