@@ -61,15 +61,23 @@ class CustomerSalesDocument(models.Model):
         written since `since` (posted, reset, cancelled, edited: any write,
         a recomputed field included, stamps write_date), or of a partner
         written since then or whose commercial entity was (a contact moved
-        to another company, an archived customer), found on the document
-        and among the rows stored. Each part is read through an index on
+        to another company, an archived customer, an entity moved to another
+        client group) or whose client group was (a new head), found on the
+        document and among the rows stored: a document counted under the
+        head of a group is found by its id, on both sides of the move. Each part is read through an index on
         write_date or on the partner: the cost follows the changes."""
         [(partner_ids,)] = self.env.execute_query(
             SQL(
                 """
+                WITH changed AS (
+                    SELECT id FROM res_partner WHERE write_date >= %(since)s
+                     UNION
+                    SELECT member.id FROM res_partner member
+                      JOIN customer_client_group client_group ON client_group.id = member.client_group_id
+                     WHERE client_group.write_date >= %(since)s
+                )
                 SELECT COALESCE(ARRAY_AGG(id), '{}') FROM res_partner
-                 WHERE write_date >= %(since)s
-                    OR commercial_partner_id IN (SELECT id FROM res_partner WHERE write_date >= %(since)s)
+                 WHERE id IN (SELECT id FROM changed) OR commercial_partner_id IN (SELECT id FROM changed)
                 """,
                 since=since,
             )
