@@ -35,9 +35,7 @@ class CustomerClassificationHistory(models.Model):
         help="Why the class changed, when the run knows: the entity joined or left a client group the company "
         "classifies as one, or entities joined or left the group it heads. Empty: its own sales changed.",
     )
-    client_group_id = fields.Many2one(
-        "customer.client.group", string="Client Group", ondelete="set null", help="The group of the reason."
-    )
+    client_group_id = fields.Many2one("customer.client.group", ondelete="set null", help="The group of the reason.")
     salesperson_id = fields.Many2one(
         related="partner_id.user_id", string="Salesperson", falsy_value_label=NO_SALESPERSON
     )

@@ -21,7 +21,6 @@ class CustomerClientGroup(models.Model):
     name = fields.Char(required=True)
     company_id = fields.Many2one(
         "res.company",
-        string="Company",
         index=True,
         help="The company that classifies this group as one client; empty means every company.",
     )

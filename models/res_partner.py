@@ -305,7 +305,6 @@ class ResPartner(models.Model):
     # client groups (customer.client.group): the legal entities of one client
     client_group_id = fields.Many2one(
         "customer.client.group",
-        string="Client Group",
         index="btree_not_null",
         ondelete="set null",
         copy=False,
