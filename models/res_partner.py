@@ -443,9 +443,10 @@ class ResPartner(models.Model):
                         company=company.display_name,
                     )
                 )
-        heads = self.env["customer.client.group"].search([("head_partner_id", "in", self.ids)])
+        # every group, whatever the companies of the user who moves the entity
+        heads = self.env["customer.client.group"].sudo().search([("head_partner_id", "in", self.ids)])
         for group in heads:
-            if group.head_partner_id.client_group_id not in (group, self.env["customer.client.group"]):
+            if group.head_partner_id.client_group_id not in (group, group.browse()):
                 raise ValidationError(
                     self.env._(
                         "%(entity)s is the head of the client group %(group)s: choose another head for it first.",
