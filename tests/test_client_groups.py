@@ -229,6 +229,21 @@ class TestClientGroups(SegmentationTestCase):
         self._run(rebuild=True)
         self.assertEqual(self._stored(), incremental)
 
+    def test_a_new_head_takes_the_group_incrementally(self):
+        """A group written (its head changed), its members untouched: the
+        next run re-reads the members' documents through the group."""
+        self.company.segmentation_classify_groups = True
+        self._run()
+        self._changes_stamped_later()
+        self.northern.head_partner_id = self.south
+        stats = self._run()
+        self.assertEqual(stats["facts"]["documents_written"], 24, "North's and South's invoices, now South's")
+        self.assertEqual(self._classes(), {"Big": "AX", "Mid": "BX", "North": False, "South": "AX", "Tail": "CX"})
+        self.assertEqual(self.south.with_company(self.company).classification_revenue, 180.0)
+        incremental = self._stored()
+        self.assertEqual(self._run(rebuild=True)["facts"]["documents_written"], 0)
+        self.assertEqual(self._stored(), incremental)
+
     def _stored(self):
         stored = {}
         for table, order in STORED.items():
