@@ -20,6 +20,8 @@
         "views/customer_crosssell_rule_views.xml",
         "views/customer_crosssell_bundle_views.xml",
         "wizards/customer_crosssell_suggestion_wizard.xml",
+        "views/customer_client_group_views.xml",
+        "wizards/customer_client_group_wizard.xml",
         "views/res_config_settings_views.xml",
         "views/crm_lead_views.xml",
         "report/customer_portfolio_report_views.xml",

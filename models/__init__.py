@@ -2,6 +2,7 @@ from . import account_move
 from . import crm_lead
 from . import customer_classification
 from . import customer_classification_history
+from . import customer_client_group
 from . import customer_crosssell_bundle
 from . import customer_crosssell_mining
 from . import customer_crosssell_rule

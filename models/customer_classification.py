@@ -56,6 +56,7 @@ class CustomerClassification(models.AbstractModel):
         clock = time.perf_counter()
         facts_stats, partner_ids = self.env["customer.analysis"]._refresh_facts(company, rebuild)
         facts_seconds = time.perf_counter() - clock
+        group_reasons = self._group_moves(company)
         run_key = repr((run_date.isoformat(), rules, priority))
         if partner_ids == set() and company.segmentation_last_run_key == run_key:
             return {
@@ -80,7 +81,7 @@ class CustomerClassification(models.AbstractModel):
         to_write, changes = reconcile(computed, current, run_date, priority.cell_order)
         computed_at = time.perf_counter()
         self._write_state(company, to_write)
-        self._write_history(company, changes, run_date)
+        self._write_history(company, changes, run_date, group_reasons)
         company.segmentation_last_limits = asdict(limits)
         self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
         self.env["customer.classification.history"].invalidate_model()
@@ -223,9 +224,67 @@ class CustomerClassification(models.AbstractModel):
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
 
-    def _write_history(self, company, changes, run_date):
+    def _group_moves(self, company):
+        """Record in which client group each entity is counted now for
+        `company` (`classification_group_id`: its group when the company
+        classifies groups as one and the group counts in it, else none) and
+        return why the classes of the entities that moved since the last run
+        may change: {partner id: (reason, group id)}, an entity that joined a
+        group (or moved to another) or left one, and the head of every group
+        that gained or lost members. Written in SQL, without stamping the
+        partners: the next run must not read them again for this."""
+        key = str(company.id)
+        counted = SQL("client_group.id") if company.segmentation_classify_groups else SQL("NULL::int4")
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH counted AS (
+                    SELECT partner.id, (partner.classification_group_id ->> %(key)s)::int4 AS old_group,
+                           %(counted)s AS new_group
+                      FROM res_partner partner
+                      LEFT JOIN customer_client_group client_group
+                             ON client_group.id = partner.client_group_id
+                            AND (client_group.company_id IS NULL OR client_group.company_id = %(company)s)
+                     WHERE partner.client_group_id IS NOT NULL OR partner.classification_group_id ? %(key)s
+                ), moved AS (
+                    SELECT * FROM counted WHERE old_group IS DISTINCT FROM new_group
+                ), written AS (
+                    UPDATE res_partner partner
+                       SET classification_group_id = CASE
+                               WHEN moved.new_group IS NULL THEN partner.classification_group_id - %(key)s
+                               ELSE COALESCE(partner.classification_group_id, '{}'::jsonb)
+                                    || jsonb_build_object(%(key)s, moved.new_group)
+                           END
+                      FROM moved
+                     WHERE partner.id = moved.id
+                )
+                SELECT moved.id,
+                       CASE WHEN moved.new_group IS NULL THEN 'left_group' ELSE 'joined_group' END,
+                       client_group.id
+                  FROM moved
+                  LEFT JOIN customer_client_group client_group
+                         ON client_group.id = COALESCE(moved.new_group, moved.old_group)
+                UNION ALL
+                SELECT client_group.head_partner_id, 'group_members', client_group.id
+                  FROM customer_client_group client_group
+                 WHERE client_group.id IN (SELECT old_group FROM moved UNION SELECT new_group FROM moved)
+                   AND client_group.head_partner_id NOT IN (SELECT id FROM moved)
+                """,
+                key=key,
+                counted=counted,
+                company=company.id,
+            )
+        )
+        self.env["res.partner"].invalidate_model(["classification_group_id"])
+        return {partner_id: (reason, group_id) for partner_id, reason, group_id in rows}
+
+    def _write_history(self, company, changes, run_date, reasons):
+        """One row per class change of `changes`, saying why when `reasons`
+        ({partner id: (reason, client group id)}, see _group_moves) knows."""
         if changes.empty:
             return
+        partner_ids = changes.index.tolist()
+        known = [reasons.get(partner_id, (None, None)) for partner_id in partner_ids]
         staged = stage_rows(
             self.env.cr,
             "customer_classification_change",
@@ -236,14 +295,18 @@ class CustomerClassification(models.AbstractModel):
                 "old_xyz": "varchar",
                 "new_xyz": "varchar",
                 "metric": "float8",
+                "reason": "varchar",
+                "client_group_id": "int4",
             },
             [
-                changes.index.tolist(),
+                partner_ids,
                 changes["old_abc_class"].tolist(),
                 changes["new_abc_class"].tolist(),
                 changes["old_xyz_class"].tolist(),
                 changes["new_xyz_class"].tolist(),
                 changes["metric_value"].tolist(),
+                [reason for reason, _group in known],
+                [group for _reason, group in known],
             ],
         )
         self.env.cr.execute(
@@ -252,9 +315,10 @@ class CustomerClassification(models.AbstractModel):
                 INSERT INTO customer_classification_history
                        (partner_id, company_id, date, old_abc_class, new_abc_class,
                         old_xyz_class, new_xyz_class, old_abc_xyz_class, new_abc_xyz_class, metric_value,
-                        create_uid, create_date, write_uid, write_date)
+                        reason, client_group_id, create_uid, create_date, write_uid, write_date)
                 SELECT new.partner_id, %(company)s, %(date)s, new.old_abc, new.new_abc,
                        new.old_xyz, new.new_xyz, new.old_abc || new.old_xyz, new.new_abc || new.new_xyz, new.metric,
+                       new.reason, new.client_group_id,
                        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
                   FROM %(staged)s AS new
                 """,

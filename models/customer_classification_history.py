@@ -26,6 +26,16 @@ class CustomerClassificationHistory(models.Model):
         groups=MONEY_READERS,
         help="ABC metric of the customer in that run.",
     )
+    reason = fields.Selection(
+        [
+            ("joined_group", "Joined a client group"),
+            ("left_group", "Left a client group"),
+            ("group_members", "Members of its client group changed"),
+        ],
+        help="Why the class changed, when the run knows: the entity joined or left a client group the company "
+        "classifies as one, or entities joined or left the group it heads. Empty: its own sales changed.",
+    )
+    client_group_id = fields.Many2one("customer.client.group", ondelete="set null", help="The group of the reason.")
     salesperson_id = fields.Many2one(
         related="partner_id.user_id", string="Salesperson", falsy_value_label=NO_SALESPERSON
     )

@@ -61,17 +61,26 @@ class CustomerSalesDocument(models.Model):
         written since `since` (posted, reset, cancelled, edited: any write,
         a recomputed field included, stamps write_date), or of a partner
         written since then or whose commercial entity was (a contact moved
-        to another company, an archived customer), found on the document
-        and among the rows stored, or deleted (reset to draft and deleted
-        between two runs). Each part but the last is read through an index
-        on write_date or on the partner, the last by one pass over the keys
-        of the stored rows and of the documents."""
+        to another company, an archived customer, an entity moved to another
+        client group) or whose client group was (a new head), found on the
+        document and among the rows stored (a document counted under the
+        head of a group is found by its id, on both sides of the move), or
+        deleted (reset to draft and deleted between two runs). Each part but
+        the last is read through an index on write_date or on the partner,
+        the last by one pass over the keys of the stored rows and of the
+        documents."""
         [(partner_ids,)] = self.env.execute_query(
             SQL(
                 """
+                WITH changed AS (
+                    SELECT id FROM res_partner WHERE write_date >= %(since)s
+                     UNION
+                    SELECT member.id FROM res_partner member
+                      JOIN customer_client_group client_group ON client_group.id = member.client_group_id
+                     WHERE client_group.write_date >= %(since)s
+                )
                 SELECT COALESCE(ARRAY_AGG(id), '{}') FROM res_partner
-                 WHERE write_date >= %(since)s
-                    OR commercial_partner_id IN (SELECT id FROM res_partner WHERE write_date >= %(since)s)
+                 WHERE id IN (SELECT id FROM changed) OR commercial_partner_id IN (SELECT id FROM changed)
                 """,
                 since=since,
             )

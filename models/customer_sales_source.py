@@ -21,7 +21,9 @@ class CustomerSalesSource(models.AbstractModel):
     unless the company leaves them out) or of a confirmed sales order,
     depending on the company's sales source; untaxed, in company currency;
     counted for the commercial entity (contacts and addresses buy for their
-    company); archived customers are no longer part of the client base.
+    company), or for the head of its client group when the company
+    classifies client groups as one (customer.client.group); archived
+    customers are no longer part of the client base.
 
     This is a SQL builder over the documents rather than a stored copy of
     them: every reader aggregates it at its own grain (customer x month for
@@ -39,7 +41,8 @@ class CustomerSalesSource(models.AbstractModel):
         """SQL of the sale lines of `company` dated in [date_from, date_to)
         (either bound optional), one row per line with:
 
-        partner_id (commercial entity), document_id, date, is_refund,
+        partner_id (the customer: the commercial entity, or the head of its
+        client group), entity_id (the commercial entity), document_id, date, is_refund,
         product_id, categ_id, quantity (product unit, negative on credit
         notes), revenue and cost (numeric, company currency, negative on
         credit notes; the cost at the time of sale: an order line's own cost,
@@ -73,7 +76,8 @@ class CustomerSalesSource(models.AbstractModel):
         quantity = SQL("%s * %s", sign, self._product_quantity(SQL("line.quantity")))
         return SQL(
             """
-            SELECT move.commercial_partner_id AS partner_id,
+            SELECT %(customer)s AS partner_id,
+                   customer.id AS entity_id,
                    move.id AS document_id,
                    move.invoice_date AS date,
                    move.move_type = 'out_refund' AS is_refund,
@@ -85,6 +89,7 @@ class CustomerSalesSource(models.AbstractModel):
               FROM account_move_line line
               JOIN account_move move ON move.id = line.move_id
               JOIN res_partner customer ON customer.id = move.commercial_partner_id
+              %(group_join)s
               %(product_joins)s
               LEFT JOIN customer_product_cost frozen
                      ON frozen.company_id = move.company_id
@@ -96,6 +101,8 @@ class CustomerSalesSource(models.AbstractModel):
             unit_cost=self._unit_cost(company),
             product_joins=PRODUCT_JOINS,
             sales=self._invoice_sales(company),
+            customer=self._customer(company),
+            group_join=self._group_join(company),
         )
 
     def _order_lines(self, company):
@@ -105,7 +112,8 @@ class CustomerSalesSource(models.AbstractModel):
         quantity = self._product_quantity(SQL("line.product_uom_qty"))
         return SQL(
             """
-            SELECT customer.id AS partner_id,
+            SELECT %(customer)s AS partner_id,
+                   customer.id AS entity_id,
                    sale.id AS document_id,
                    (sale.date_order AT TIME ZONE 'UTC')::date AS date,
                    FALSE AS is_refund,
@@ -122,6 +130,7 @@ class CustomerSalesSource(models.AbstractModel):
               JOIN sale_order sale ON sale.id = line.order_id
               JOIN res_partner contact ON contact.id = sale.partner_id
               JOIN res_partner customer ON customer.id = contact.commercial_partner_id
+              %(group_join)s
               %(product_joins)s
              WHERE sale.company_id = %(company)s
                AND sale.state = 'sale'
@@ -133,7 +142,32 @@ class CustomerSalesSource(models.AbstractModel):
             unit_cost=self._unit_cost(company),
             product_joins=PRODUCT_JOINS,
             company=company.id,
+            customer=self._customer(company),
+            group_join=self._group_join(company),
         )
+
+    def _group_join(self, company):
+        """The client group (alias `client_group`) of the commercial entity
+        (alias `customer`) that counts in `company`, when the company
+        classifies client groups as one: a group without a company counts in
+        every company."""
+        if not company.segmentation_classify_groups:
+            return SQL()
+        return SQL(
+            """
+            LEFT JOIN customer_client_group client_group
+                   ON client_group.id = customer.client_group_id
+                  AND (client_group.company_id IS NULL OR client_group.company_id = %s)
+            """,
+            company.id,
+        )
+
+    def _customer(self, company):
+        """The customer a sale is counted for: the head of the entity's
+        client group (see _group_join), else the commercial entity."""
+        if not company.segmentation_classify_groups:
+            return SQL("customer.id")
+        return SQL("COALESCE(client_group.head_partner_id, customer.id)")
 
     def _product_quantity(self, quantity):
         """`quantity` in the line's unit converted to the product's unit."""

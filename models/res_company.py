@@ -133,7 +133,7 @@ SETTINGS = {
 SWITCHED_OFF = frozenset(field for field in SETTINGS["priority"].fields.values() if field.endswith("_off"))
 STRATEGY_FIELDS = {cell: f"segmentation_strategy_{cell.lower()}" for cell in CELLS}
 # the settings that change what a sale is: the facts are rebuilt after them
-FACT_SETTINGS = frozenset({"segmentation_sales_source", "segmentation_ignore_refunds"})
+FACT_SETTINGS = frozenset({"segmentation_sales_source", "segmentation_ignore_refunds", "segmentation_classify_groups"})
 # the runs a segmentation administrator starts by hand, as the messages of
 # their guard (ResCompany._check_run_allowed) name them
 RUN_ACTIONS = {
@@ -225,6 +225,11 @@ class ResCompany(models.Model):
     segmentation_ignore_refunds = fields.Boolean(
         string="Leave Out Credit Notes",
         help="Only invoices count; by default credit notes reduce the revenue of the month they are dated in.",
+    )
+    segmentation_classify_groups = fields.Boolean(
+        string="Classify Client Groups as One",
+        help="The sales of the legal entities of a client group count for its head entity: the group is one "
+        "customer in the classes, the priority lists, the analyses and cross-selling.",
     )
     segmentation_abc_metric = fields.Selection(
         [("revenue", "Revenue"), ("margin", "Gross margin"), ("count", "Number of invoices / orders")],

@@ -38,6 +38,7 @@ class ResConfigSettings(models.TransientModel):
 
     segmentation_sales_source = fields.Selection(related="company_id.segmentation_sales_source", readonly=False)
     segmentation_ignore_refunds = fields.Boolean(related="company_id.segmentation_ignore_refunds", readonly=False)
+    segmentation_classify_groups = fields.Boolean(related="company_id.segmentation_classify_groups", readonly=False)
     segmentation_abc_metric = fields.Selection(related="company_id.segmentation_abc_metric", readonly=False)
     segmentation_abc_method = fields.Selection(related="company_id.segmentation_abc_method", readonly=False)
     segmentation_xyz_method = fields.Selection(related="company_id.segmentation_xyz_method", readonly=False)

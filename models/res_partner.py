@@ -3,11 +3,11 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..analytics import RESULT_COLUMNS
+from ..analytics import RESULT_COLUMNS, window_bounds
 from ..analytics.priority import ATTENTION_REASONS, CELLS
 from ..tools.frames import stage_rows
 from .common import (
@@ -302,6 +302,51 @@ class ResPartner(models.Model):
         help="Opportunities of the customer and its contacts that are neither won nor lost.",
     )
 
+    # client groups (customer.client.group): the legal entities of one client
+    client_group_id = fields.Many2one(
+        "customer.client.group",
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
+        tracking=True,
+        groups=SALES_USER,
+        help="The client this legal entity belongs to with other entities (a holding and its subsidiaries). "
+        "When the company classifies client groups as one, its sales count for the head of the group.",
+    )
+    client_group_head_id = fields.Many2one(
+        related="client_group_id.head_partner_id", string="Head of the Group", groups=SALES_USER
+    )
+    client_group_classified = fields.Boolean(
+        string="Classified with its Group",
+        compute="_compute_client_group_classified",
+        groups=SALES_USER,
+        help="A member of a client group the current company classifies as one: its sales count for the head, "
+        "whose classes and figures are the group's.",
+    )
+    client_group_abc_xyz_class = fields.Selection(
+        related="client_group_id.head_partner_id.abc_xyz_class", string="Group's Cell", groups=SALES_USER
+    )
+    client_group_revenue = fields.Float(
+        related="client_group_id.head_partner_id.classification_revenue",
+        string="Group's Revenue in Window",
+        groups=MONEY_READERS,
+    )
+    client_group_share = fields.Float(
+        string="Share of the Group (%)",
+        compute="_compute_client_group_share",
+        groups=MONEY_READERS,
+        digits=(16, 1),
+        help="The entity's own revenue over the revenue of its whole client group in the ABC window, "
+        "in the current company.",
+    )
+    classification_group_id = _classification_field(
+        fields.Many2one,
+        "Group at the Last Run",
+        "The client group the last classification run counted the entity in (empty: none): "
+        "the class changes of the next run say when it joined or left one.",
+        comodel_name="customer.client.group",
+    )
+
     # cross-selling: read from the company's mined rules and the customer's own purchases
     suggested_product_ids = fields.Many2many(
         "product.product",
@@ -338,6 +383,77 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------
     # compute and search: classes, purchases, segment criteria
+
+    @api.depends_context("company")
+    @api.depends("client_group_id.head_partner_id", "client_group_id.company_id")
+    def _compute_client_group_classified(self):
+        company = self.env.company
+        for partner in self:
+            group = partner.client_group_id
+            partner.client_group_classified = bool(
+                company.segmentation_classify_groups
+                and group
+                and group.head_partner_id != partner
+                and group.company_id in (company, group.company_id.browse())
+            )
+
+    @api.depends_context("company")
+    @api.depends("client_group_id")
+    def _compute_client_group_share(self):
+        """One query for the members of every group shown: each entity's own
+        revenue in the ABC window, over its group's."""
+        groups = self.client_group_id
+        revenues = {}
+        if groups:
+            company = self.env.company
+            start, end = window_bounds(
+                company._segmentation_today(), company._segmentation_rules_checked().abc_window_months
+            )
+            revenues = dict(
+                self.env.execute_query(
+                    SQL(
+                        """
+                        SELECT entity_id, SUM(revenue)
+                          FROM (%(lines)s) AS sale
+                         WHERE entity_id IN (SELECT id FROM res_partner WHERE client_group_id = ANY(%(groups)s))
+                         GROUP BY entity_id
+                        """,
+                        lines=self.env["customer.sales.source"]._sale_lines(company, start, end),
+                        groups=groups.ids,
+                    )
+                )
+            )
+        totals = {group: sum(revenues.get(member.id, 0) for member in group.partner_ids) for group in groups}
+        for partner in self:
+            total = totals.get(partner.client_group_id)
+            partner.client_group_share = float(revenues.get(partner.id, 0) / total * 100) if total else 0.0
+
+    @api.constrains("client_group_id")
+    def _check_client_group(self):
+        """Groups are made of commercial entities (contacts buy for their
+        company), and the head of a group stays in it."""
+        for partner in self.filtered("client_group_id"):
+            company = partner.commercial_partner_id
+            if company != partner:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s is a contact of %(company)s: client groups are made of companies. "
+                        "Add %(company)s instead.",
+                        contact=partner.display_name,
+                        company=company.display_name,
+                    )
+                )
+        # every group, whatever the companies of the user who moves the entity
+        heads = self.env["customer.client.group"].sudo().search([("head_partner_id", "in", self.ids)])
+        for group in heads:
+            if group.head_partner_id.client_group_id not in (group, group.browse()):
+                raise ValidationError(
+                    self.env._(
+                        "%(entity)s is the head of the client group %(group)s: choose another head for it first.",
+                        entity=group.head_partner_id.display_name,
+                        group=group.display_name,
+                    )
+                )
 
     @api.depends_context("company")
     @api.depends("abc_class", "abc_class_computed")
@@ -638,6 +754,10 @@ class ResPartner(models.Model):
             if not self.env.context.get("customer_segmentation_skip_classification"):
                 raise AccessError(self._classification_write_error())
             vals = {name: value for name, value in vals.items() if name not in computed}
+        if "client_group_id" in vals and not self.env.su and not self.env.user.has_group(SEGMENTATION_MANAGER):
+            raise AccessError(
+                self.env._("Only customer segmentation administrators may put customers into client groups.")
+            )
         if "segment_ids" in vals:
             vals = dict(vals)
             self.env["customer.segment"]._apply_partner_commands(self, vals.pop("segment_ids"))

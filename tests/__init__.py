@@ -3,6 +3,8 @@ from . import test_cell_transition
 from . import test_class_limits
 from . import test_classification_access
 from . import test_classification_tour
+from . import test_client_group_tour
+from . import test_client_groups
 from . import test_crm_lead
 from . import test_crm_tour
 from . import test_crosssell_tour
