@@ -57,6 +57,14 @@ INTERVAL_DAYS = {
     "none": 60,
     "dormant": None,
 }
+# what the cadence analysis stores per customer and company
+CONTACT_COLUMNS = (
+    "last_contact_date",
+    "contact_count_90d",
+    "contact_interval_days",
+    "recommended_contact_interval_days",
+    "next_contact_date",
+)
 # the customer's contact figures: contacts in the last RECENT_DAYS days, the
 # usual interval over the last STATS_MONTHS months from MIN_CONTACTS contact dates
 RECENT_DAYS = 90
@@ -192,7 +200,7 @@ def cadence_panel(contacts, sales, run_date, settings):
     sales = sales[(sales["month"] >= first) & (sales["month"] <= last + horizon)]
     customers = np.union1d(contacts["partner_id"].to_numpy(np.int64), sales["partner_id"].to_numpy(np.int64))
     if not len(customers) or last < first:
-        return pd.DataFrame({column: [] for column in PANEL_COLUMNS})
+        return _empty_panel()
 
     def dense(frame, column):
         values = np.zeros((len(customers), span))
@@ -237,6 +245,11 @@ def cadence_panel(contacts, sales, run_date, settings):
     return panel[list(PANEL_COLUMNS)]
 
 
+def _empty_panel():
+    kinds = {"partner_id": np.int64, "month": np.int64, "contact_count": np.int64, "cadence": object}
+    return pd.DataFrame({column: pd.Series(dtype=kinds.get(column, float)) for column in PANEL_COLUMNS})
+
+
 def paired_p_value(differences):
     """Two-sided p-value of the paired t-test of `differences` (one per
     customer, at least two) against 0. Differences without any spread are
@@ -276,7 +289,8 @@ def recommend(panel, members, settings):
 
     `panel` comes from cadence_panel; `members` holds (profile, partner_id):
     the customers of each profile (a customer may be in several profiles,
-    such as its cell and segments). Per profile and cadence: its
+    such as its cell and segments; a profile without customers has a
+    missing partner_id, and gets its row all the same). Per profile and cadence: its
     customer-months, its customers, the plain average net margin per
     customer-month and the within-customer one (within_estimates). The
     leading cadence is the one of the highest within-customer net margin
@@ -296,10 +310,12 @@ def recommend(panel, members, settings):
     compared with itself, never with a small one). Fewer than two such
     customers cannot tell the two apart.
     """
-    rows = []
-    joined = members.merge(panel, on="partner_id")
-    for profile in members["profile"].drop_duplicates():
-        rows.append(_recommend_profile(profile, joined[joined["profile"] == profile], settings))
+    known = members.dropna(subset=["partner_id"]).astype({"partner_id": np.int64})
+    groups = dict(list(known.merge(panel, on="partner_id").groupby("profile")))
+    rows = [
+        _recommend_profile(profile, groups.get(profile, panel.iloc[:0]), settings)
+        for profile in members["profile"].drop_duplicates()
+    ]
     return pd.DataFrame(rows, columns=list(RECOMMENDATION_COLUMNS))
 
 

@@ -1,6 +1,9 @@
 from . import crm_lead
+from . import customer_cadence
 from . import customer_classification
 from . import customer_classification_history
+from . import customer_contact_month
+from . import customer_contact_source
 from . import customer_crosssell_bundle
 from . import customer_crosssell_mining
 from . import customer_crosssell_rule
@@ -13,6 +16,7 @@ from . import customer_segment_group
 from . import customer_segment_membership
 from . import customer_segment_size
 from . import mail_activity
+from . import mail_activity_type
 from . import res_company
 from . import res_config_settings
 from . import res_partner

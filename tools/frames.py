@@ -35,3 +35,13 @@ def stage_rows(cr, name, columns, values):
     buffer.seek(0)
     cr.copy_expert(f"COPY {name} FROM STDIN WITH (FORMAT csv)", buffer)
     return table
+
+
+def copy_values(series, kind):
+    """The values of a frame's column as stage_rows takes them for a column
+    of SQL type `kind`: None where missing, dates for "date", integers for
+    "int4", Python's numbers and strings otherwise."""
+    convert = {"date": lambda value: pd.Timestamp(value).date(), "int4": int, "numeric": float, "float8": float}.get(
+        kind, str
+    )
+    return [None if value is None or pd.isna(value) else convert(value) for value in series]

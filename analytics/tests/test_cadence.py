@@ -147,7 +147,9 @@ class TestPanel:
 
     def test_nothing_to_analyse(self):
         contacts, sales = frames([], [], cost_per_contact=0.0)
-        assert cadence_panel(contacts, sales, RUN_DATE, CadenceSettings()).empty
+        panel = cadence_panel(contacts, sales, RUN_DATE, CadenceSettings())
+        assert panel.empty
+        assert panel["partner_id"].dtype == np.int64
 
 
 def documents_example():
@@ -294,3 +296,13 @@ class TestRecommendation:
         assert paired_p_value([1.0, 2.0, 3.0]) == pytest.approx(0.0742, abs=1e-4)
         assert paired_p_value([5.0, 5.0]) == 0.0
         assert paired_p_value([0.0, 0.0]) == 1.0
+
+
+def test_a_profile_without_customers_has_no_data():
+    contacts, sales = documents_example()
+    settings = CadenceSettings(window_months=3, min_customers=3)
+    panel = cadence_panel(contacts, sales, RUN_DATE, settings)
+    members = pd.DataFrame({"profile": ["shops", "shops", "shops", "empty"], "partner_id": [1, 2, 3, None]})
+    result = recommend(panel, members, settings).set_index("profile")
+    assert result.loc["shops", "state"] == "recommended"
+    assert result.loc["empty", "state"] == "no_data"
