@@ -129,9 +129,11 @@ CONTACT_FUNCTIONS = ("Purchasing Manager", "Office Manager", "Facilities Manager
 # a month besides their calls.
 CONTACT_MONTHS = 15
 CONTACT_LEVELS = ((150, (10, 4)), (20, (5, 2)), (0, (3, 1)))
-# customers whose stories (ATTENTION_STORIES) stopped their contacts too: not
-# contacted for the last two months, so their next contact is overdue
+# customers not contacted for the last two months, so that their next contact
+# is overdue: those whose stories (ATTENTION_STORIES) stopped their purchases,
+# and a few the salespeople let slip
 UNCONTACTED_STORIES = ("stopped", "skipped")
+LAPSED_CONTACTS = ("Sierra Event Productions", "Pacific Crest University", "Copper Kettle Café Group")
 # Price discount in percent by yearly revenue (thousands), largest first, so
 # that margins differ from revenue and a margin-based ABC differs too.
 DISCOUNTS = ((150, 10.0), (20, 5.0), (0, 0.0))
@@ -250,8 +252,9 @@ def _create_demo_contacts(company, customers, monthly, today):
     """The salespeople's done calls and visits of the last CONTACT_MONTHS
     months (CONTACT_LEVELS), as the messages Odoo keeps of done activities:
     a customer who buys nothing in a month is not contacted the month
-    before, one that stopped (UNCONTACTED_STORIES) not in the last two; this
-    month's contacts end today, so that only those are overdue."""
+    before, those that stopped or slipped (UNCONTACTED_STORIES,
+    LAPSED_CONTACTS) not in the last two; this month's contacts end today,
+    so that only those are overdue."""
     env = company.env
     call = env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
     meeting = env.ref("mail.mail_activity_data_meeting", raise_if_not_found=False)
@@ -264,12 +267,12 @@ def _create_demo_contacts(company, customers, monthly, today):
         name, revenue, amounts = spec[0], spec[4], monthly[customer]
         more, less = next(counts for floor, counts in CONTACT_LEVELS if revenue >= floor)
         usual = sorted(amounts[1:CONTACT_MONTHS])[CONTACT_MONTHS // 2]
-        quiet = 2 if ATTENTION_STORIES.get(name) in UNCONTACTED_STORIES else 0
+        quiet = 2 if ATTENTION_STORIES.get(name) in UNCONTACTED_STORIES or name in LAPSED_CONTACTS else 0
         for months_ago in range(quiet, CONTACT_MONTHS):
             following = amounts[months_ago - 1] if months_ago else None
             if months_ago and not following:
                 continue
-            count = more if following > usual or months_ago == 0 else less
+            count = more if months_ago == 0 or following > usual else less
             if months_ago:
                 month = this_month - relativedelta(months=months_ago)
                 days = [month + relativedelta(days=index * 28 // count) for index in range(count)]

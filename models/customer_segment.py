@@ -138,7 +138,6 @@ class CustomerSegment(models.Model):
     membership_ids = fields.One2many("customer.segment.membership", "segment_id", string="History")
     membership_count = fields.Integer(string="Entries and Exits", compute="_compute_membership_count")
     cadence_profile = fields.Boolean(
-        string="Cadence Profile",
         help="Measure the contact cadence that pays for this segment's customers apart: its recommendation wins "
         "over the one of their ABC-XYZ cell.",
     )

@@ -27,7 +27,7 @@ class CustomerCadenceRecommendation(models.Model):
 
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)
-    segment_id = fields.Many2one("customer.segment", string="Segment", readonly=True, ondelete="cascade")
+    segment_id = fields.Many2one("customer.segment", readonly=True, ondelete="cascade")
     state = fields.Selection(
         STATES,
         string="Verdict",

@@ -69,7 +69,6 @@ class CustomerCadenceReport(models.Model):
         string="Margin of the Month", digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS
     )
     next_revenue = fields.Float(
-        string="Next Revenue",
         digits="Account",
         aggregator="avg",
         readonly=True,

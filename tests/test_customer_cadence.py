@@ -167,6 +167,17 @@ class TestCustomerCadence(SegmentationTestCase):
             Partner = self.env["res.partner"].with_company(self.company)
             self.assertEqual(Partner.search([("contact_overdue_days", ">", 50)]), shops[:2])
             self.assertEqual(Partner.search([("attention_contact_overdue", "=", True)]), shops)
+            # the Priority Pipeline shows it on the customer's opportunities
+            lead = self.env["crm.lead"].create(
+                {
+                    "name": "More shelves",
+                    "type": "opportunity",
+                    "partner_id": shops[0].id,
+                    "company_id": self.company.id,
+                }
+            )
+            self.assertIn("Contact overdue by 51 days", lead.customer_attention_reasons)
+            self.assertIn(lead, self.env["crm.lead"].search([("customer_needs_attention", "=", True)]))
             self.company.segmentation_attention_contact_overdue_off = True
             shops.invalidate_recordset()
             self.assertFalse(any(shops.mapped("attention_contact_overdue")))
