@@ -122,8 +122,8 @@ OPPORTUNITIES = (
 )
 CONTACT_FUNCTIONS = ("Purchasing Manager", "Office Manager", "Facilities Manager")
 # Contacts of the last CONTACT_MONTHS months, per customer: each month at the
-# more frequent of two cadences of its level when its sales of the month
-# after are above its usual (a salesperson who calls more sells more),
+# more frequent of two cadences of its level when its margin of the month
+# after is above its usual (a salesperson who calls more sells more),
 # else at the less frequent one: contacts per month (more, less), by yearly
 # revenue (thousands), largest first. Big customers get a visit (Meeting)
 # a month besides their calls.
@@ -171,8 +171,9 @@ def load_segmentation_demo(company, product_ids, salesperson_ids):
         amounts = _monthly_amounts(
             rng, pattern, revenue * 1000.0, FIRST_PURCHASE_MONTHS_AGO.get(name), ATTENTION_STORIES.get(name)
         )
-        monthly[customer] = amounts
-        invoice_vals += _invoice_vals(rng, customer, journal, products, amounts, revenue, today)
+        vals_list = _invoice_vals(rng, customer, journal, products, amounts, revenue, today)
+        monthly[customer] = _monthly_margins(vals_list, products, today)
+        invoice_vals += vals_list
     invoices = moves.create(invoice_vals)
     invoices.action_post()
     refunds = moves.create(_refund_vals(rng, invoices, today))
@@ -248,10 +249,26 @@ def _create_demo_customers(env, rng, salespeople):
     return env["res.partner"].create(vals_list)
 
 
+def _monthly_margins(invoice_vals, products, today):
+    """The margin of one customer's invoices (`invoice_vals`) per month,
+    index 0 the current month, index k the month k months back."""
+    costs = {product.id: product.standard_price for product in products}
+    this_month = today.replace(day=1)
+    margins = [0.0] * (HISTORY_MONTHS + 1)
+    for vals in invoice_vals:
+        day = vals["invoice_date"]
+        months_ago = (this_month.year - day.year) * 12 + this_month.month - day.month
+        for _command, _id, line in vals["invoice_line_ids"]:
+            net_price = line["price_unit"] * (1 - line["discount"] / 100)
+            margins[months_ago] += line["quantity"] * (net_price - costs[line["product_id"]])
+    return margins
+
+
 def _create_demo_contacts(company, customers, monthly, today):
     """The salespeople's done calls and visits of the last CONTACT_MONTHS
-    months (CONTACT_LEVELS), as the messages Odoo keeps of done activities:
-    a customer who buys nothing in a month is not contacted the month
+    months (CONTACT_LEVELS), as the messages Odoo keeps of done activities,
+    from the margins of the customers' invoices per month (`monthly`): a
+    customer who buys nothing in a month is not contacted the month
     before, those that stopped or slipped (UNCONTACTED_STORIES,
     LAPSED_CONTACTS) not in the last two; this month's contacts end today,
     so that only those are overdue."""
@@ -264,12 +281,12 @@ def _create_demo_contacts(company, customers, monthly, today):
     this_month = today.replace(day=1)
     values = []
     for spec, customer in zip(CUSTOMERS, customers, strict=True):
-        name, revenue, amounts = spec[0], spec[4], monthly[customer]
+        name, revenue, margins = spec[0], spec[4], monthly[customer]
         more, less = next(counts for floor, counts in CONTACT_LEVELS if revenue >= floor)
-        usual = sorted(amounts[1:CONTACT_MONTHS])[CONTACT_MONTHS // 2]
+        usual = sorted(margins[1:CONTACT_MONTHS])[CONTACT_MONTHS // 2]
         quiet = 2 if ATTENTION_STORIES.get(name) in UNCONTACTED_STORIES or name in LAPSED_CONTACTS else 0
         for months_ago in range(quiet, CONTACT_MONTHS):
-            following = amounts[months_ago - 1] if months_ago else None
+            following = margins[months_ago - 1] if months_ago else None
             if months_ago and not following:
                 continue
             count = more if months_ago == 0 or following > usual else less
