@@ -10,7 +10,7 @@ from odoo.tools import SQL
 from ..analytics import cadence
 from ..analytics.lifecycle import month_start
 from ..analytics.priority import CELLS
-from ..tools.frames import copy_frame, copy_values, stage_rows
+from ..tools.frames import copy_frame, stage_frame
 from ..tools.sync import sync_company_values, sync_rows
 
 _logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ MONTH_NUMBER = "(EXTRACT(YEAR FROM month) * 12 + EXTRACT(MONTH FROM month) - 1):
 # the columns of the cadence report and of the recommendations the run writes, with their SQL types
 REPORT_COLUMNS = {
     "partner_id": "int4",
-    "date": "date",
+    "month": "int4",  # the month number of analytics.lifecycle.month_index, a date in the report
     "user_id": "int4",
     "team_id": "int4",
     "abc_xyz_class": "varchar",
@@ -35,6 +35,7 @@ REPORT_COLUMNS = {
     "net_margin": "numeric",
     "net_margin_vs_own": "numeric",
 }
+REPORT_VALUES = tuple(REPORT_COLUMNS)[2:]
 RECOMMENDATION_COLUMNS = {
     "abc_xyz_class": "varchar",
     "segment_id": "int4",
@@ -209,24 +210,22 @@ class CustomerCadence(models.AbstractModel):
         return frame.astype({"partner_id": "int64"}).set_index("partner_id")
 
     def _write_report(self, company, panel, profiles):
-        rows = panel.join(profiles, on="partner_id", how="left")
-        months = [month_start(month) for month in rows["month"]]
-        staged = stage_rows(
-            self.env.cr,
-            "customer_cadence_new",
-            REPORT_COLUMNS,
-            [
-                rows["partner_id"].tolist(),
-                [pd.Timestamp(year=year, month=month, day=1).date() for year, month in months],
-                *(copy_values(rows[column], REPORT_COLUMNS[column]) for column in list(REPORT_COLUMNS)[2:]),
-            ],
+        staged = stage_frame(
+            self.env.cr, "customer_cadence_new", REPORT_COLUMNS, panel.join(profiles, on="partner_id", how="left")
         )
         written = sync_rows(
             self.env["customer.cadence.report"],
             company,
-            SQL("SELECT *, 1 AS customer_count FROM %s", staged),
+            SQL(
+                """
+                SELECT partner_id, make_date(month / 12, month %% 12 + 1, 1) AS date, %s, 1 AS customer_count
+                  FROM %s
+                """,
+                SQL(", ").join(SQL.identifier(column) for column in REPORT_VALUES),
+                staged,
+            ),
             keys=("partner_id", "date"),
-            values=(*list(REPORT_COLUMNS)[2:], "customer_count"),
+            values=(*REPORT_VALUES, "customer_count"),
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
         return written
@@ -264,12 +263,7 @@ class CustomerCadence(models.AbstractModel):
             abc_xyz_class=[key if kind == "cell" else None for kind, key in profiles],
             segment_id=[int(key) if kind == "segment" else None for kind, key in profiles],
         )
-        staged = stage_rows(
-            self.env.cr,
-            "customer_cadence_recommendation_new",
-            RECOMMENDATION_COLUMNS,
-            [copy_values(rows[column], kind) for column, kind in RECOMMENDATION_COLUMNS.items()],
-        )
+        staged = stage_frame(self.env.cr, "customer_cadence_recommendation_new", RECOMMENDATION_COLUMNS, rows)
         written = sync_rows(
             self.env["customer.cadence.recommendation"],
             company,

@@ -48,9 +48,7 @@ class CustomerCadenceReport(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)
     segment_ids = fields.Many2many(related="partner_id.segment_ids", string="Segments", groups=SALES_USER)
-    cadence = fields.Selection(
-        CADENCE_SELECTION, readonly=True, help="How often the customer was contacted that month."
-    )
+    cadence = fields.Selection(CADENCE_SELECTION, readonly=True, help=CADENCE_HELP)
     contact_count = fields.Integer(
         string="Contacts", aggregator="avg", readonly=True, help="Contacts of the month (average per customer-month)."
     )

@@ -5,7 +5,7 @@ stored table (sync_rows), the per-company values of records
 
 from odoo.tools import SQL
 
-from .frames import copy_values, stage_rows
+from .frames import stage_frame
 
 # rows written by one refresh of a table after which it is analyzed at once
 ANALYZE_AFTER_ROWS = 10000
@@ -102,15 +102,7 @@ def sync_company_values(model, company, values, types):
     cr = model.env.cr
     key = str(company.id)
     columns = list(types)
-    staged = stage_rows(
-        cr,
-        "customer_company_values",
-        {"id": "int4", **types},
-        [
-            [int(record_id) for record_id in values.index],
-            *(copy_values(values[column], types[column]) for column in columns),
-        ],
-    )
+    staged = stage_frame(cr, "customer_company_values", {"id": "int4", **types}, values.rename_axis("id").reset_index())
     table = SQL.identifier(model._table)
     assignments = SQL(", ").join(
         SQL(
