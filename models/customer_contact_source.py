@@ -72,9 +72,10 @@ class CustomerContactSource(models.AbstractModel):
             """
             SELECT contact.partner_id, contact.date, contact.activity_type_id,
                    COALESCE((activity_type.segmentation_contact_cost ->> %(company_key)s)::numeric, 0) AS cost
-              FROM (SELECT DISTINCT partner_id, date, activity_type_id
+              FROM (SELECT partner_id, date, activity_type_id
                       FROM (%(sources)s) AS contact
-                     WHERE %(conditions)s) AS contact
+                     WHERE %(conditions)s
+                     GROUP BY partner_id, date, activity_type_id) AS contact
               JOIN mail_activity_type activity_type ON activity_type.id = contact.activity_type_id
               JOIN res_partner customer ON customer.id = contact.partner_id
              WHERE activity_type.segmentation_is_contact
