@@ -16,7 +16,7 @@ CELLS = tuple(abc + xyz for abc in "ABC" for xyz in "XYZ")
 # the method's order of importance: the regular large customers first, the
 # occasional small ones last
 DEFAULT_CELL_ORDER = ("AX", "AY", "BX", "AZ", "BY", "CX", "BZ", "CY", "CZ")
-ATTENTION_REASONS = ("overdue", "class_drop", "revenue_down", "no_activity")
+ATTENTION_REASONS = ("overdue", "class_drop", "revenue_down", "no_activity", "contact_overdue")
 
 
 def parse_cell_order(text):
@@ -76,6 +76,7 @@ class AttentionRules:
     revenue_down: bool = True
     revenue_down_percent: float = 30.0
     no_activity: bool = True  # A customers with nothing planned
+    contact_overdue: bool = True  # not contacted within the recommended interval
     drop_activity: bool = True  # plan an activity on each class drop
     drop_activity_days: int = 3
     cell_order: tuple = DEFAULT_CELL_ORDER

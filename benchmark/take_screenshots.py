@@ -128,6 +128,18 @@ SHOTS = [
         height=620,
     ),
     Shot(
+        "screenshot_cadence",
+        "/odoo/action-customer_segmentation.customer_cadence_report_action",
+        ".o_pivot .o_pivot_cell_value",
+        height=560,
+    ),
+    Shot(
+        "screenshot_cadence_recommendations",
+        "/odoo/action-customer_segmentation.customer_cadence_recommendation_action",
+        ".o_list_renderer .o_data_row",
+        height=520,
+    ),
+    Shot(
         "screenshot_matrix_ru",
         "/odoo/action-customer_segmentation.action_abc_xyz_matrix",
         ".o_matrix_table td[data-cell=AX] .o_matrix_strategy",

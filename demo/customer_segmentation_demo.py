@@ -3,8 +3,10 @@ import math
 import random
 import re
 import time
+from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo.fields import Command
 
@@ -119,6 +121,19 @@ OPPORTUNITIES = (
     ("Nova Biotech Labs", "Lab office equipment", 12500, "crm.stage_lead1"),
 )
 CONTACT_FUNCTIONS = ("Purchasing Manager", "Office Manager", "Facilities Manager")
+# Contacts of the last CONTACT_MONTHS months, per customer: each month at the
+# more frequent of two cadences of its level when its margin of the month
+# after is above its usual (a salesperson who calls more sells more),
+# else at the less frequent one: contacts per month (more, less), by yearly
+# revenue (thousands), largest first. Big customers get a visit (Meeting)
+# a month besides their calls.
+CONTACT_MONTHS = 15
+CONTACT_LEVELS = ((150, (10, 4)), (20, (5, 2)), (0, (3, 1)))
+# customers not contacted for the last two months, so that their next contact
+# is overdue: those whose stories (ATTENTION_STORIES) stopped their purchases,
+# and a few the salespeople let slip
+UNCONTACTED_STORIES = ("stopped", "skipped")
+LAPSED_CONTACTS = ("Sierra Event Productions", "Pacific Crest University", "Copper Kettle Café Group")
 # Price discount in percent by yearly revenue (thousands), largest first, so
 # that margins differ from revenue and a margin-based ABC differs too.
 DISCOUNTS = ((150, 10.0), (20, 5.0), (0, 0.0))
@@ -150,21 +165,26 @@ def load_segmentation_demo(company, product_ids, salesperson_ids):
 
     customers = _create_demo_customers(env, rng, salespeople)
     invoice_vals = []
+    monthly = {}
     for spec, customer in zip(CUSTOMERS, customers, strict=True):
         name, _city, _country, pattern, revenue, _contact = spec
         amounts = _monthly_amounts(
             rng, pattern, revenue * 1000.0, FIRST_PURCHASE_MONTHS_AGO.get(name), ATTENTION_STORIES.get(name)
         )
-        invoice_vals += _invoice_vals(rng, customer, journal, products, amounts, revenue, today)
+        vals_list = _invoice_vals(rng, customer, journal, products, amounts, revenue, today)
+        monthly[customer] = _monthly_margins(vals_list, products, today)
+        invoice_vals += vals_list
     invoices = moves.create(invoice_vals)
     invoices.action_post()
     refunds = moves.create(_refund_vals(rng, invoices, today))
     refunds.action_post()
+    contacts = _create_demo_contacts(company, customers, monthly, today)
     _logger.info(
-        "Customer segmentation demo: %s customers, %s invoices and %s credit notes in %.1f s",
+        "Customer segmentation demo: %s customers, %s invoices, %s credit notes and %s contacts in %.1f s",
         len(customers),
         len(invoices),
         len(refunds),
+        len(contacts),
         time.perf_counter() - started,
     )
 
@@ -227,6 +247,72 @@ def _create_demo_customers(env, rng, salespeople):
             ]
         vals_list.append(vals)
     return env["res.partner"].create(vals_list)
+
+
+def _monthly_margins(invoice_vals, products, today):
+    """The margin of one customer's invoices (`invoice_vals`) per month,
+    index 0 the current month, index k the month k months back."""
+    costs = {product.id: product.standard_price for product in products}
+    this_month = today.replace(day=1)
+    margins = [0.0] * (HISTORY_MONTHS + 1)
+    for vals in invoice_vals:
+        day = vals["invoice_date"]
+        months_ago = (this_month.year - day.year) * 12 + this_month.month - day.month
+        for _command, _id, line in vals["invoice_line_ids"]:
+            net_price = line["price_unit"] * (1 - line["discount"] / 100)
+            margins[months_ago] += line["quantity"] * (net_price - costs[line["product_id"]])
+    return margins
+
+
+def _create_demo_contacts(company, customers, monthly, today):
+    """The salespeople's done calls and visits of the last CONTACT_MONTHS
+    months (CONTACT_LEVELS), as the messages Odoo keeps of done activities,
+    from the margins of the customers' invoices per month (`monthly`): a
+    customer who buys nothing in a month is not contacted the month
+    before, those that stopped or slipped (UNCONTACTED_STORIES,
+    LAPSED_CONTACTS) not in the last two; this month's contacts end today,
+    so that only those are overdue."""
+    env = company.env
+    call = env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
+    meeting = env.ref("mail.mail_activity_data_meeting", raise_if_not_found=False)
+    subtype = env.ref("mail.mt_activities", raise_if_not_found=False)
+    if not (call and meeting and subtype):
+        return env["mail.message"]
+    this_month = today.replace(day=1)
+    values = []
+    for spec, customer in zip(CUSTOMERS, customers, strict=True):
+        name, revenue, margins = spec[0], spec[4], monthly[customer]
+        more, less = next(counts for floor, counts in CONTACT_LEVELS if revenue >= floor)
+        usual = sorted(margins[1:CONTACT_MONTHS])[CONTACT_MONTHS // 2]
+        quiet = 2 if ATTENTION_STORIES.get(name) in UNCONTACTED_STORIES or name in LAPSED_CONTACTS else 0
+        for months_ago in range(quiet, CONTACT_MONTHS):
+            following = margins[months_ago - 1] if months_ago else None
+            if months_ago and not following:
+                continue
+            count = more if months_ago == 0 or following > usual else less
+            if months_ago:
+                month = this_month - relativedelta(months=months_ago)
+                days = [month + relativedelta(days=index * 28 // count) for index in range(count)]
+            else:
+                step = max(28 // count, 1)
+                days = [today - relativedelta(days=index * step) for index in range(count)]
+                days = [day for day in days if day >= this_month]
+            for index, day in enumerate(days):
+                kind = meeting if revenue >= CONTACT_LEVELS[0][0] and index == 0 else call
+                values.append(
+                    {
+                        "model": "res.partner",
+                        "res_id": customer.id,
+                        "message_type": "notification",
+                        "subtype_id": subtype.id,
+                        "mail_activity_type_id": kind.id,
+                        "author_id": customer.user_id.partner_id.id,
+                        "record_company_id": company.id,
+                        "date": datetime.combine(day, datetime.min.time()).replace(hour=10),
+                        "body": Markup("<p>%s</p>") % kind.name,
+                    }
+                )
+    return env["mail.message"].create(values)
 
 
 def _create_demo_opportunities(company, customers):

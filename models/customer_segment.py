@@ -153,6 +153,10 @@ class CustomerSegment(models.Model):
     )
     membership_ids = fields.One2many("customer.segment.membership", "segment_id", string="History")
     membership_count = fields.Integer(string="Entries and Exits", compute="_compute_membership_count")
+    cadence_profile = fields.Boolean(
+        help="Measure the contact cadence that pays for this segment's customers apart: its recommendation wins "
+        "over the one of their ABC-XYZ cell.",
+    )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Follow-up Activity",

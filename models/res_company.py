@@ -10,6 +10,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, LazyTranslate
 
 from ..analytics import MAX_WINDOW_MONTHS, ClassificationRules
+from ..analytics.cadence import CadenceSettings
 from ..analytics.crosssell import CrosssellSettings
 from ..analytics.lifecycle import AnalysesSettings
 from ..analytics.priority import CELLS, AttentionRules, format_cell_order, parse_cell_order
@@ -26,6 +27,7 @@ DEFAULT_RULES = ClassificationRules()
 DEFAULT_CROSSSELL = CrosssellSettings()
 DEFAULT_ATTENTION = AttentionRules()
 DEFAULT_ANALYSES = AnalysesSettings()
+DEFAULT_CADENCE = CadenceSettings()
 
 
 class SettingsGroup(NamedTuple):
@@ -81,6 +83,7 @@ SETTINGS = {
             "revenue_down": "segmentation_attention_revenue_down_off",
             "revenue_down_percent": "segmentation_revenue_down_percent",
             "no_activity": "segmentation_attention_no_activity_off",
+            "contact_overdue": "segmentation_attention_contact_overdue_off",
             "drop_activity": "segmentation_drop_activity_off",
             "drop_activity_days": "segmentation_drop_activity_days",
         },
@@ -103,6 +106,20 @@ SETTINGS = {
         {
             "churn_months": _lt("The churn threshold must be from 1 to 60 months."),
             "growth_threshold": _lt("The growth threshold must be a positive percentage."),
+        },
+    ),
+    "cadence": SettingsGroup(
+        CadenceSettings,
+        {
+            "horizon_months": "segmentation_cadence_horizon_months",
+            "window_months": "segmentation_cadence_window_months",
+            "min_customers": "segmentation_cadence_min_customers",
+        },
+        _lt("Contact cadence settings"),
+        {
+            "horizon_months": _lt("The months of sales credited to a month's contacts must be from 1 to 6."),
+            "window_months": _lt("The cadence analysis must cover from 3 to 36 months."),
+            "min_customers": _lt("A cadence needs at least one customer behind it to be recommended."),
         },
     ),
     "crosssell": SettingsGroup(
@@ -361,6 +378,7 @@ class ResCompany(models.Model):
         "needs attention. Empty means 30 %.",
     )
     segmentation_attention_no_activity_off = fields.Boolean(string="Ignore A Customers without Activity")
+    segmentation_attention_contact_overdue_off = fields.Boolean(string="Ignore Overdue Contacts")
     segmentation_drop_activity_off = fields.Boolean(string="No Activity on Class Drops")
     segmentation_drop_activity_type_id = fields.Many2one(
         "mail.activity.type",
@@ -394,6 +412,25 @@ class ResCompany(models.Model):
         default=DEFAULT_ANALYSES.growth_threshold,
         help="A change of revenue against the previous period beyond plus or minus this share marks a customer "
         "as growing or declining; within it, stable. Empty means 10 %.",
+    )
+    # contact cadence
+    segmentation_cadence_horizon_months = fields.Integer(
+        string="Cadence Horizon (months)",
+        default=DEFAULT_CADENCE.horizon_months,
+        help="The months of sales after a month that its contacts are credited with: a visit this month sells "
+        "next month. Empty means 1.",
+    )
+    segmentation_cadence_window_months = fields.Integer(
+        string="Cadence Window (months)",
+        default=DEFAULT_CADENCE.window_months,
+        help="The months whose contacts and results the cadence analysis compares, up to the last month whose "
+        "horizon is over. Empty means 12.",
+    )
+    segmentation_cadence_min_customers = fields.Integer(
+        string="Customers per Recommended Cadence",
+        default=DEFAULT_CADENCE.min_customers,
+        help="A cadence is recommended to a profile only with at least this many of its customers behind it. "
+        "Empty means 10.",
     )
     segmentation_analyses_date = fields.Date(
         string="Analyses Date", readonly=True, copy=False, help="Date of the last refresh of the analyses."

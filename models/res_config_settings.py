@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools.misc import format_datetime, formatLang
 
 from ..analytics.priority import DEFAULT_CELL_ORDER, format_cell_order
+from .common import MONEY_READERS
 from .res_company import RUN_CRONS, SETTINGS, STRATEGY_FIELDS
 
 CRON_XMLID = "customer_segmentation.ir_cron_recompute_customer_classification"
@@ -89,6 +90,7 @@ class ResConfigSettings(models.TransientModel):
     segmentation_attention_revenue_down = fields.Boolean(string="Revenue Drops")
     segmentation_revenue_down_percent = fields.Float(string="Revenue Down by (%)")
     segmentation_attention_no_activity = fields.Boolean(string="A Customers without Activity")
+    segmentation_attention_contact_overdue = fields.Boolean(string="Overdue Contacts")
     segmentation_drop_activity = fields.Boolean(string="Plan an Activity on Class Drops")
     segmentation_drop_activity_type_id = fields.Many2one(
         related="company_id.segmentation_drop_activity_type_id", readonly=False
@@ -106,6 +108,26 @@ class ResConfigSettings(models.TransientModel):
     # client-base analyses
     segmentation_churn_months = fields.Integer(string="Churn Threshold (months)")
     segmentation_growth_threshold = fields.Float(string="Growth Threshold (%)")
+    # contact cadence
+    segmentation_cadence_horizon_months = fields.Integer(string="Cadence Horizon (months)")
+    segmentation_cadence_window_months = fields.Integer(string="Cadence Window (months)")
+    segmentation_cadence_min_customers = fields.Integer(string="Customers per Recommended Cadence")
+    segmentation_call_cost = fields.Float(
+        string="Cost of a Call",
+        digits="Account",
+        compute="_compute_contact_costs",
+        readonly=False,
+        groups=MONEY_READERS,
+        help="The contact cost of the Call activity type in this company.",
+    )
+    segmentation_meeting_cost = fields.Float(
+        string="Cost of a Meeting",
+        digits="Account",
+        compute="_compute_contact_costs",
+        readonly=False,
+        groups=MONEY_READERS,
+        help="The contact cost of the Meeting activity type in this company (a visit: travel and time).",
+    )
     # cross-selling
     crosssell_item_level = fields.Selection(related="company_id.crosssell_item_level", readonly=False)
     crosssell_window_months = fields.Integer(string="Cross-sell Window (months)")
@@ -236,6 +258,21 @@ class ResConfigSettings(models.TransientModel):
         return False
 
     @api.depends("company_id")
+    def _compute_contact_costs(self):
+        for settings in self:
+            for field, activity_type in self._contact_cost_types().items():
+                settings[field] = activity_type.with_company(settings.company_id).segmentation_contact_cost
+
+    def _contact_cost_types(self):
+        """{settings field: the activity type whose contact cost it sets}, for
+        the types the database still has."""
+        types = {
+            "segmentation_call_cost": self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+            "segmentation_meeting_cost": self.env.ref("mail.mail_activity_data_meeting", raise_if_not_found=False),
+        }
+        return {field: activity_type.sudo() for field, activity_type in types.items() if activity_type}
+
+    @api.depends("company_id")
     def _compute_segmentation_counts(self):
         for settings in self:
             partners = self.env["res.partner"].with_company(settings.company_id).with_context(active_test=False)
@@ -285,6 +322,11 @@ class ResConfigSettings(models.TransientModel):
         }
         if changed:
             company.write(company._settings_to_store(changed))
+        if self.env.user.has_groups(MONEY_READERS):
+            for field, activity_type in self._contact_cost_types().items():
+                activity_type = activity_type.with_company(company)
+                if activity_type.segmentation_contact_cost != self[field]:
+                    activity_type.segmentation_contact_cost = self[field]
         cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
         schedule = {
             "interval_number": self.segmentation_interval_number,

@@ -8,8 +8,9 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..analytics import RESULT_COLUMNS, window_bounds
+from ..analytics.cadence import CONTACT_COLUMNS
 from ..analytics.priority import ATTENTION_REASONS, CELLS
-from ..tools.frames import stage_rows
+from ..tools.sync import sync_company_values
 from .common import (
     MEMBER_TABLE,
     MONEY_READERS,
@@ -27,7 +28,8 @@ ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CLASSES = [("X", "X"), ("Y", "Y"), ("Z", "Z")]
 # the nine cells of analytics.priority (AX, AY, AZ, BX ... CZ) as a selection
 ABC_XYZ_CELLS = [(cell, cell) for cell in CELLS]
-CLASSIFICATION_FIELDS = frozenset(RESULT_COLUMNS)
+# the figures only the runs write: the classification's and the cadence's
+CLASSIFICATION_FIELDS = frozenset(RESULT_COLUMNS) | frozenset(CONTACT_COLUMNS)
 LIFECYCLE_STATUSES = [
     ("new", "New"),
     ("active", "Active"),
@@ -210,6 +212,31 @@ class ResPartner(models.Model):
         "Priority",
         "Rank of the customer in the company: by the priority of its cell (see the settings), then by revenue.",
     )
+    last_contact_date = _classification_field(
+        fields.Date,
+        "Last Contact",
+        "The latest contact with the customer: a done activity, a meeting or a sent email, on it, its contacts or "
+        "their documents (as of the last classification run).",
+    )
+    contact_count_90d = _classification_field(
+        fields.Integer,
+        "Contacts in 90 Days",
+        "Contacts in the 90 days up to the last classification run: at most one a day per activity type.",
+    )
+    contact_interval_days = _classification_field(
+        fields.Integer,
+        "Usual Contact Interval (days)",
+        "Median number of days between two contact dates over the last 6 months; empty with fewer than 3.",
+    )
+    recommended_contact_interval_days = _classification_field(
+        fields.Integer,
+        "Recommended Contact Interval (days)",
+        "Days between two contacts at the cadence that pays for the customer's profile: its cadence-profile "
+        "segment's recommendation, else its cell's; empty where the data recommends none.",
+    )
+    next_contact_date = _classification_field(
+        fields.Date, "Next Contact Due", "Last contact plus the recommended contact interval."
+    )
     lifecycle_status = _classification_field(
         fields.Selection,
         "Lifecycle Status",
@@ -259,6 +286,22 @@ class ResPartner(models.Model):
         groups=SALES_USER,
         help="Days since the expected next purchase, today (the company's date); 0 when not overdue.",
     )
+    days_since_last_contact = fields.Integer(
+        string="Days since Last Contact",
+        compute="_compute_days_since_last_contact",
+        search="_search_days_since_last_contact",
+        groups=SALES_USER,
+        help="Days from the last contact to today (the company's date) in the current company; not set for a "
+        "customer never contacted.",
+    )
+    contact_overdue_days = fields.Integer(
+        string="Contact Overdue (days)",
+        compute="_compute_contact_overdue_days",
+        search="_search_contact_overdue_days",
+        groups=SALES_USER,
+        help="Days since the next contact was due (last contact plus the recommended interval), today; 0 when "
+        "not overdue.",
+    )
     needs_attention = fields.Boolean(
         compute="_compute_attention",
         search="_search_needs_attention",
@@ -283,6 +326,11 @@ class ResPartner(models.Model):
     )
     attention_no_activity = _attention_field(
         "A Customer without Activity", "no_activity", "An A customer with no activity planned."
+    )
+    attention_contact_overdue = _attention_field(
+        "Contact Overdue",
+        "contact_overdue",
+        "Not contacted within the recommended contact interval of the customer's profile.",
     )
     abc_xyz_strategy = fields.Text(
         string="Cell Strategy",
@@ -474,26 +522,41 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     @api.depends("last_purchase_date")
     def _compute_days_since_last_purchase(self):
-        today = self.env.company._segmentation_today()
-        for partner in self:
-            last = partner.last_purchase_date
-            partner.days_since_last_purchase = (today - last).days if last else False
+        self._compute_days_since("last_purchase_date", "days_since_last_purchase")
 
     def _search_days_since_last_purchase(self, operator, value):
-        """Days since the last purchase compare the other way round with its
-        date: more than N days ago means a last purchase before today - N.
-        A customer who never bought has no value: only "not set" finds it."""
+        return self._search_days_since("last_purchase_date", operator, value)
+
+    @api.depends_context("company")
+    @api.depends("last_contact_date")
+    def _compute_days_since_last_contact(self):
+        self._compute_days_since("last_contact_date", "days_since_last_contact")
+
+    def _search_days_since_last_contact(self, operator, value):
+        return self._search_days_since("last_contact_date", operator, value)
+
+    def _compute_days_since(self, date_field, days_field):
+        """`days_field` = days from `date_field` to today (the company's date)."""
+        today = self.env.company._segmentation_today()
+        for partner in self:
+            last = partner[date_field]
+            partner[days_field] = (today - last).days if last else False
+
+    def _search_days_since(self, date_field, operator, value):
+        """Days since a date compare the other way round with the date: more
+        than N days ago means a date before today - N. A customer without
+        the date has no value: only "not set" finds it."""
         today = self.env.company._segmentation_today()
         flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
         if operator in flipped:
-            return Domain("last_purchase_date", flipped[operator], today - timedelta(days=int(value))) & Domain(
-                "last_purchase_date", "!=", False
+            return Domain(date_field, flipped[operator], today - timedelta(days=int(value))) & Domain(
+                date_field, "!=", False
             )
         if operator == "in":
             dates = [today - timedelta(days=int(days)) for days in value if days is not False]
-            condition = Domain("last_purchase_date", "in", dates)
+            condition = Domain(date_field, "in", dates)
             if False in value:
-                condition |= Domain("last_purchase_date", "=", False)
+                condition |= Domain(date_field, "=", False)
             return condition
         return NotImplemented
 
@@ -567,40 +630,55 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     @api.depends("next_purchase_date")
     def _compute_purchase_overdue_days(self):
-        today = self.env.company._segmentation_today()
-        for partner in self:
-            expected = partner.next_purchase_date
-            partner.purchase_overdue_days = max((today - expected).days, 0) if expected else 0
+        self._compute_overdue_days("next_purchase_date", "purchase_overdue_days")
 
     def _search_purchase_overdue_days(self, operator, value):
-        """Days overdue compare the other way round with the expected date;
-        a customer without rhythm, or not late, is overdue by 0."""
+        return self._search_overdue_days("next_purchase_date", operator, value)
+
+    @api.depends_context("company")
+    @api.depends("next_contact_date")
+    def _compute_contact_overdue_days(self):
+        self._compute_overdue_days("next_contact_date", "contact_overdue_days")
+
+    def _search_contact_overdue_days(self, operator, value):
+        return self._search_overdue_days("next_contact_date", operator, value)
+
+    def _compute_overdue_days(self, date_field, days_field):
+        """`days_field` = days from the due date `date_field` to today (the
+        company's date), 0 when not due yet."""
         today = self.env.company._segmentation_today()
-        late = Domain("next_purchase_date", "!=", False)
+        for partner in self:
+            due = partner[date_field]
+            partner[days_field] = max((today - due).days, 0) if due else 0
+
+    def _search_overdue_days(self, date_field, operator, value):
+        """Days overdue compare the other way round with the due date; a
+        customer without one, or not late, is overdue by 0."""
+        today = self.env.company._segmentation_today()
+        late = Domain(date_field, "!=", False)
+        not_overdue = Domain(date_field, "=", False) | Domain(date_field, ">=", today)
         if operator in ("<", "<=", ">", ">="):
             days = int(value)
             late_by = {">": ("<", days), ">=": ("<=", days), "<": (">", days), "<=": (">=", days)}
             date_operator, bound = late_by[operator]
-            condition = late & Domain("next_purchase_date", date_operator, today - timedelta(days=bound))
+            condition = late & Domain(date_field, date_operator, today - timedelta(days=bound))
             # "below N" (N > 0) also holds for those overdue by 0
             if (operator == "<" and days > 0) or (operator == "<=" and days >= 0):
-                condition |= self._not_overdue_domain(today)
+                condition |= not_overdue
             return condition
         if operator == "in":
             days = {int(day or 0) for day in value}
-            condition = Domain("next_purchase_date", "in", [today - timedelta(days=day) for day in days if day > 0])
+            condition = Domain(date_field, "in", [today - timedelta(days=day) for day in days if day > 0])
             if 0 in days:
-                condition |= self._not_overdue_domain(today)
+                condition |= not_overdue
             return condition
         return NotImplemented
-
-    def _not_overdue_domain(self, today):
-        return Domain("next_purchase_date", "=", False) | Domain("next_purchase_date", ">=", today)
 
     @api.depends_context("company")
     @api.depends(
         "next_purchase_date",
         "purchase_interval_days",
+        "next_contact_date",
         "revenue_change_percent",
         "abc_class",
         "activity_ids",
@@ -655,6 +733,9 @@ class ResPartner(models.Model):
 
     def _search_attention_no_activity(self, operator, value):
         return self._search_attention(("no_activity",), operator, value)
+
+    def _search_attention_contact_overdue(self, operator, value):
+        return self._search_attention(("contact_overdue",), operator, value)
 
     # ------------------------------------------------------------------
     # compute: cells, opportunities, cross-selling
@@ -878,6 +959,7 @@ class ResPartner(models.Model):
                 SQL("(%s ->> %s)", SQL.identifier(alias, "abc_class"), key),
                 self._planned_sql(alias),
             ),
+            "contact_overdue": SQL("%s < %s::date", column("next_contact_date", "date"), today),
         }
         return {
             reason: SQL("COALESCE((%s), FALSE)", condition)
@@ -927,6 +1009,11 @@ class ResPartner(models.Model):
                 percent=f"{abs(partner.revenue_change_percent):.0f}",
             ),
             "no_activity": lambda partner: self.env._("A customer with no activity planned"),
+            "contact_overdue": lambda partner: self.env._(
+                "Contact overdue by %(days)s days (recommended every %(interval)s days)",
+                days=partner.contact_overdue_days,
+                interval=partner.recommended_contact_interval_days,
+            ),
         }
 
     @api.model
@@ -986,47 +1073,4 @@ class ResPartner(models.Model):
         """Store `status` (a Series partner_id -> status) as the statuses of
         `company`; customers missing from it lose theirs. Only the partners
         whose status changes are written. Returns how many."""
-        key = str(company.id)
-        staged = stage_rows(
-            self.env.cr,
-            "customer_lifecycle_new",
-            {"id": "int4", "status": "varchar"},
-            [[int(partner) for partner in status.index], [str(value) for value in status]],
-        )
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                UPDATE res_partner partner
-                   SET lifecycle_status = COALESCE(partner.lifecycle_status, '{}'::jsonb)
-                                          || jsonb_build_object(%(key)s, new.status)
-                  FROM %(staged)s new
-                 WHERE partner.id = new.id
-                   AND (partner.lifecycle_status ->> %(key)s) IS DISTINCT FROM new.status
-                """,
-                key=key,
-                staged=staged,
-            )
-        )
-        written = cr.rowcount
-        # the customers that lose their status, found by EXCEPT (a hashed set
-        # operation): as NOT EXISTS, PostgreSQL planned an anti-join as a
-        # nested loop while its statistics lagged (99,026 x 99,026
-        # comparisons, four minutes on the benchmark)
-        cr.execute(
-            SQL(
-                """
-                UPDATE res_partner partner
-                   SET lifecycle_status = partner.lifecycle_status - %(key)s
-                  FROM (SELECT id FROM res_partner WHERE lifecycle_status ? %(key)s
-                        EXCEPT SELECT id FROM %(staged)s) AS gone
-                 WHERE partner.id = gone.id
-                """,
-                key=key,
-                staged=staged,
-            )
-        )
-        written += cr.rowcount
-        cr.execute(SQL("DROP TABLE %s", staged))
-        self.invalidate_model(["lifecycle_status"])
-        return written
+        return sync_company_values(self, company, status.to_frame("lifecycle_status"), {"lifecycle_status": "varchar"})

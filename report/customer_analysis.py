@@ -102,6 +102,7 @@ class CustomerAnalysis(models.AbstractModel):
         if partner_ids is None or partner_ids:
             stats.update(self._refresh_customer_tables(company, run_date, partner_ids))
             stats.update(self._refresh_lifecycle(company, run_date))
+        stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date)
         if company.segmentation_analyses_date != run_date:
             company.segmentation_analyses_date = run_date
         self.env.invalidate_all()

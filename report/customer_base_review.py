@@ -66,6 +66,7 @@ class ReportClientBaseReview(models.AbstractModel):
             "money": lambda value: format_amount(env, value or 0, currency),
             "percent": percent,
             "number": lambda value: formatLang(env, value or 0, digits=0),
+            "decimal": lambda value: formatLang(env, value or 0, digits=1),
             "date": lambda value: format_date(env, value),
             "month": lambda value: format_date(env, value, date_format="LLL y"),
         }
@@ -84,6 +85,8 @@ class ReportClientBaseReview(models.AbstractModel):
             ("plan", MONEY_READERS, self._plan),
             ("plan_total", MONEY_READERS, self._plan_total),
             ("profiles", MONEY_READERS, self._profiles),
+            ("cadence", MONEY_READERS, self._cadence),
+            ("coverage", SALES_USER, self._coverage),
             ("segments", SALES_USER, self._segments),
         ]
 
@@ -271,6 +274,48 @@ class ReportClientBaseReview(models.AbstractModel):
             return value.display_name
         return dict(self.env[model]._fields[field]._description_selection(self.env))[value]
 
+    def _cadence(self):
+        """How: the recommended contact cadence of each cell and cadence-profile
+        segment with its evidence, and the contacts per customer-month of
+        each cell over the months analysed."""
+        recommendations = self.env["customer.cadence.recommendation"].search(self._company_domain())
+        contacts = self.env["customer.cadence.report"]._read_group(
+            self._company_domain(), ["abc_xyz_class"], ["contact_count:avg", "customer_count:sum"]
+        )
+        return {
+            "recommendations": recommendations.filtered("leading_cadence"),
+            "without_data": ", ".join(
+                recommendations.filtered(lambda row: not row.leading_cadence).mapped("display_name")
+            ),
+            "contacts": {cell: (average, customers) for cell, average, customers in contacts if cell},
+        }
+
+    def _coverage(self):
+        """How the salespeople work their A and B customers: per salesperson,
+        the customers contacted in the last 30 and 90 days against all of
+        them, and the A customers not contacted within their recommended
+        interval."""
+        Partner = self.env["res.partner"]
+        a_and_b = Domain("abc_class", "in", ["A", "B"])
+
+        def count(domain):
+            return dict(Partner._read_group(domain, ["user_id"], ["__count"]))
+
+        contacted_30 = count(a_and_b & Domain("days_since_last_contact", "<=", 30))
+        contacted_90 = count(a_and_b & Domain("days_since_last_contact", "<=", 90))
+        overdue_a = count(Domain("abc_class", "=", "A") & Domain("contact_overdue_days", ">", 0))
+        rows = [
+            {
+                "salesperson": user.display_name or self.env._("No salesperson"),
+                "customers": customers,
+                "contacted_30": contacted_30.get(user, 0),
+                "contacted_90": contacted_90.get(user, 0),
+                "overdue_a": overdue_a.get(user, 0),
+            }
+            for user, customers in count(a_and_b).items()
+        ]
+        return sorted(rows, key=lambda row: (-row["customers"], row["salesperson"]))
+
     def _segments(self):
         return self.env["customer.segment"].search(self._company_domain())
 
@@ -355,6 +400,28 @@ class ReportClientBaseReview(models.AbstractModel):
                         revenue=format_amount(self.env, row["revenue"], review["currency"]),
                     )
                 )
+        recommended = [
+            row for row in review.get("cadence", {}).get("recommendations", []) if row.state == "recommended"
+        ]
+        for row in recommended:
+            lines.append(
+                self.env._(
+                    "%(profile)s: contact every %(days)s days (%(cadence)s), %(difference)s more net margin a month "
+                    "per customer than %(runner_up)s.",
+                    profile=row.display_name,
+                    days=row.interval_days,
+                    cadence=row._fields["cadence"].convert_to_export(row.cadence, row).lower(),
+                    difference=format_amount(self.env, row.difference, review["currency"]),
+                    runner_up=row._fields["runner_up_cadence"].convert_to_export(row.runner_up_cadence, row).lower(),
+                )
+            )
+        overdue_a = sum(row["overdue_a"] for row in review.get("coverage", []))
+        if overdue_a:
+            lines.append(
+                self.env._(
+                    "%(count)s A customers were not contacted within their recommended interval.", count=overdue_a
+                )
+            )
         if review.get("base"):
             last = review["base"][-1]
             lines.append(

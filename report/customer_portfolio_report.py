@@ -42,6 +42,7 @@ class CustomerPortfolioReport(models.Model):
             "next_purchase_date",
             "purchase_interval_days",
             "revenue_change_percent",
+            "next_contact_date",
             "commercial_partner_id",
         ],
         "res.users": ["sale_team_id"],
@@ -73,6 +74,7 @@ class CustomerPortfolioReport(models.Model):
     class_drop_count = fields.Integer(string="Class Dropped", readonly=True)
     revenue_down_count = fields.Integer(string="Revenue Down", readonly=True)
     no_activity_count = fields.Integer(string="A without Activity", readonly=True)
+    contact_overdue_count = fields.Integer(string="Contact Overdue", readonly=True)
 
     @property
     def _table_query(self):
@@ -106,7 +108,8 @@ class CustomerPortfolioReport(models.Model):
                    %(overdue)s AS overdue_count,
                    %(class_drop)s AS class_drop_count,
                    %(revenue_down)s AS revenue_down_count,
-                   %(no_activity)s AS no_activity_count
+                   %(no_activity)s AS no_activity_count,
+                   %(contact_overdue)s AS contact_overdue_count
               FROM res_partner partner
               LEFT JOIN res_users salesperson ON salesperson.id = partner.user_id
              WHERE partner.active AND partner.priority_rank ? %(key)s
@@ -124,4 +127,5 @@ class CustomerPortfolioReport(models.Model):
             class_drop=flag("class_drop"),
             revenue_down=flag("revenue_down"),
             no_activity=flag("no_activity"),
+            contact_overdue=flag("contact_overdue"),
         )

@@ -1,4 +1,5 @@
 from . import test_analysis_tour
+from . import test_cadence_tour
 from . import test_cell_transition
 from . import test_class_limits
 from . import test_classification_access
@@ -9,6 +10,7 @@ from . import test_crm_lead
 from . import test_crm_tour
 from . import test_crosssell_tour
 from . import test_customer_analyses
+from . import test_customer_cadence
 from . import test_customer_classification
 from . import test_customer_crosssell
 from . import test_customer_merge

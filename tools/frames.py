@@ -35,3 +35,37 @@ def stage_rows(cr, name, columns, values):
     buffer.seek(0)
     cr.copy_expert(f"COPY {name} FROM STDIN WITH (FORMAT csv)", buffer)
     return table
+
+
+def stage_frame(cr, name, types, frame):
+    """A temporary table `name` of the columns `types` ({name: SQL type})
+    filled through COPY with those columns of `frame` (a missing value is
+    NULL), converted and written column-wise by pandas: a run stages hundreds
+    of thousands of rows. Dropped at the end of the transaction; returns its
+    identifier."""
+    table = SQL.identifier(name)
+    cr.execute(
+        SQL(
+            "CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP",
+            table,
+            SQL(", ").join(SQL("%s %s", SQL.identifier(column), SQL(kind)) for column, kind in types.items()),
+        )
+    )
+    buffer = io.StringIO()
+    pd.DataFrame({column: _typed(frame[column], kind) for column, kind in types.items()}).to_csv(
+        buffer, header=False, index=False, na_rep=""
+    )
+    buffer.seek(0)
+    cr.copy_expert(f"COPY {name} FROM STDIN WITH (FORMAT csv)", buffer)
+    return table
+
+
+def _typed(series, kind):
+    """`series` as COPY reads a column of SQL type `kind`."""
+    if kind == "date":
+        return pd.to_datetime(series).dt.strftime("%Y-%m-%d")
+    if kind == "int4":
+        return pd.to_numeric(series).round().astype("Int64")
+    if kind in ("numeric", "float8"):
+        return pd.to_numeric(series).astype(float)
+    return series

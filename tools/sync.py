@@ -1,7 +1,11 @@
-"""Keep a stored table equal to what a query returns, writing only the
-difference, so that a rerun on unchanged data writes nothing."""
+"""Keep stored data equal to what a run computes, writing only the
+difference, so that a rerun on unchanged data writes nothing: the rows of a
+stored table (sync_rows), the per-company values of records
+(sync_company_values)."""
 
 from odoo.tools import SQL
+
+from .frames import stage_frame
 
 # rows written by one refresh of a table after which it is analyzed at once
 ANALYZE_AFTER_ROWS = 10000
@@ -114,4 +118,70 @@ def _written(model, written):
         # reports' grouped reads are planned from them right after the run
         model.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(model._table)))
     model.invalidate_model()
+    return written
+
+
+def sync_company_values(model, company, values, types):
+    """Make the company-dependent columns `types` ({column: SQL type}) of
+    `model`'s records hold, for `company`, the values of the frame `values`
+    (indexed by record id, one column per key of `types`; a missing value
+    removes the company's key), and nothing for the records missing from
+    it. Only the records whose values change are written; returns how many.
+    The values are COPYed into a temporary table and merged in two UPDATEs,
+    as the classification writes its own."""
+    cr = model.env.cr
+    key = str(company.id)
+    columns = list(types)
+    staged = stage_frame(cr, "customer_company_values", {"id": "int4", **types}, values.rename_axis("id").reset_index())
+    table = SQL.identifier(model._table)
+    assignments = SQL(", ").join(
+        SQL(
+            "%(column)s = CASE WHEN new.%(column)s IS NULL THEN stored.%(column)s - %(key)s"
+            " ELSE COALESCE(stored.%(column)s, '{}'::jsonb) || jsonb_build_object(%(key)s, new.%(column)s) END",
+            column=SQL.identifier(column),
+            key=key,
+        )
+        for column in columns
+    )
+    differs = SQL(" OR ").join(
+        SQL(
+            "(stored.%(column)s ->> %(key)s)::%(kind)s IS DISTINCT FROM new.%(column)s",
+            column=SQL.identifier(column),
+            key=key,
+            kind=SQL(types[column]),
+        )
+        for column in columns
+    )
+    cr.execute(
+        SQL(
+            "UPDATE %(table)s stored SET %(assignments)s FROM %(staged)s new"
+            " WHERE stored.id = new.id AND (%(differs)s)",
+            table=table,
+            assignments=assignments,
+            staged=staged,
+            differs=differs,
+        )
+    )
+    written = cr.rowcount
+    # the records that lose their values, found by EXCEPT (a hashed set
+    # operation; see res.partner._write_lifecycle_status)
+    cr.execute(
+        SQL(
+            """
+            UPDATE %(table)s stored SET %(removals)s
+              FROM (SELECT id FROM %(table)s WHERE %(has_any)s EXCEPT SELECT id FROM %(staged)s) AS gone
+             WHERE stored.id = gone.id
+            """,
+            table=table,
+            removals=SQL(", ").join(
+                SQL("%(column)s = stored.%(column)s - %(key)s", column=SQL.identifier(column), key=key)
+                for column in columns
+            ),
+            has_any=SQL(" OR ").join(SQL("%s ? %s", SQL.identifier(column), key) for column in columns),
+            staged=staged,
+        )
+    )
+    written += cr.rowcount
+    cr.execute(SQL("DROP TABLE %s", staged))
+    model.invalidate_model(columns)
     return written

@@ -18,7 +18,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         - plans of one period add up (or the merge is refused, naming the
           plans that overlap);
         - the stored analyses of all of them are removed, and rebuilt for the
-          destination from the documents once Odoo has moved them;
+          destination from the documents once Odoo has moved them; their
+          contacts per month and cadence rows too (the destination keeps its
+          own), rebuilt by the next run;
         - where several of them are in the same segment, the surviving
           customer keeps one open stay there, the earliest: the one open stay
           per segment and customer would otherwise make Odoo delete the whole
@@ -26,6 +28,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         self.env["customer.sales.plan"]._merge_customer_plans(src_partners, dst_partner)
         Analysis = self.env["customer.analysis"]
         companies = Analysis._forget_customers(src_partners | dst_partner)
+        self.env["customer.cadence"]._forget_customers(src_partners)
         self.env.cr.execute(
             SQL(
                 """

@@ -165,7 +165,7 @@ class TestAttentionRules:
         rules = AttentionRules()
         assert (rules.overdue_tolerance, rules.class_drop_days, rules.revenue_down_percent) == (50.0, 30, 30.0)
         assert rules.violations() == []
-        assert rules.enabled_reasons == ("overdue", "class_drop", "revenue_down", "no_activity")
+        assert rules.enabled_reasons == ("overdue", "class_drop", "revenue_down", "no_activity", "contact_overdue")
 
     @pytest.mark.parametrize(
         ("changes", "code"),
@@ -184,7 +184,12 @@ class TestAttentionRules:
         assert AttentionRules(**changes).violations() == [code]
 
     def test_switched_off_rules_are_not_evaluated(self):
-        assert AttentionRules(overdue=False, no_activity=False).enabled_reasons == ("class_drop", "revenue_down")
+        assert AttentionRules(overdue=False, no_activity=False).enabled_reasons == (
+            "class_drop",
+            "revenue_down",
+            "contact_overdue",
+        )
+        assert "contact_overdue" not in AttentionRules(contact_overdue=False).enabled_reasons
 
 
 def test_class_drops():

@@ -1,0 +1,342 @@
+from datetime import date, datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import SegmentationTestCase, customer_invoices
+
+RUN_DATE = date(2025, 6, 15)  # analysed months: February to April 2025 (window 3, horizon 1)
+MONTHS = (date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1))
+# the days of a month a shop is restocked on, per frequency
+VISIT_DAYS = {
+    "daily": range(1, 21),  # 20 visits: "daily" (16 or more)
+    "every_three_days": range(1, 29, 3),  # 10 visits: twice a week (8 to 15)
+    "weekly": (1, 8, 15, 22),  # 4 visits: weekly (4 to 7)
+}
+# what a shop sells in the month after, a month being four weeks: 4 x 100,000, 95,000, 70,000
+NEXT_MONTH_SALES = {"daily": 400000.0, "every_three_days": 380000.0, "weekly": 280000.0}
+TURNS = (
+    ("daily", "every_three_days", "weekly"),
+    ("every_three_days", "weekly", "daily"),
+    ("weekly", "daily", "every_three_days"),
+)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerCadence(SegmentationTestCase):
+    """The documents' example through real activities: a sausage maker
+    restocks three shops every day, every three days or weekly, each shop a
+    month at each frequency in turns (February to April 2025); each
+    restocking visit (a done activity) costs 1,000; the shop sells 100,000,
+    95,000 or 70,000 a week in the month after, at a margin of 25 % (price
+    100, cost 75), and 300,000 in February.
+
+    Per customer-month: daily 20 visits, next margin 100,000, net 80,000;
+    every three days 10 visits, 95,000, net 85,000; weekly 4 visits, 70,000,
+    net 66,000. Revenue says daily; net margin says every three days, and
+    every shop gained exactly 5,000 a month on it against daily.
+
+    The shops each buy 1,360,000 over the year: all three A, and Y (monthly
+    revenue 300, 400, 380, 280 thousand in some order: CV 15 %): cell AY."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "segmentation_cadence_window_months": 3,
+                "segmentation_cadence_min_customers": 3,
+            }
+        )
+        cls.visit = cls.env["mail.activity.type"].create({"name": "Restocking visit", "segmentation_is_contact": True})
+        cls.visit.with_company(cls.company).segmentation_contact_cost = 1000.0
+        cls.seller = new_test_user(
+            cls.env, login="cadence_seller", groups="sales_team.group_sale_salesman", company_id=cls.company.id
+        )
+        cls.shops = cls.env["res.partner"].create(
+            [{"name": f"Shop {number}", "is_company": True, "user_id": cls.seller.id} for number in (1, 2, 3)]
+        )
+        product = cls._create_product(name="Sausage", lst_price=100.0, standard_price=75.0, taxes_id=[])
+        rows = [(shop, date(2025, 2, 10), [(product, 3000, 100.0)]) for shop in cls.shops]
+        visits = {}
+        for shop, turns in zip(cls.shops, TURNS, strict=True):
+            for month, frequency in zip(MONTHS, turns, strict=True):
+                for day in VISIT_DAYS[frequency]:
+                    visits.setdefault(month.replace(day=day), []).append(shop)
+                quantity = NEXT_MONTH_SALES[frequency] / 100
+                rows.append((shop, month.replace(month=month.month + 1, day=10), [(product, quantity, 100.0)]))
+        customer_invoices(cls.env, cls.company, rows).action_post()
+        cls._restock(visits)
+
+    @classmethod
+    def _restock(cls, visits):
+        """The visits ({day: shops}) as activities of the seller, each marked
+        as done on its day."""
+        Activity = cls.env["mail.activity"].with_context(mail_activity_quick_update=True)
+        model_id = cls.env["ir.model"]._get_id("res.partner")
+        for day, shops in sorted(visits.items()):
+            with freeze_time(datetime.combine(day, datetime.min.time()) + timedelta(hours=10)):
+                Activity.create(
+                    [
+                        {
+                            "res_model_id": model_id,
+                            "res_id": shop.id,
+                            "activity_type_id": cls.visit.id,
+                            "user_id": cls.seller.id,
+                            "date_deadline": day,
+                        }
+                        for shop in shops
+                    ]
+                ).action_done()
+
+    def _recompute(self):
+        with freeze_time(RUN_DATE):
+            return self.company.action_recompute_customer_classification()
+
+    def _stats(self):
+        with freeze_time(RUN_DATE):
+            return self.company._recompute_customer_classification()["analyses"]["cadence"]
+
+    def _recommendation(self, **profile):
+        return self.env["customer.cadence.recommendation"].search(
+            [("company_id", "=", self.company.id), *[(name, "=", value) for name, value in profile.items()]]
+        )
+
+    def test_the_documents_example(self):
+        self._recompute()
+        Report = self.env["customer.cadence.report"]
+        rows = Report.search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(rows), 9, "three shops, three months each")
+        first = rows.filtered(lambda row: row.partner_id == self.shops[0] and row.date == MONTHS[0])
+        self.assertEqual(
+            (first.contact_count, first.contact_cost, first.cadence, first.next_revenue, first.next_margin),
+            (20, 20000.0, "daily", 400000.0, 100000.0),
+        )
+        self.assertEqual((first.net_margin, first.abc_xyz_class, first.user_id), (80000.0, "AY", self.seller))
+        by_cadence = {
+            cadence: (revenue, net)
+            for cadence, revenue, net in Report._read_group(
+                [("company_id", "=", self.company.id)], ["cadence"], ["next_revenue:avg", "net_margin:avg"]
+            )
+        }
+        self.assertEqual(
+            by_cadence,
+            {"daily": (400000.0, 80000.0), "twice_weekly": (380000.0, 85000.0), "weekly": (280000.0, 66000.0)},
+        )
+        recommendation = self._recommendation(abc_xyz_class="AY")
+        self.assertEqual(
+            (recommendation.state, recommendation.cadence, recommendation.runner_up_cadence),
+            ("recommended", "twice_weekly", "daily"),
+            "net margin, not revenue: every three days",
+        )
+        self.assertEqual(
+            (
+                recommendation.net_margin_per_month,
+                recommendation.runner_up_net_margin,
+                recommendation.difference,
+                recommendation.customer_count,
+                recommendation.interval_days,
+            ),
+            (85000.0, 80000.0, 5000.0, 3, 3),
+        )
+        self.assertEqual(self._recommendation(abc_xyz_class="CZ").state, "no_data", "every cell has its recommendation")
+
+    def test_contact_figures_and_overdue(self):
+        self._recompute()
+        with freeze_time(RUN_DATE):
+            shops = self.shops.with_company(self.company)
+            shops.invalidate_recordset()
+            # last visits: shop 1 weekly in April (22nd), shop 2 daily (20th), shop 3 every three days (28th)
+            self.assertEqual(
+                shops.mapped("last_contact_date"), [date(2025, 4, 22), date(2025, 4, 20), date(2025, 4, 28)]
+            )
+            # visits after 17 March (90 days before 15 June): 4 + 4, 1 + 20, 3 + 10
+            self.assertEqual(shops.mapped("contact_count_90d"), [8, 21, 13])
+            self.assertEqual(shops.mapped("recommended_contact_interval_days"), [3, 3, 3])
+            self.assertEqual(
+                shops.mapped("next_contact_date"), [date(2025, 4, 25), date(2025, 4, 23), date(2025, 5, 1)]
+            )
+            self.assertEqual(shops.mapped("contact_overdue_days"), [51, 53, 45])
+            self.assertEqual(shops.mapped("days_since_last_contact"), [54, 56, 48])
+            # shop 1: 33 gaps in days over the last six months, 19 of them of one day: median 1
+            self.assertEqual(shops[0].contact_interval_days, 1)
+            self.assertTrue(all(shops.mapped("attention_contact_overdue")))
+            self.assertIn("Contact overdue by 51 days (recommended every 3 days)", shops[0].attention_reasons)
+            Partner = self.env["res.partner"].with_company(self.company)
+            self.assertEqual(Partner.search([("contact_overdue_days", ">", 50)]), shops[:2])
+            self.assertEqual(Partner.search([("attention_contact_overdue", "=", True)]), shops)
+            # the Priority Pipeline shows it on the customer's opportunities
+            lead = self.env["crm.lead"].create(
+                {
+                    "name": "More shelves",
+                    "type": "opportunity",
+                    "partner_id": shops[0].id,
+                    "company_id": self.company.id,
+                }
+            )
+            self.assertIn("Contact overdue by 51 days", lead.customer_attention_reasons)
+            self.assertIn(lead, self.env["crm.lead"].search([("customer_needs_attention", "=", True)]))
+            self.company.segmentation_attention_contact_overdue_off = True
+            shops.invalidate_recordset()
+            self.assertFalse(any(shops.mapped("attention_contact_overdue")))
+
+    def test_a_rerun_writes_nothing(self):
+        first = self._stats()
+        self.assertEqual(first["cadence_rows_written"], 9)
+        self.assertEqual(first["contact_months_written"], 9)
+        again = self._stats()
+        self.assertEqual(
+            {key: value for key, value in again.items() if key.endswith("_written")},
+            {
+                "contact_months_written": 0,
+                "cadence_rows_written": 0,
+                "recommendations_written": 0,
+                "contact_figures_written": 0,
+            },
+        )
+
+    def test_a_cadence_profile_segment_wins_over_the_cell(self):
+        segment = self.env["customer.segment"].create(
+            {"name": "Two shops", "cadence_profile": True, "partner_ids": [(6, 0, self.shops[:2].ids)]}
+        )
+        self._recompute()
+        # two shops are fewer than the three customers a recommendation needs
+        self.assertEqual(self._recommendation(segment_id=segment.id).state, "no_data")
+        self.company.segmentation_cadence_min_customers = 2
+        self._recompute()
+        recommendation = self._recommendation(segment_id=segment.id)
+        self.assertEqual((recommendation.cadence, recommendation.customer_count), ("twice_weekly", 2))
+        self.assertEqual(recommendation.display_name, "Two shops")
+        # the segment's figures differ from the cell's: every shop of the cell says 3 days too
+        shops = self.shops.with_company(self.company)
+        self.assertEqual(shops.mapped("recommended_contact_interval_days"), [3, 3, 3])
+
+    def _contacts(self, company):
+        """The contacts of `company` since 1 May 2025, as the run reads them."""
+        self.env.flush_all()
+        return self.env.execute_query(
+            self.env["customer.contact.source"]._contacts(company, date_from=date(2025, 5, 1))
+        )
+
+    def test_contacts_of_every_kind_once_a_day_per_type(self):
+        """Shop 1 also gets, on 2 May 2025: two calls (one contact), a log
+        note (none), an email sent on its quotation (an Email contact), and a
+        meeting with its buyer (a Meeting contact); shop 2 a call in the
+        second company (a contact there only)."""
+        call = self.env.ref("mail.mail_activity_data_call")
+        email = self.env.ref("mail.mail_activity_data_email")
+        meeting = self.env.ref("mail.mail_activity_data_meeting")
+        (call | email | meeting).segmentation_is_contact = True
+        call.with_company(self.company).segmentation_contact_cost = 50.0
+        shop = self.shops[0]
+        buyer = self.env["res.partner"].create({"name": "Shop 1 Buyer", "parent_id": shop.id})
+        quotation = self.env["sale.order"].create({"partner_id": buyer.id, "company_id": self.company.id})
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        with freeze_time("2025-05-02 09:00:00"):
+            self.env["mail.activity"].create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": call.id,
+                        "user_id": self.seller.id,
+                    }
+                    for partner in (shop, buyer)
+                ]
+            ).action_done()
+            shop.message_post(body="Called the warehouse", message_type="comment", subtype_xmlid="mail.mt_note")
+            quotation.with_user(self.seller).sudo(False).message_post(
+                body="Your quotation", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+            self.env["calendar.event"].create(
+                {
+                    "name": "Shelf review",
+                    "start": datetime(2025, 5, 2, 14),
+                    "stop": datetime(2025, 5, 2, 15),
+                    "partner_ids": [(6, 0, (buyer | self.seller.partner_id).ids)],
+                    "user_id": self.seller.id,
+                }
+            )
+            self.env["mail.activity"].with_company(self.company_2).create(
+                {"res_model_id": model_id, "res_id": self.shops[1].id, "activity_type_id": call.id}
+            ).with_company(self.company_2).action_done()
+        contacts = self._contacts(self.company)
+        self.assertEqual(
+            sorted((partner, day, activity_type, float(cost)) for partner, day, activity_type, cost in contacts),
+            sorted(
+                [
+                    (shop.id, date(2025, 5, 2), call.id, 50.0),
+                    (shop.id, date(2025, 5, 2), email.id, 0.0),
+                    (shop.id, date(2025, 5, 2), meeting.id, 0.0),
+                ]
+            ),
+        )
+        elsewhere = self._contacts(self.company_2)
+        self.assertEqual([row[:3] for row in elsewhere], [(self.shops[1].id, date(2025, 5, 2), call.id)])
+        # a type that is not a contact counts nothing
+        email.segmentation_is_contact = False
+        contacts = self._contacts(self.company)
+        self.assertNotIn(email.id, [row[2] for row in contacts])
+
+    def test_settings_are_checked(self):
+        self.company.segmentation_cadence_horizon_months = 9
+        with self.assertRaises(ValidationError), freeze_time(RUN_DATE):
+            self.company._recompute_customer_classification()
+
+    def test_money_only_to_who_reads_every_document(self):
+        self._recompute()
+        seller = self.env["customer.cadence.report"].with_user(self.seller)
+        groups = seller._read_group([], ["cadence"], ["contact_count:avg", "__count"])
+        self.assertEqual(sorted(cadence for cadence, _count, _rows in groups), ["daily", "twice_weekly", "weekly"])
+        for model, field in (
+            ("customer.cadence.report", "net_margin"),
+            ("customer.cadence.report", "next_revenue"),
+            ("customer.cadence.recommendation", "net_margin_per_month"),
+            ("customer.contact.month", "contact_cost"),
+            ("mail.activity.type", "segmentation_contact_cost"),
+        ):
+            with self.subTest(model=model, field=field), self.assertRaises(AccessError):
+                self.env[model].with_user(self.seller).search([]).read([field])
+        recommendation = self._recommendation(abc_xyz_class="AY").with_user(self.seller)
+        self.assertEqual(recommendation.cadence, "twice_weekly", "the verdict itself is no money")
+
+    def test_review_how_section(self):
+        self._recompute()
+        with freeze_time(RUN_DATE):
+            review = self.env["report.customer_segmentation.report_client_base_review"]._get_report_values(
+                self.company.ids
+            )["reviews"][self.company.id]
+            self.assertIn(
+                "AY: contact every 3 days (twice a week), $\\xa05,000.00 more net margin a month per customer than "
+                "daily.".replace("\\xa0", "\N{NO-BREAK SPACE}"),
+                review["conclusions"],
+            )
+            self.assertEqual(
+                review["coverage"],
+                [
+                    {
+                        "salesperson": self.seller.name,
+                        "customers": 3,
+                        "contacted_30": 0,
+                        "contacted_90": 3,
+                        "overdue_a": 3,
+                    }
+                ],
+            )
+            self.assertIn("3 A customers were not contacted within their recommended interval.", review["conclusions"])
+            text = self._review_text(self.company)
+        self.assertIn("How: the contact cadence that pays", text)
+        # AY: every three days, 85,000 a month, 5,000 more than daily, 3 customers, (20 + 10 + 4) / 3 contacts a month
+        self.assertIn("AY Recommended Twice a", text)  # "Twice a Week", wrapped or not
+        self.assertIn("$ 85,000.00 Daily $ 5,000.00 3 11.3", text)
+        self.assertIn("Not enough customers behind any cadence yet: AX, AZ, BX, BY, BZ, CX, CY, CZ.", text)
+        self.assertIn("Salespeople's coverage of their A and B customers", text)
+        seller_review = (
+            self.env["report.customer_segmentation.report_client_base_review"]
+            .with_user(self.seller)
+            ._get_report_values(self.company.ids)["reviews"][self.company.id]
+        )
+        self.assertNotIn("cadence", seller_review, "the net margins are money")
+        self.assertIn("coverage", seller_review)
