@@ -7,6 +7,19 @@ registry.category("web_tour.tours").add("customer_segmentation_client_group_tour
     url: "/odoo/customers",
     steps: () => [
         {
+            content: "look the test customers up (the database's other customers may fill the first page)",
+            trigger: ".o_list_view .o_searchview_input",
+            run: "edit Tour",
+        },
+        {
+            content: "search them by name, once the search offers it",
+            trigger: ".o_searchview_autocomplete .o-dropdown-item.focus:contains(Name)",
+            run: "click",
+        },
+        {
+            trigger: ".o_searchview_facet:contains(Tour)",
+        },
+        {
             content: "the customer list shows the client group of each entity",
             trigger: ".o_list_view .o_data_row:contains(Tour Holding Ltd) td[name=client_group_id]:contains(Tour Holding Group)",
         },
