@@ -1,8 +1,13 @@
 import subprocess
 import tempfile
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
+from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -73,6 +78,39 @@ class SegmentationTestCase(AccountTestInvoicingCommon):
             file.flush()
             text = subprocess.run(["pdftotext", "-layout", file.name, "-"], capture_output=True, check=True).stdout
         return " ".join(text.decode().split())
+
+
+class TimedRunCase(SegmentationTestCase):
+    """Runs placed in time by hand, on `run_date`: the transaction of a test
+    stamps every write with its start, so each run says when it "started"
+    (the mark the next incremental run reads from) and the changes between
+    runs are stamped after it."""
+
+    run_date = None
+
+    def setUp(self):
+        super().setUp()
+        [(self.started,)] = self.env.execute_query(SQL("SELECT now() AT TIME ZONE 'UTC'"))
+        self.hour = 0
+
+    def _later(self):
+        """An hour after the last mark: the time of the next run or change."""
+        self.hour += 1
+        return self.started + timedelta(hours=self.hour)
+
+    def _run(self, rebuild=False):
+        """A run that starts an hour after what came before it."""
+        started = self._later()
+        with (
+            freeze_time(self.run_date),
+            patch.object(self.env.registry["customer.analysis"], "_oldest_transaction_start", return_value=started),
+        ):
+            return self.company._recompute_customer_classification(rebuild=rebuild)
+
+    def _changes_stamped_later(self):
+        """What follows is written an hour later (write_date)."""
+        self.env.flush_all()
+        self.env.cr._now = self._later()
 
 
 class SegmentationTourCase(HttpCase):

@@ -1,5 +1,4 @@
 from datetime import date, timedelta
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -9,7 +8,7 @@ from odoo.tools import SQL
 
 from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
 
-from .common import SegmentationTestCase, customer_invoices
+from .common import TimedRunCase, customer_invoices
 from .test_incremental_run import STORED
 
 RUN_DATE = date(2025, 4, 15)
@@ -18,7 +17,7 @@ MONTHS = [date(2024, 4, 10) + timedelta(days=30 * n) for n in range(12)]
 
 
 @tagged("post_install", "-at_install")
-class TestClientGroups(SegmentationTestCase):
+class TestClientGroups(TimedRunCase):
     """Five customers buy every month of the window, tea at 1 a unit: Big 70
     a month, Mid 10, North 8, South 7 (5 tea and 2 cups), Tail 5; a year:
     840, 120, 96, 84, 60 of 1200. The ABC limits are 80 % and 95 % of the
@@ -29,6 +28,8 @@ class TestClientGroups(SegmentationTestCase):
     one client, the group "Northern" headed by North: counted as one when
     the company says so, the group buys 180 and comes second, after Big:
     A (70 % before); Mid B (85 %), Tail C (95 %)."""
+
+    run_date = RUN_DATE
 
     @classmethod
     def setUpClass(cls):
@@ -61,28 +62,6 @@ class TestClientGroups(SegmentationTestCase):
         customer_invoices(cls.env, cls.company, rows).action_post()
         cls.northern = cls.env["customer.client.group"].create({"name": "Northern", "head_partner_id": cls.north.id})
         cls.northern._add_members(cls.south)
-
-    def setUp(self):
-        super().setUp()
-        [(self.started,)] = self.env.execute_query(SQL("SELECT now() AT TIME ZONE 'UTC'"))
-        self.hour = 0
-
-    def _later(self):
-        self.hour += 1
-        return self.started + timedelta(hours=self.hour)
-
-    def _run(self, rebuild=False):
-        """A run an hour after what came before it (see test_incremental_run)."""
-        started = self._later()
-        with (
-            freeze_time(RUN_DATE),
-            patch.object(self.env.registry["customer.analysis"], "_oldest_transaction_start", return_value=started),
-        ):
-            return self.company._recompute_customer_classification(rebuild=rebuild)
-
-    def _changes_stamped_later(self):
-        self.env.flush_all()
-        self.env.cr._now = self._later()
 
     def _classes(self):
         partners = (self.big | self.mid | self.north | self.south | self.tail).with_company(self.company)

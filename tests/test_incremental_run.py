@@ -10,7 +10,7 @@ from odoo.tools import SQL
 
 from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
 
-from .common import SegmentationTestCase, customer_invoices
+from .common import TimedRunCase, customer_invoices
 
 RUN_DATE = date(2025, 4, 15)
 # the tables of the stored figures compared with a rebuild, and the columns
@@ -27,7 +27,7 @@ STORED = {
 
 
 @tagged("post_install", "-at_install")
-class TestIncrementalRun(SegmentationTestCase):
+class TestIncrementalRun(TimedRunCase):
     """Five customers buy tea (cost 6) and cups (cost 2) from October 2024
     to March 2025; Carl buys for Alpha. The first run stores everything;
     then a mix of changes lands between two runs, and the incremental run
@@ -37,6 +37,8 @@ class TestIncrementalRun(SegmentationTestCase):
     Runs are placed in time by hand: the transaction of a test stamps every
     write with its start, so each run says when it "started" (the mark the
     next run reads from) and the changes are stamped after it."""
+
+    run_date = RUN_DATE
 
     @classmethod
     def setUpClass(cls):
@@ -62,30 +64,6 @@ class TestIncrementalRun(SegmentationTestCase):
         ]
         cls.invoices = customer_invoices(cls.env, cls.company, rows)
         cls.invoices.action_post()
-
-    def setUp(self):
-        super().setUp()
-        [(self.started,)] = self.env.execute_query(SQL("SELECT now() AT TIME ZONE 'UTC'"))
-        self.hour = 0
-
-    def _later(self):
-        """An hour after the last mark: the time of the next run or change."""
-        self.hour += 1
-        return self.started + timedelta(hours=self.hour)
-
-    def _run(self, rebuild=False):
-        """A run that starts an hour after what came before it."""
-        started = self._later()
-        with (
-            freeze_time(RUN_DATE),
-            patch.object(self.env.registry["customer.analysis"], "_oldest_transaction_start", return_value=started),
-        ):
-            return self.company._recompute_customer_classification(rebuild=rebuild)
-
-    def _changes_stamped_later(self):
-        """What follows is written an hour later (write_date)."""
-        self.env.flush_all()
-        self.env.cr._now = self._later()
 
     def _stored(self):
         """Every stored figure of the company, row by row, in a stable order."""
