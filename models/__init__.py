@@ -4,6 +4,7 @@ from . import customer_cadence
 from . import customer_classification
 from . import customer_classification_history
 from . import customer_client_group
+from . import customer_contact_fact
 from . import customer_contact_month
 from . import customer_contact_source
 from . import customer_crosssell_bundle
@@ -20,6 +21,7 @@ from . import customer_segment_membership
 from . import customer_segment_size
 from . import mail_activity
 from . import mail_activity_type
+from . import mail_message
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -56,33 +56,52 @@ RECOMMENDATION_COLUMNS = {
 
 class CustomerCadence(models.AbstractModel):
     """Runs the cadence analysis of one company, after its classification
-    and sales per month and in the same transaction: the contacts (one scan
-    of customer.contact.source, staged once), the contacts per month, the
-    customers' contact figures, the cadence report, the recommendations and
-    each customer's recommended interval and next contact. Every stored
-    table and figure is refreshed by comparing with what it holds, so a rerun
-    on unchanged data writes nothing."""
+    and sales per month and in the same transaction: the contacts
+    (customer.contact.fact, read again only where messages, meetings or
+    customers changed), the contacts per month, the customers' contact
+    figures, the cadence report, the recommendations and each customer's
+    recommended interval and next contact. Within the months and settings of
+    the last refresh only the customers whose contacts, sales or profile
+    changed are counted again; every stored table and figure is refreshed by
+    comparing with what it holds, so a rerun on unchanged data writes
+    nothing."""
 
     _name = "customer.cadence"
     _description = "Customer Contact Cadence Refresh"
 
     @api.model
-    def _refresh(self, company, run_date):
+    def _refresh(self, company, run_date, partner_ids=None):
+        """Refresh the cadence analysis of `company` on `run_date`;
+        `partner_ids` are the customers whose sales or class changed since
+        the last run (None: any may have)."""
         settings = company._settings_checked("cadence")
         clock = time.perf_counter()
         self.env.flush_all()
-        staged = self._stage_contacts(company, run_date)
-        stats = {"contact_months_written": self._refresh_contact_months(company, staged)}
-        contact_figures = self._contact_figures(staged, run_date)
-        self.env.cr.execute(SQL("DROP TABLE %s", staged))
-        panel = self._panel(company, run_date, settings)
-        profiles = self._profiles(company, panel)
-        stats["cadence_rows_written"] = self._write_report(company, panel, profiles)
-        members = self._members(company, profiles)
-        recommendations = cadence.recommend(panel, members, settings)
+        started = self.env["customer.analysis"]._oldest_transaction_start()
+        since = company.segmentation_contacts_since or None
+        changed = self.env["customer.contact.fact"]._refresh(company, since)
+        company.sudo().segmentation_contacts_since = started
+        key = repr((cadence.analysed_months(run_date, settings), settings))
+        last_date = company.segmentation_cadence_date
+        if changed is not None and partner_ids is not None and last_date and company.segmentation_cadence_key == key:
+            changed |= partner_ids | self._moved_profiles(company) | self._dated_between(company, last_date, run_date)
+            scope = sorted(changed)
+        else:
+            scope = None
+        stats = {"customers_counted": "all" if scope is None else len(scope)}
+        if scope != []:
+            stats["contact_months_written"] = self._refresh_contact_months(company, run_date, scope)
+            panel = self._panel(company, run_date, settings, scope)
+            profiles = self._profiles(company, sorted(panel["partner_id"].unique().tolist()))
+            stats["cadence_rows_written"] = self._write_report(company, panel, profiles, scope)
+        contact_figures = self._contact_figures(company, run_date)
+        members = self._members(company, self._profiles(company, []))
+        recommendations = cadence.recommend(self._stored_panel(company), members, settings)
         stats["recommendations_written"] = self._write_recommendations(company, recommendations)
         intervals = self._recommended_intervals(members, recommendations)
         stats["contact_figures_written"] = self._write_contact_figures(company, contact_figures, intervals)
+        if (company.segmentation_cadence_key, last_date) != (key, run_date):
+            company.sudo().write({"segmentation_cadence_key": key, "segmentation_cadence_date": run_date})
         stats["seconds"] = time.perf_counter() - clock
         _logger.info("Contact cadence of company %s refreshed: %s", company.id, stats)
         return stats
@@ -99,37 +118,48 @@ class CustomerCadence(models.AbstractModel):
             )
             self.env[model].invalidate_model()
 
-    def _stage_contacts(self, company, run_date):
-        """The contacts of `company` up to `run_date`, per customer and day
-        (contact_count, contact_cost), in a temporary table: the one scan of
-        the messages and meetings of a run."""
-        staged = SQL.identifier("customer_contact_day")
-        self.env.cr.execute(
+    def _contacts(self, company, date_to=None, scope=None):
+        """SQL of the contacts of `company` per customer and day before
+        `date_to` (contact_count, contact_cost), of the customers `scope`
+        only when given, from the stored contact facts."""
+        facts = self.env["customer.contact.fact"]._rows(company)
+        if scope is not None:
+            facts = SQL("%s AND partner_id = ANY(%s)", facts, scope)
+        return SQL(
+            """
+            SELECT partner_id, date, COUNT(*)::int4 AS contact_count, SUM(cost) AS contact_cost
+              FROM (%s) AS contact
+             GROUP BY partner_id, date
+            """,
+            self.env["customer.contact.source"]._contacts(company, date_to=date_to, rows=facts),
+        )
+
+    def _dated_between(self, company, last_date, run_date):
+        """The customers with a contact dated after one of the two dates and
+        up to the other: contacts counted only up to the run date, those of
+        meetings planned ahead enter as days go by."""
+        rows = self.env.execute_query(
             SQL(
-                """
-                CREATE TEMPORARY TABLE %(staged)s ON COMMIT DROP AS
-                SELECT partner_id, date, COUNT(*)::int4 AS contact_count, SUM(cost) AS contact_cost
-                  FROM (%(contacts)s) AS contact
-                 GROUP BY partner_id, date
-                """,
-                staged=staged,
-                contacts=self.env["customer.contact.source"]._contacts(
-                    company, date_to=run_date + relativedelta(days=1)
-                ),
+                "SELECT DISTINCT partner_id FROM customer_contact_fact"
+                " WHERE company_id = %s AND date > %s AND date <= %s",
+                company.id,
+                min(last_date, run_date),
+                max(last_date, run_date),
             )
         )
-        self.env.cr.execute(SQL("ANALYZE %s", staged))
-        return staged
+        return {partner_id for (partner_id,) in rows}
 
-    def _refresh_contact_months(self, company, staged):
+    def _refresh_contact_months(self, company, run_date, scope):
+        """The contacts per month up to `run_date` of the customers `scope`
+        (None: all)."""
         query = SQL(
             """
             SELECT partner_id, date_trunc('month', date)::date AS month,
                    SUM(contact_count)::int4 AS contact_count, ROUND(SUM(contact_cost), 2) AS contact_cost
-              FROM %s
+              FROM (%s) AS contact_day
              GROUP BY partner_id, date_trunc('month', date)
             """,
-            staged,
+            self._contacts(company, date_to=run_date + relativedelta(days=1), scope=scope),
         )
         return sync_rows(
             self.env["customer.contact.month"],
@@ -137,41 +167,60 @@ class CustomerCadence(models.AbstractModel):
             query,
             keys=("partner_id", "month"),
             values=("contact_count", "contact_cost"),
+            scope=None if scope is None else SQL("stored.partner_id = ANY(%s)", scope),
         )
 
-    def _contact_figures(self, staged, run_date):
+    def _contact_figures(self, company, run_date):
         """Each contacted customer's last contact, contacts in 90 days and
-        usual interval (analytics.cadence.contact_stats)."""
+        usual interval (analytics.cadence.contact_stats) on `run_date`."""
         cr = self.env.cr
+        since = run_date - relativedelta(months=cadence.STATS_MONTHS)
         recent = copy_frame(
             cr,
             SQL(
-                "SELECT partner_id, date - DATE '1970-01-01' AS day, contact_count FROM %s WHERE date > %s",
-                staged,
-                run_date - relativedelta(months=cadence.STATS_MONTHS),
+                "SELECT partner_id, date - DATE '1970-01-01' AS day, contact_count FROM (%s) AS contact_day"
+                " WHERE date > %s",
+                self._contacts(company, date_to=run_date + relativedelta(days=1)),
+                since,
             ),
         )
         last = copy_frame(
-            cr, SQL("SELECT partner_id, MAX(date) - DATE '1970-01-01' AS day FROM %s GROUP BY partner_id", staged)
+            cr,
+            SQL(
+                """
+                SELECT contact.partner_id, MAX(contact.date) - DATE '1970-01-01' AS day
+                  FROM (%s) AS contact
+                 GROUP BY contact.partner_id
+                """,
+                self.env["customer.contact.source"]._contacts(
+                    company,
+                    date_to=run_date + relativedelta(days=1),
+                    rows=self.env["customer.contact.fact"]._rows(company),
+                ),
+            ),
         )
         return cadence.contact_stats(recent, last.set_index("partner_id")["day"], run_date)
 
-    def _panel(self, company, run_date, settings):
-        """The customer-months analysed (analytics.cadence.cadence_panel),
-        from the stored contacts and sales per month."""
+    def _panel(self, company, run_date, settings, scope=None):
+        """The customer-months analysed (analytics.cadence.cadence_panel) of
+        the customers `scope` (None: all), from the stored contacts and
+        sales per month."""
         first, _last = cadence.analysed_months(run_date, settings)
         since = pd.Timestamp(year=month_start(first)[0], month=month_start(first)[1], day=1).date()
         since -= relativedelta(months=cadence.DORMANT_MONTHS - 1)
+        in_scope = SQL("TRUE") if scope is None else SQL("partner_id = ANY(%s)", scope)
         contacts = copy_frame(
             self.env.cr,
             SQL(
                 """
                 SELECT partner_id, %(month)s AS month, contact_count, contact_cost
-                  FROM customer_contact_month WHERE company_id = %(company)s AND month >= %(since)s
+                  FROM customer_contact_month
+                 WHERE company_id = %(company)s AND month >= %(since)s AND %(in_scope)s
                 """,
                 month=SQL(MONTH_NUMBER),
                 company=company.id,
                 since=since,
+                in_scope=in_scope,
             ),
         )
         sales = copy_frame(
@@ -179,20 +228,32 @@ class CustomerCadence(models.AbstractModel):
             SQL(
                 """
                 SELECT partner_id, %(month)s AS month, revenue, margin
-                  FROM customer_sales_month WHERE company_id = %(company)s AND month >= %(since)s
+                  FROM customer_sales_month
+                 WHERE company_id = %(company)s AND month >= %(since)s AND %(in_scope)s
                 """,
                 month=SQL(MONTH_NUMBER),
                 company=company.id,
                 since=since,
+                in_scope=in_scope,
             ),
         )
         return cadence.cadence_panel(contacts, sales, run_date, settings)
 
-    def _profiles(self, company, panel):
-        """The customers of the panel and those with a cell in `company`,
-        with their salesperson, the salesperson's team and their cell
-        (index partner_id)."""
-        partners = sorted(panel["partner_id"].unique().tolist()) if len(panel) else []
+    def _stored_panel(self, company):
+        """The customer-months of the stored cadence report, as the
+        recommendations read them (partner_id, cadence, net_margin)."""
+        return copy_frame(
+            self.env.cr,
+            SQL(
+                "SELECT partner_id, cadence, net_margin FROM customer_cadence_report WHERE company_id = %s",
+                company.id,
+            ),
+        ).astype({"partner_id": "int64", "net_margin": "float64"})
+
+    def _profiles(self, company, partner_ids):
+        """The customers with a cell in `company` and the customers
+        `partner_ids`, with their salesperson, the salesperson's team and
+        their cell (index partner_id)."""
         frame = copy_frame(
             self.env.cr,
             SQL(
@@ -204,12 +265,33 @@ class CustomerCadence(models.AbstractModel):
                  WHERE partner.id = ANY(%(partners)s) OR partner.abc_xyz_class ? %(key)s
                 """,
                 key=str(company.id),
-                partners=partners,
+                partners=partner_ids,
             ),
         )
         return frame.astype({"partner_id": "int64"}).set_index("partner_id")
 
-    def _write_report(self, company, panel, profiles):
+    def _moved_profiles(self, company):
+        """The customers of the stored report whose salesperson, team or
+        cell is no longer the one their rows hold."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT report.partner_id
+                  FROM customer_cadence_report report
+                  JOIN res_partner partner ON partner.id = report.partner_id
+                  LEFT JOIN res_users seller ON seller.id = partner.user_id
+                 WHERE report.company_id = %(company)s
+                   AND (report.user_id, report.team_id, report.abc_xyz_class)
+                       IS DISTINCT FROM (partner.user_id, seller.sale_team_id, partner.abc_xyz_class ->> %(key)s)
+                """,
+                company=company.id,
+                key=str(company.id),
+            )
+        )
+        return {partner_id for (partner_id,) in rows}
+
+    def _write_report(self, company, panel, profiles, scope=None):
+        """The cadence report's rows of the customers `scope` (None: all)."""
         staged = stage_frame(
             self.env.cr, "customer_cadence_new", REPORT_COLUMNS, panel.join(profiles, on="partner_id", how="left")
         )
@@ -226,6 +308,7 @@ class CustomerCadence(models.AbstractModel):
             ),
             keys=("partner_id", "date"),
             values=(*REPORT_VALUES, "customer_count"),
+            scope=None if scope is None else SQL("stored.partner_id = ANY(%s)", scope),
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
         return written

@@ -58,11 +58,13 @@ class CustomerContactSource(models.AbstractModel):
     _description = "Customer Contact Source"
 
     @api.model
-    def _contacts(self, company, date_from=None, date_to=None):
+    def _contacts(self, company, date_from=None, date_to=None, rows=None):
         """SQL of the contacts of `company` dated in [date_from, date_to)
         (either bound optional), one row per customer, day and activity type:
         partner_id (commercial entity), date, activity_type_id and cost
-        (numeric, company currency)."""
+        (numeric, company currency). Read from `rows` when given (SQL of
+        rows as `_contact_rows` gives them, such as the stored
+        customer.contact.fact), else from the messages and meetings."""
         conditions = [SQL("contact.company_id = %s", company.id)]
         if date_from:
             conditions.append(SQL("contact.date >= %s", date_from))
@@ -73,7 +75,7 @@ class CustomerContactSource(models.AbstractModel):
             SELECT contact.partner_id, contact.date, contact.activity_type_id,
                    COALESCE((activity_type.segmentation_contact_cost ->> %(company_key)s)::numeric, 0) AS cost
               FROM (SELECT partner_id, date, activity_type_id
-                      FROM (%(sources)s) AS contact
+                      FROM (%(rows)s) AS contact
                      WHERE %(conditions)s
                      GROUP BY partner_id, date, activity_type_id) AS contact
               JOIN mail_activity_type activity_type ON activity_type.id = contact.activity_type_id
@@ -83,20 +85,35 @@ class CustomerContactSource(models.AbstractModel):
                AND customer.id NOT IN (SELECT partner_id FROM res_company)
             """,
             company_key=str(company.id),
-            sources=SQL(" UNION ALL ").join(self._contact_sources()),
+            rows=rows if rows is not None else self._contact_rows(),
             conditions=SQL(" AND ").join(conditions),
         )
 
-    def _contact_sources(self):
-        """The queries of every kind of contact, each giving partner_id (the
-        commercial entity), date, activity_type_id and company_id."""
-        sources = [self._message_contacts(*document) for document in CONTACT_DOCUMENTS]
+    @api.model
+    def _contact_rows(self, message_ids=None, attendee_ids=None):
+        """SQL of every message and meeting attendance that may be a contact
+        (of the messages `message_ids` and the attendances `attendee_ids`
+        only, when either is given), one row each: partner_id (the
+        commercial entity), date, activity_type_id, company_id and its key,
+        message_id or attendee_id (the other 0). Whether its type counts as a contact, and
+        what it costs, is read later (`_contacts`)."""
+        scoped = message_ids is not None or attendee_ids is not None
+        sources = [
+            self._message_contacts(*document, message_ids if scoped else None)
+            for document in CONTACT_DOCUMENTS
+            if not scoped or message_ids
+        ]
         meeting_type = self.env.ref("mail.mail_activity_data_meeting", raise_if_not_found=False)
-        if meeting_type:
-            sources.append(self._meeting_contacts(meeting_type))
-        return sources
+        if meeting_type and (not scoped or attendee_ids):
+            sources.append(self._meeting_contacts(meeting_type, attendee_ids if scoped else None))
+        if not sources:
+            return SQL(
+                "SELECT NULL::int4 AS partner_id, NULL::date AS date, NULL::int4 AS activity_type_id,"
+                " NULL::int4 AS company_id, 0 AS message_id, 0 AS attendee_id WHERE FALSE"
+            )
+        return SQL(" UNION ALL ").join(sources)
 
-    def _message_contacts(self, model, table, contact, company, condition):
+    def _message_contacts(self, model, table, contact, company, condition, message_ids=None):
         """Done activities and sent emails posted on the documents of `model`."""
         email_type = self.env.ref("mail.mail_activity_data_email", raise_if_not_found=False)
         return SQL(
@@ -104,11 +121,13 @@ class CustomerContactSource(models.AbstractModel):
             SELECT person.commercial_partner_id AS partner_id,
                    message.date::date AS date,
                    COALESCE(message.mail_activity_type_id, %(email_type)s) AS activity_type_id,
-                   %(company)s AS company_id
+                   %(company)s AS company_id,
+                   message.id AS message_id,
+                   0 AS attendee_id
               FROM mail_message message
               JOIN %(table)s document ON document.id = message.res_id
               JOIN res_partner person ON person.id = %(contact)s
-             WHERE message.model = %(model)s AND %(condition)s
+             WHERE message.model = %(model)s AND %(condition)s AND %(scope)s
                AND (message.mail_activity_type_id IS NOT NULL OR %(sent)s)
             """,
             email_type=email_type.id if email_type else None,
@@ -117,6 +136,7 @@ class CustomerContactSource(models.AbstractModel):
             contact=contact,
             model=model,
             condition=condition,
+            scope=SQL("TRUE") if message_ids is None else SQL("message.id = ANY(%s)", message_ids),
             sent=self._sent_message(),
         )
 
@@ -130,7 +150,7 @@ class CustomerContactSource(models.AbstractModel):
                 AND message.author_id IN (SELECT partner_id FROM res_users WHERE share IS NOT TRUE))"""
         )
 
-    def _meeting_contacts(self, meeting_type):
+    def _meeting_contacts(self, meeting_type, attendee_ids=None):
         """Meetings with the customer or one of its contacts among the
         attendees who did not decline (the internal users are the hosts)."""
         return SQL(
@@ -138,7 +158,9 @@ class CustomerContactSource(models.AbstractModel):
             SELECT person.commercial_partner_id AS partner_id,
                    event.start::date AS date,
                    %(meeting_type)s AS activity_type_id,
-                   COALESCE(lead.company_id, organizer.company_id) AS company_id
+                   COALESCE(lead.company_id, organizer.company_id) AS company_id,
+                   0 AS message_id,
+                   attendee.id AS attendee_id
               FROM calendar_event event
               JOIN calendar_attendee attendee ON attendee.event_id = event.id
               JOIN res_partner person ON person.id = attendee.partner_id
@@ -147,6 +169,8 @@ class CustomerContactSource(models.AbstractModel):
              WHERE event.active
                AND attendee.state IS DISTINCT FROM 'declined'
                AND attendee.partner_id NOT IN (SELECT partner_id FROM res_users WHERE share IS NOT TRUE)
+               AND %(scope)s
             """,
             meeting_type=meeting_type.id,
+            scope=SQL("TRUE") if attendee_ids is None else SQL("attendee.id = ANY(%s)", attendee_ids),
         )

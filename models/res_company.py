@@ -449,6 +449,23 @@ class ResCompany(models.Model):
         help="The next run reads the documents and customers written from this time on; empty: it rebuilds the "
         "facts from every document.",
     )
+    segmentation_contacts_since = fields.Datetime(
+        string="Contacts Read Since",
+        readonly=True,
+        copy=False,
+        help="The next run reads the messages, meetings and customers written from this time on; empty: it reads "
+        "every message and meeting again.",
+    )
+    segmentation_cadence_key = fields.Char(
+        string="Cadence Key",
+        readonly=True,
+        copy=False,
+        help="The months and settings of the last cadence refresh: a refresh with the same counts again only the "
+        "customers whose contacts, sales or profile changed.",
+    )
+    segmentation_cadence_date = fields.Date(
+        string="Cadence Date", readonly=True, copy=False, help="Date of the last refresh of the contact cadence."
+    )
 
     # cross-selling
     crosssell_item_level = fields.Selection(
@@ -856,6 +873,9 @@ class ResCompany(models.Model):
         last run (everything on a `rebuild`), its classes, then its analyses."""
         self.ensure_one()
         started = time.monotonic()
+        if rebuild:
+            # the contacts are rebuilt from every message and meeting too
+            self.sudo().segmentation_contacts_since = False
         stats = self.env["customer.classification"]._run(self, rebuild=rebuild)
         stats["analyses"] = self.env["customer.analysis"]._refresh(self, partner_ids=stats.pop("partner_ids"))
         _logger.info(

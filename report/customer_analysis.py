@@ -95,6 +95,7 @@ class CustomerAnalysis(models.AbstractModel):
         every customer otherwise. Nothing to refresh when `partner_ids` is
         empty on the same date."""
         run_date = run_date or company._segmentation_today()
+        changed = partner_ids
         if company.segmentation_analyses_date != run_date:
             partner_ids = None
         stats = {}
@@ -102,7 +103,7 @@ class CustomerAnalysis(models.AbstractModel):
         if partner_ids is None or partner_ids:
             stats.update(self._refresh_customer_tables(company, run_date, partner_ids))
             stats.update(self._refresh_lifecycle(company, run_date))
-        stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date)
+        stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date, changed)
         if company.segmentation_analyses_date != run_date:
             company.segmentation_analyses_date = run_date
         self.env.invalidate_all()

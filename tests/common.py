@@ -92,6 +92,8 @@ class TimedRunCase(SegmentationTestCase):
         super().setUp()
         [(self.started,)] = self.env.execute_query(SQL("SELECT now() AT TIME ZONE 'UTC'"))
         self.hour = 0
+        # the stamps of a test are not left to the next one
+        self.addCleanup(setattr, self.env.cr, "_now", self.env.cr._now)
 
     def _later(self):
         """An hour after the last mark: the time of the next run or change."""

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from odoo.addons.customer_segmentation.analytics.cadence import CONTACT_COLUMNS
 from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
 
 from .common import TimedRunCase, customer_invoices
@@ -23,6 +24,10 @@ STORED = {
     "customer_cell_transition_report": "partner_id, comparison",
     "customer_base_report": "period_type, date, user_id, team_id, abc_xyz_class",
     "customer_classification_history": "partner_id, date, id",
+    "customer_contact_fact": "message_id, attendee_id",
+    "customer_contact_month": "partner_id, month",
+    "customer_cadence_report": "partner_id, date",
+    "customer_cadence_recommendation": "abc_xyz_class, segment_id",
 }
 
 
@@ -83,7 +88,8 @@ class TestIncrementalRun(TimedRunCase):
             SQL(
                 "SELECT id, %s FROM res_partner ORDER BY id",
                 SQL(", ").join(
-                    SQL("%s -> %s", SQL.identifier(column), key) for column in (*STATE_COLUMNS, "lifecycle_status")
+                    SQL("%s -> %s", SQL.identifier(column), key)
+                    for column in (*STATE_COLUMNS, *CONTACT_COLUMNS, "lifecycle_status")
                 ),
             )
         )
@@ -168,6 +174,100 @@ class TestIncrementalRun(TimedRunCase):
             {key: value for key, value in rebuild["analyses"].items() if key.endswith("_written")},
             {key: 0 for key in rebuild["analyses"] if key.endswith("_written")},
         )
+        self.assertEqual(self._stored(), incremental)
+
+    def _contact_months(self, partner):
+        return self.env.execute_query(
+            SQL(
+                "SELECT month, contact_count, contact_cost::float FROM customer_contact_month"
+                " WHERE company_id = %s AND partner_id = %s ORDER BY month",
+                self.company.id,
+                partner.id,
+            )
+        )
+
+    def _done_call(self, partner, day, user):
+        with freeze_time(f"{day} 10:00:00"):
+            activity = self.env["mail.activity"].create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": partner.id,
+                    "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+                    "user_id": user.id,
+                }
+            )
+            return activity._action_done()[0]
+
+    def test_contacts_counted_again_only_where_they_changed(self):
+        """Alpha is called on 3 March 2025 and gets an email on 5 March on
+        the quotation of Carl, its buyer; Beta is called on 10 February and
+        10 March; a meeting with Gamma is planned for 20 April. Then Delta is
+        called on 14 April, Beta's March call is deleted and Carl moves to
+        Delta with his quotation's email: the next run counts again only the
+        customers on either side of these, and equals a rebuild; a run on 21
+        April (the same months) counts Gamma's meeting, now past."""
+        call = self.env.ref("mail.mail_activity_data_call")
+        email = self.env.ref("mail.mail_activity_data_email")
+        meeting = self.env.ref("mail.mail_activity_data_meeting")
+        (call | email | meeting).segmentation_is_contact = True
+        call.with_company(self.company).segmentation_contact_cost = 50.0
+        seller = new_test_user(
+            self.env, login="contact_seller", groups="sales_team.group_sale_salesman", company_id=self.company.id
+        )
+        quotation = self.env["sale.order"].create(
+            {"partner_id": self.carl.id, "company_id": self.company.id, "user_id": seller.id}
+        )
+        self._done_call(self.alpha, "2025-03-03", seller)
+        with freeze_time("2025-03-05 09:00:00"):
+            quotation.with_user(seller).message_post(
+                body="Your quotation", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        self._done_call(self.beta, "2025-02-10", seller)
+        beta_march = self._done_call(self.beta, "2025-03-10", seller)
+        self.env["calendar.event"].create(
+            {
+                "name": "Shelf review",
+                "start": "2025-04-20 10:00:00",
+                "stop": "2025-04-20 11:00:00",
+                "partner_ids": [Command.set((self.gamma | seller.partner_id).ids)],
+                "user_id": seller.id,
+            }
+        )
+        first = self._run()
+        self.assertEqual(first["analyses"]["cadence"]["customers_counted"], "all")
+        march = date(2025, 3, 1)
+        self.assertEqual(self._contact_months(self.alpha), [(march, 2, 50.0)])
+        self.assertEqual(self._contact_months(self.beta), [(date(2025, 2, 1), 1, 50.0), (march, 1, 50.0)])
+        self.assertEqual(self._contact_months(self.gamma), [], "the meeting is still ahead")
+        rerun = self._run()["analyses"]["cadence"]
+        self.assertEqual(rerun["customers_counted"], 0)
+
+        self._changes_stamped_later()
+        self._done_call(self.delta, "2025-04-14", seller)
+        beta_march.sudo().unlink()
+        self.carl.parent_id = self.delta
+        changed = self._run()["analyses"]["cadence"]
+        # Alpha and Delta (Carl's email), Beta (the deleted call), Delta (the
+        # new call) and Carl's entities as written partners; never Gamma
+        self.assertNotEqual(changed["customers_counted"], "all")
+        self.assertEqual(self._contact_months(self.alpha), [(march, 1, 50.0)])
+        self.assertEqual(self._contact_months(self.beta), [(date(2025, 2, 1), 1, 50.0)])
+        self.assertEqual(self._contact_months(self.delta), [(march, 1, 0.0), (date(2025, 4, 1), 1, 50.0)])
+        self.assertEqual(self.delta.with_company(self.company).last_contact_date, date(2025, 4, 14))
+        incremental = self._stored()
+        rebuild = self._run(rebuild=True)["analyses"]["cadence"]
+        self.assertEqual(
+            {key: value for key, value in rebuild.items() if key.endswith("_written")},
+            dict.fromkeys([key for key in rebuild if key.endswith("_written")], 0),
+        )
+        self.assertEqual(self._stored(), incremental)
+
+        self.run_date = date(2025, 4, 21)
+        later = self._run()["analyses"]["cadence"]
+        self.assertEqual(later["customers_counted"], 1, "only Gamma, whose meeting is now past")
+        self.assertEqual(self._contact_months(self.gamma), [(date(2025, 4, 1), 1, 0.0)])
+        incremental = self._stored()
+        self._run(rebuild=True)
         self.assertEqual(self._stored(), incremental)
 
     def test_orders_follow_a_contact_to_another_company(self):

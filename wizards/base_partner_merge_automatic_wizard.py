@@ -20,7 +20,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         - the stored analyses of all of them are removed, and rebuilt for the
           destination from the documents once Odoo has moved them; their
           contacts per month and cadence rows too (the destination keeps its
-          own), rebuilt by the next run;
+          own), counted again by the next run, which finds the destination
+          written (its contact facts follow it as every other row);
         - where several of them are in the same segment, the surviving
           customer keeps one open stay there, the earliest: the one open stay
           per segment and customer would otherwise make Odoo delete the whole
@@ -44,4 +45,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         self.env["customer.segment.membership"].invalidate_model()
         result = super()._update_foreign_keys(src_partners, dst_partner)
         Analysis._refresh_customers(companies, dst_partner)
+        self.env.cr.execute(
+            SQL("UPDATE res_partner SET write_date = NOW() AT TIME ZONE 'UTC' WHERE id = %s", dst_partner.id)
+        )
         return result
