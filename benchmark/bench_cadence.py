@@ -12,9 +12,12 @@ cadence tables are missing), at full size a COPY of the benchmark database
    (the classification with the analyses runs first when there are none),
    the larger customers contacted more often, and gives calls and visits a
    cost;
-2. times one scan of the contacts (customer.contact.source, counted) and the
-   cadence refresh (customer.cadence), twice: target the refresh within
-   1.5x of the scan, the second refresh writing nothing;
+2. times one scan of the contacts (customer.contact.source, counted), then
+   the cadence refresh (customer.cadence) three times: the first from
+   nothing stored (every message read), a rerun with nothing new (target: 0
+   rows written), and a nightly refresh after a day of new done activities
+   (the generated count spread over three years, dated today): target the
+   nightly refresh within 1.5x of the scan;
 3. the first screens of the cadence report, the recommendations and the
    "Contact Overdue" filter of the priority clients, as an administrator,
    five times with an empty ORM cache. Target: median < 1 s.
@@ -117,14 +120,44 @@ def scan(env, company, today):
     return seconds
 
 
-def refresh(env, company, today):
+def refresh(env, company, today, label, partner_ids=None):
     clock = time.perf_counter()
-    stats = env["customer.cadence"]._refresh(company, today)
+    stats = env["customer.cadence"]._refresh(company, today, partner_ids)
     env.cr.commit()
     seconds = time.perf_counter() - clock
     written = {key: value for key, value in stats.items() if key.endswith("_written")}
-    print(f"  cadence refresh: {seconds:.1f} s, written {written}")
+    print(f"  {label}: {seconds:.1f} s, {stats['customers_counted']} customers counted, written {written}")
     return seconds, sum(written.values())
+
+
+def forget_contacts(env, company):
+    """Nothing of the contacts stored: the next refresh reads every message."""
+    env.cr.execute(SQL("DELETE FROM customer_contact_fact WHERE company_id = %s", company.id))
+    company.write({"segmentation_contacts_since": False, "segmentation_cadence_key": False})
+    env.cr.commit()
+
+
+def add_a_day(env, company, count):
+    """A day of new done activities: `count` spread over three years, dated
+    today, as `generate` writes them."""
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO mail_message (model, res_id, message_type, subtype_id, mail_activity_type_id, author_id,
+                                      record_company_id, date, subject, body,
+                                      create_uid, create_date, write_uid, write_date)
+            SELECT model, res_id, message_type, subtype_id, mail_activity_type_id, author_id, record_company_id,
+                   date_trunc('day', now() AT TIME ZONE 'UTC') + INTERVAL '9 hours', subject, body,
+                   1, now() AT TIME ZONE 'UTC', 1, now() AT TIME ZONE 'UTC'
+              FROM mail_message WHERE subject = %s ORDER BY random() LIMIT %s
+            """,
+            MARK,
+            max(1, count // 1095),
+        )
+    )
+    added = env.cr.rowcount
+    env.cr.commit()
+    print(f"  {added} done activities added today")
 
 
 SCREENS = {
@@ -178,17 +211,23 @@ def measure(env, args):
         env.cr.commit()
     print("done activities:")
     generate(env, company, args.activities)
-    print("the contacts, then the cadence refresh twice:")
+    print("the contacts, then the cadence refresh: from nothing, again, after a day:")
     scan_seconds = scan(env, company, today)
-    refresh_seconds, _written = refresh(env, company, today)
-    _seconds, rewritten = refresh(env, company, today)
-    ratio = refresh_seconds / scan_seconds if scan_seconds else float("inf")
-    print(f"  refresh / scan: {ratio:.2f} (target {TARGET_RATIO}); second refresh wrote {rewritten} (expected 0)")
+    forget_contacts(env, company)
+    first_seconds, _written = refresh(env, company, today, "first refresh (every message)")
+    _seconds, rewritten = refresh(env, company, today, "rerun", set())
+    add_a_day(env, company, args.activities)
+    nightly_seconds, _written = refresh(env, company, today, "nightly refresh", set())
+    ratio = nightly_seconds / scan_seconds if scan_seconds else float("inf")
+    print(
+        f"  first refresh / scan: {first_seconds / scan_seconds:.2f}; nightly refresh / scan: {ratio:.2f} "
+        f"(target {TARGET_RATIO}); rerun wrote {rewritten} (expected 0)"
+    )
     print("first screens (server time):")
     slowest = first_screens(env, company)
     ok = ratio <= TARGET_RATIO and not rewritten and slowest < TARGET_SCREEN
     print(
-        f"refresh {ratio:.2f}x the scan, rerun {rewritten} rows, slowest first screen {slowest * 1000:.0f} ms: "
+        f"nightly refresh {ratio:.2f}x the scan, rerun {rewritten} rows, slowest first screen {slowest * 1000:.0f} ms: "
         f"{'OK' if ok else 'MISSED'}"
     )
 
