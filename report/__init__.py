@@ -3,6 +3,7 @@ from . import customer_base_report
 from . import customer_base_review
 from . import customer_cadence_recommendation
 from . import customer_cadence_report
+from . import customer_cadence_summary
 from . import customer_cell_transition_report
 from . import customer_client_base_dashboard
 from . import customer_dynamics_report

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..models.common import MONEY_READERS, SALES_USER
@@ -100,6 +101,24 @@ class CustomerCadenceReport(models.Model):
 
     _company_date_idx = models.Index("(company_id, date)")
     _company_partner_date_unique = models.UniqueIndex("(company_id, partner_id, date)")
+
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        """Read from customer.cadence.summary when it holds the answer (the
+        pivot and graph as they open: cells, cadences, months, salespeople),
+        a few thousand rows instead of one per customer and month."""
+        summary = self.env["customer.cadence.summary"]
+        if summary._answers(Domain(domain), [groupby], aggregates, having, order):
+            self.browse().check_access("read")
+            return summary._read_group(domain, groupby, aggregates, having, offset, limit, order)
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+
+    def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
+        """The pivot's grouped reads (see _read_group)."""
+        summary = self.env["customer.cadence.summary"]
+        if summary._answers(Domain(domain), grouping_sets, aggregates, order=order):
+            self.browse().check_access("read")
+            return summary._read_grouping_sets(domain, grouping_sets, aggregates, order)
+        return super()._read_grouping_sets(domain, grouping_sets, aggregates, order)
 
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec == "customer_count:sum":

@@ -197,6 +197,58 @@ class TestCustomerCadence(SegmentationTestCase):
             },
         )
 
+    def test_the_pivot_reads_the_summary(self):
+        """The pivot as it opens reads the summary (one row per month and
+        cadence here: the shops share their salesperson and cell), kept by
+        the run and when customers are forgotten; a grouping by customer
+        reads the report's rows."""
+        self._recompute()
+        company = [("company_id", "=", self.company.id)]
+        summary = self.env["customer.cadence.summary"].search(company)
+        self.assertEqual(
+            sorted((row.date, row.cadence, row.month_count, row.contact_count, row.net_margin) for row in summary),
+            sorted(
+                (month, cadence, 1, contacts, net)
+                for month in MONTHS
+                for cadence, contacts, net in (
+                    ("daily", 20, 80000.0),
+                    ("twice_weekly", 10, 85000.0),
+                    ("weekly", 4, 66000.0),
+                )
+            ),
+        )
+        self.assertEqual(self.env["customer.cadence.summary"]._refresh(self.company), 0, "a rerun writes nothing")
+        Report = self.env["customer.cadence.report"]
+        groupings = [[], ["abc_xyz_class"], ["cadence"], ["abc_xyz_class", "cadence"]]
+        measures = ["net_margin:avg", "net_margin_vs_own:avg", "__count"]
+
+        def pivot():
+            total, cells, cadences, _both = Report.formatted_read_grouping_sets(company, groupings, measures)
+            return (
+                [(row["net_margin:avg"], row["net_margin_vs_own:avg"], row["__count"]) for row in total],
+                [(row["abc_xyz_class"], row["__count"]) for row in cells],
+                {row["cadence"]: (row["net_margin_vs_own:avg"], row["__count"]) for row in cadences},
+            )
+
+        # each shop a month at each cadence: own average 77,000 = (80,000 + 85,000 + 66,000) / 3
+        self.assertEqual(
+            pivot(),
+            (
+                [(77000.0, 0.0, 9)],
+                [("AY", 9)],
+                {"daily": (3000.0, 3), "twice_weekly": (8000.0, 3), "weekly": (-11000.0, 3)},
+            ),
+        )
+        self.env["customer.cadence"]._forget_customers(self.shops[0])
+        self.assertEqual(sum(self.env["customer.cadence.summary"].search(company).mapped("month_count")), 6)
+        self.assertEqual(pivot()[0], [(77000.0, 0.0, 6)])
+        # the report's rows gone behind the summary's back: the pivot still
+        # reads the summary, a grouping by customer the rows
+        self.env.cr.execute("DELETE FROM customer_cadence_report")
+        Report.invalidate_model()
+        self.assertEqual(pivot()[0], [(77000.0, 0.0, 6)])
+        self.assertEqual(Report._read_group(company, ["partner_id"], ["__count"]), [])
+
     def test_a_cadence_profile_segment_wins_over_the_cell(self):
         segment = self.env["customer.segment"].create(
             {"name": "Two shops", "cadence_profile": True, "partner_ids": [(6, 0, self.shops[:2].ids)]}

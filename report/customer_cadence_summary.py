@@ -1,0 +1,181 @@
+from odoo import api, fields, models
+from odoo.orm.models import parse_read_group_spec
+from odoo.tools import SQL
+
+from ..models.common import MONEY_READERS
+from ..models.res_partner import ABC_XYZ_CELLS
+from ..tools.sync import sync_rows
+from .customer_cadence_report import CADENCE_HELP, CADENCE_SELECTION
+
+# the fields of customer.cadence.report the summary groups by: those of a
+# customer-month that are the same for all the rows it sums
+SUMMARY_DIMENSIONS = ("company_id", "date", "user_id", "team_id", "abc_xyz_class", "cadence")
+# the figures of customer.cadence.report it sums (never empty in the report: the panel is dense)
+SUMMARY_MEASURES = (
+    "contact_count",
+    "contact_cost",
+    "revenue",
+    "margin",
+    "next_revenue",
+    "next_margin",
+    "net_margin",
+    "net_margin_vs_own",
+)
+
+
+class CustomerCadenceSummary(models.Model):
+    """The contact cadence report summed per company, month, salesperson,
+    sales team, cell and cadence: a few thousand rows where the report holds
+    one per customer and month (about 1.2 million for 100,000 customers over
+    a year). The report's grouped reads on these fields only (its pivot and
+    graph as they open) are answered here (see
+    customer.cadence.report._read_group): each figure's average is its sum
+    over the customer-months counted, exactly the report's average.
+
+    Stored, refreshed from the report right after the cadence refresh
+    writes it (a rerun on unchanged data writes nothing), and filled for a
+    company whose report rows were stored before this summary existed when
+    the addon is updated."""
+
+    _name = "customer.cadence.summary"
+    _description = "Customer Contact Cadence Summary"
+    _order = "date desc, abc_xyz_class, cadence"
+    _log_access = False
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    date = fields.Date(string="Month", readonly=True, help="First day of the month.")
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)
+    cadence = fields.Selection(CADENCE_SELECTION, readonly=True, help=CADENCE_HELP)
+    month_count = fields.Integer(string="Customer-Months", readonly=True)
+    # the sums of the report's figures over the customer-months counted
+    contact_count = fields.Integer(string="Contacts", aggregator="avg", readonly=True)
+    contact_cost = fields.Float(digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS)
+    revenue = fields.Float(
+        string="Revenue of the Month", digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS
+    )
+    margin = fields.Float(
+        string="Margin of the Month", digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS
+    )
+    next_revenue = fields.Float(digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS)
+    next_margin = fields.Float(digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS)
+    net_margin = fields.Float(digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS)
+    net_margin_vs_own = fields.Float(
+        string="Net Margin vs Own Average", digits="Account", aggregator="avg", readonly=True, groups=MONEY_READERS
+    )
+
+    _company_date_idx = models.Index("(company_id, date)")
+
+    def init(self):
+        """Fill the summary of the companies whose report rows were stored
+        before it existed (an update of the addon): one grouped read of the
+        report; the next cadence refresh keeps it up to date."""
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO %(table)s (company_id, %(columns)s)
+                SELECT company_id, %(columns)s FROM (%(rows)s) AS summary
+                 WHERE company_id NOT IN (SELECT company_id FROM %(table)s WHERE company_id IS NOT NULL)
+                """,
+                table=SQL.identifier(self._table),
+                columns=self._columns_sql(),
+                rows=self._summary_query(),
+            )
+        )
+
+    def _read_group_select(self, aggregate_spec, query):
+        """Counts and averages per customer-month, as the report's: the
+        count is the customer-months summed, an average the figure's sum
+        over them."""
+        customer_months = SQL("SUM(%s)", self._field_to_sql(self._table, "month_count", query))
+        if aggregate_spec == "__count":
+            return customer_months
+        fname, _property, func = parse_read_group_spec(aggregate_spec)
+        if func == "avg":
+            total = super()._read_group_select(f"{fname}:sum", query)
+            return SQL("%s::numeric / NULLIF(%s, 0)", total, customer_months)
+        return super()._read_group_select(aggregate_spec, query)
+
+    @api.model
+    def _answers(self, domain, groupings, aggregates, having=(), order=None):
+        """Whether a grouped read of customer.cadence.report with these
+        arguments reads the same here: filters and groupings on the summed
+        fields only, counts, sums and averages of the summed figures."""
+
+        def dimension(spec):
+            return spec.split(":")[0].split(".")[0] in SUMMARY_DIMENSIONS
+
+        def aggregate(spec):
+            fname, _property, func = parse_read_group_spec(spec)
+            return spec == "__count" or (fname in SUMMARY_MEASURES and func in ("sum", "avg"))
+
+        specs = [spec for groupby in groupings for spec in groupby]
+        terms = [part.split()[0] for part in (order or "").split(",") if part.strip()]
+        return (
+            not having
+            and all(dimension(spec) for spec in specs)
+            and all(aggregate(spec) for spec in aggregates)
+            and all(term in specs or dimension(term) or aggregate(term) for term in terms)
+            and all(condition.field_expr.split(".")[0] in SUMMARY_DIMENSIONS for condition in domain.iter_conditions())
+        )
+
+    @api.model
+    def _refresh(self, company):
+        """Make the summary of `company` equal to its report rows; returns
+        the number of rows written."""
+        return sync_rows(
+            self,
+            company,
+            self._summary_query(company),
+            keys=SUMMARY_DIMENSIONS[1:],
+            values=("month_count", *SUMMARY_MEASURES),
+            nullable_keys=SUMMARY_DIMENSIONS[1:],
+        )
+
+    def _columns_sql(self):
+        return SQL(", ").join(
+            SQL.identifier(column) for column in (*SUMMARY_DIMENSIONS[1:], "month_count", *SUMMARY_MEASURES)
+        )
+
+    def _summary_query(self, company=None):
+        """The report's rows summed (of `company`, else of every company,
+        with their company_id)."""
+        dimensions = SQL(", ").join(
+            SQL.identifier(column) for column in (SUMMARY_DIMENSIONS if company is None else SUMMARY_DIMENSIONS[1:])
+        )
+        return SQL(
+            """
+            SELECT %(dimensions)s, COUNT(*)::int4 AS month_count, SUM(contact_count)::int4 AS contact_count, %(sums)s
+              FROM %(report)s
+             WHERE %(company)s
+             GROUP BY %(dimensions)s
+            """,
+            dimensions=dimensions,
+            sums=SQL(", ").join(
+                SQL("SUM(%s) AS %s", SQL.identifier(column), SQL.identifier(column)) for column in SUMMARY_MEASURES[1:]
+            ),
+            report=SQL.identifier(self.env["customer.cadence.report"]._table),
+            company=SQL("TRUE") if company is None else SQL("company_id = %s", company.id),
+        )
+
+
+class CustomerCadence(models.AbstractModel):
+    """The summary kept equal to the report wherever the cadence refresh
+    changes the report's rows."""
+
+    _inherit = "customer.cadence"
+
+    def _write_report(self, company, panel, profiles):
+        written = super()._write_report(company, panel, profiles)
+        self.env["customer.cadence.summary"]._refresh(company)
+        return written
+
+    @api.model
+    def _forget_customers(self, partners):
+        companies = (
+            self.env["customer.cadence.report"].sudo()._read_group([("partner_id", "in", partners.ids)], ["company_id"])
+        )
+        super()._forget_customers(partners)
+        for (company,) in companies:
+            self.env["customer.cadence.summary"]._refresh(company)
