@@ -94,6 +94,8 @@ class CustomerCadence(models.AbstractModel):
             panel = self._panel(company, run_date, settings, scope)
             profiles = self._profiles(company, sorted(panel["partner_id"].unique().tolist()))
             stats["cadence_rows_written"] = self._write_report(company, panel, profiles, scope)
+            if stats["cadence_rows_written"]:
+                self.env["customer.cadence.summary"]._refresh(company)
         contact_figures = self._contact_figures(company, run_date)
         members = self._members(company, self._profiles(company, []))
         recommendations = cadence.recommend(self._stored_panel(company), members, settings)
@@ -111,12 +113,21 @@ class CustomerCadence(models.AbstractModel):
         """Delete the contacts per month and the cadence rows of `partners`
         in every company, before they are merged into another customer: their
         rows would collide with the destination's. Their messages and
-        meetings follow the destination, whose next run counts them."""
+        meetings follow the destination, whose next run counts them. The
+        summary of the companies whose report loses rows follows at once."""
+        companies = set()
         for model in ("customer.contact.month", "customer.cadence.report"):
-            self.env.execute_query(
-                SQL("DELETE FROM %s WHERE partner_id = ANY(%s)", SQL.identifier(self.env[model]._table), partners.ids)
+            rows = self.env.execute_query(
+                SQL(
+                    "DELETE FROM %s WHERE partner_id = ANY(%s) RETURNING company_id",
+                    SQL.identifier(self.env[model]._table),
+                    partners.ids,
+                )
             )
             self.env[model].invalidate_model()
+            companies.update(company_id for (company_id,) in rows if model == "customer.cadence.report")
+        for company in self.env["res.company"].browse(sorted(companies)):
+            self.env["customer.cadence.summary"]._refresh(company)
 
     def _contacts(self, company, date_to=None, scope=None):
         """SQL of the contacts of `company` per customer and day before

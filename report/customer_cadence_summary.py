@@ -158,24 +158,3 @@ class CustomerCadenceSummary(models.Model):
             report=SQL.identifier(self.env["customer.cadence.report"]._table),
             company=SQL("TRUE") if company is None else SQL("company_id = %s", company.id),
         )
-
-
-class CustomerCadence(models.AbstractModel):
-    """The summary kept equal to the report wherever the cadence refresh
-    changes the report's rows."""
-
-    _inherit = "customer.cadence"
-
-    def _write_report(self, company, panel, profiles):
-        written = super()._write_report(company, panel, profiles)
-        self.env["customer.cadence.summary"]._refresh(company)
-        return written
-
-    @api.model
-    def _forget_customers(self, partners):
-        companies = (
-            self.env["customer.cadence.report"].sudo()._read_group([("partner_id", "in", partners.ids)], ["company_id"])
-        )
-        super()._forget_customers(partners)
-        for (company,) in companies:
-            self.env["customer.cadence.summary"]._refresh(company)
