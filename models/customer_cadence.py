@@ -129,10 +129,11 @@ class CustomerCadence(models.AbstractModel):
         for company in self.env["res.company"].browse(sorted(companies)):
             self.env["customer.cadence.summary"]._refresh(company)
 
-    def _contacts(self, company, date_to=None, scope=None):
-        """SQL of the contacts of `company` per customer and day before
-        `date_to` (contact_count, contact_cost), of the customers `scope`
-        only when given, from the stored contact facts."""
+    def _contacts(self, company, date_from=None, date_to=None, scope=None):
+        """SQL of the contacts of `company` per customer and day in
+        [date_from, date_to) (either bound optional), of the customers
+        `scope` only when given, from the stored contact facts
+        (contact_count, contact_cost)."""
         facts = self.env["customer.contact.fact"]._rows(company)
         if scope is not None:
             facts = SQL("%s AND partner_id = ANY(%s)", facts, scope)
@@ -142,7 +143,7 @@ class CustomerCadence(models.AbstractModel):
               FROM (%s) AS contact
              GROUP BY partner_id, date
             """,
-            self.env["customer.contact.source"]._contacts(company, date_to=date_to, rows=facts),
+            self.env["customer.contact.source"]._contacts(company, date_from, date_to, rows=facts),
         )
 
     def _dated_between(self, company, last_date, run_date):
@@ -166,7 +167,8 @@ class CustomerCadence(models.AbstractModel):
         query = SQL(
             """
             SELECT partner_id, date_trunc('month', date)::date AS month,
-                   SUM(contact_count)::int4 AS contact_count, ROUND(SUM(contact_cost), 2) AS contact_cost
+                   SUM(contact_count)::int4 AS contact_count, ROUND(SUM(contact_cost), 2) AS contact_cost,
+                   MAX(date) AS last_date
               FROM (%s) AS contact_day
              GROUP BY partner_id, date_trunc('month', date)
             """,
@@ -177,37 +179,33 @@ class CustomerCadence(models.AbstractModel):
             company,
             query,
             keys=("partner_id", "month"),
-            values=("contact_count", "contact_cost"),
+            values=("contact_count", "contact_cost", "last_date"),
             scope=None if scope is None else SQL("stored.partner_id = ANY(%s)", scope),
         )
 
     def _contact_figures(self, company, run_date):
         """Each contacted customer's last contact, contacts in 90 days and
-        usual interval (analytics.cadence.contact_stats) on `run_date`."""
+        usual interval (analytics.cadence.contact_stats) on `run_date`: the
+        days of the last months from the contact facts, the last contact
+        from the contacts per month (which end on the run date)."""
         cr = self.env.cr
-        since = run_date - relativedelta(months=cadence.STATS_MONTHS)
         recent = copy_frame(
             cr,
             SQL(
-                "SELECT partner_id, date - DATE '1970-01-01' AS day, contact_count FROM (%s) AS contact_day"
-                " WHERE date > %s",
-                self._contacts(company, date_to=run_date + relativedelta(days=1)),
-                since,
+                "SELECT partner_id, date - DATE '1970-01-01' AS day, contact_count FROM (%s) AS contact_day",
+                self._contacts(
+                    company,
+                    date_from=run_date - relativedelta(months=cadence.STATS_MONTHS) + relativedelta(days=1),
+                    date_to=run_date + relativedelta(days=1),
+                ),
             ),
         )
         last = copy_frame(
             cr,
             SQL(
-                """
-                SELECT contact.partner_id, MAX(contact.date) - DATE '1970-01-01' AS day
-                  FROM (%s) AS contact
-                 GROUP BY contact.partner_id
-                """,
-                self.env["customer.contact.source"]._contacts(
-                    company,
-                    date_to=run_date + relativedelta(days=1),
-                    rows=self.env["customer.contact.fact"]._rows(company),
-                ),
+                "SELECT partner_id, MAX(last_date) - DATE '1970-01-01' AS day FROM customer_contact_month"
+                " WHERE company_id = %s GROUP BY partner_id",
+                company.id,
             ),
         )
         return cadence.contact_stats(recent, last.set_index("partner_id")["day"], run_date)

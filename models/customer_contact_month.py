@@ -21,6 +21,7 @@ class CustomerContactMonth(models.Model):
         string="Contacts", readonly=True, help="Contacts of the month: at most one a day per activity type."
     )
     contact_cost = fields.Float(digits="Account", readonly=True, groups=MONEY_READERS)
+    last_date = fields.Date(string="Last Contact", readonly=True, help="The last day of the month with a contact.")
 
     _company_partner_month_unique = models.UniqueIndex("(company_id, partner_id, month)")
     _company_month_idx = models.Index("(company_id, month)")
