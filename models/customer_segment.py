@@ -256,8 +256,7 @@ class CustomerSegment(models.Model):
             segment.activity_interval_days = days or False
             if days:
                 segment.activity_interval_note = self.env._(
-                    "Every %(days)s days after each member's last contact: the cadence recommended for this "
-                    "segment.",
+                    "Every %(days)s days after each member's last contact: the cadence recommended for this segment.",
                     days=days,
                 )
             elif segment.cadence_profile:
@@ -892,8 +891,7 @@ class CustomerSegment(models.Model):
         changed the segment."""
         model_id = self.env["ir.model"]._get_id("res.partner")
         fallbacks = {
-            segment: segment.user_id
-            or (self.env.user if not self.env.user._is_superuser() else segment.create_uid)
+            segment: segment.user_id or (self.env.user if not self.env.user._is_superuser() else segment.create_uid)
             for segment in {segment for segment, _partner, _deadline in plans}
         }
         return (
