@@ -975,7 +975,7 @@ class CustomerSegment(models.Model):
                     AND recommendation.segment_id = segment.id
              CROSS JOIN LATERAL (
                    SELECT COALESCE(
-                              recommendation.interval_days,
+                              NULLIF(recommendation.interval_days, 0),
                               (partner.recommended_contact_interval_days ->> %(key)s)::int4
                           ) AS interval_days
                    ) planned
