@@ -167,6 +167,29 @@ class CustomerSegment(models.Model):
     activity_delay_days = fields.Integer(
         string="Activity Due In (Days)", default=0, help="Days between the entry and the activity's deadline."
     )
+    activity_planning = fields.Selection(
+        [("entry", "Once, on Entry"), ("cadence", "Recurring at the Cadence")],
+        string="Follow-up Planning",
+        required=True,
+        default="entry",
+        help="Once, on entry: every customer entering the segment gets the follow-up activity once, due the given "
+        "days after. Recurring at the cadence: after every classification run (and as soon as a customer enters), "
+        "each member without an open activity of this type gets one, due on its next contact (its last contact "
+        "plus the cadence interval in use); done, it counts as a contact when its type does, and the next run "
+        "plans the next one from it. A member without a contact interval gets none; one never contacted gets one "
+        "due at once.",
+    )
+    activity_interval_days = fields.Integer(
+        string="Cadence Interval (days)",
+        compute="_compute_activity_interval_days",
+        help="The contact interval of the recommendation for this segment, when it is a cadence profile and the "
+        "data recommends a cadence; empty otherwise: each member's own recommended interval then applies.",
+    )
+    activity_interval_note = fields.Char(
+        string="Interval in Use",
+        compute="_compute_activity_interval_days",
+        help="Which contact interval the recurring follow-up plans with.",
+    )
 
     _activity_delay_check = models.Constraint(
         "CHECK (activity_delay_days >= 0)", "The activity delay cannot be negative."
@@ -214,6 +237,39 @@ class CustomerSegment(models.Model):
             ):
                 revenue, margin = amounts or (0.0, 0.0)
                 yield segment, count, revenue or 0.0, margin or 0.0
+
+    @api.depends("cadence_profile", "company_id")
+    def _compute_activity_interval_days(self):
+        """The segment's recommended interval (customer.cadence.recommendation,
+        as the last run stored it) when it is a cadence profile."""
+        intervals = dict(
+            self.env["customer.cadence.recommendation"]
+            .sudo()
+            ._read_group(
+                [("segment_id", "in", self.filtered("cadence_profile")._origin.ids), ("interval_days", ">", 0)],
+                ["segment_id"],
+                ["interval_days:max"],
+            )
+        )
+        for segment in self:
+            days = intervals.get(segment._origin) if segment.cadence_profile else None
+            segment.activity_interval_days = days or False
+            if days:
+                segment.activity_interval_note = self.env._(
+                    "Every %(days)s days after each member's last contact: the cadence recommended for this segment.",
+                    days=days,
+                )
+            elif segment.cadence_profile:
+                segment.activity_interval_note = self.env._(
+                    "No cadence is recommended for this segment (yet): each member's own recommended contact "
+                    "interval applies (another cadence-profile segment's, else its ABC-XYZ cell's); members without "
+                    "one get no recurring activity."
+                )
+            else:
+                segment.activity_interval_note = self.env._(
+                    "Each member's own recommended contact interval (its cadence-profile segment's, else its "
+                    "ABC-XYZ cell's): members without one get no recurring activity."
+                )
 
     @api.depends("refresh_requested_at", "refresh_requester_id")
     def _compute_refresh_status(self):
@@ -813,7 +869,9 @@ class CustomerSegment(models.Model):
         entries, exits, count, entered_ids = self.env["customer.segment.membership"]._write_stays(self, members)
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self.invalidate_model(["partner_ids", *FIGURE_FIELDS])
-        if entered_ids:
+        if entered_ids and self.activity_planning == "cadence":
+            self._plan_cadence_follow_ups(self.company_id._segmentation_today(), entered_ids)
+        elif entered_ids:
             self._create_follow_up_activities(entered_ids)
         return entries, exits, count
 
@@ -822,21 +880,123 @@ class CustomerSegment(models.Model):
         notification mail each: to the customer's salesperson, else the
         segment's responsible, else whoever changed the segment."""
         self.ensure_one()
-        fallback = self.user_id or (self.env.user if not self.env.user._is_superuser() else self.create_uid)
         deadline = self.company_id._segmentation_today() + timedelta(days=self.activity_delay_days)
-        model_id = self.env["ir.model"]._get_id("res.partner")
         partners = self.env["res.partner"].sudo().browse(partner_ids)
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+        self._create_activities([(self, partner, deadline) for partner in partners])
+
+    def _create_activities(self, plans):
+        """The follow-up activities of `plans` ((segment, customer, deadline)),
+        created in one batch and without a notification mail each: to the
+        customer's salesperson, else the segment's responsible, else whoever
+        changed the segment."""
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        fallbacks = {
+            segment: segment.user_id or (self.env.user if not self.env.user._is_superuser() else segment.create_uid)
+            for segment in {segment for segment, _partner, _deadline in plans}
+        }
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": segment.activity_type_id.id,
+                        "summary": segment.activity_summary or segment.name,
+                        "note": segment.strategy,
+                        "date_deadline": deadline,
+                        "user_id": (partner.user_id or fallbacks[segment]).id,
+                    }
+                    for segment, partner, deadline in plans
+                ]
+            )
+        )
+
+    @api.model
+    def _plan_company_follow_ups(self, company, run_date):
+        """After the cadence refresh of a run of `company`: the recurring
+        follow-ups of its segments that plan them at the cadence. Returns
+        how many activities were created."""
+        segments = self.sudo().search(
             [
-                {
-                    "res_model_id": model_id,
-                    "res_id": partner.id,
-                    "activity_type_id": self.activity_type_id.id,
-                    "summary": self.activity_summary or self.name,
-                    "note": self.strategy,
-                    "date_deadline": deadline,
-                    "user_id": (partner.user_id or fallback).id,
-                }
-                for partner in partners
+                ("company_id", "=", company.id),
+                ("activity_planning", "=", "cadence"),
+                ("activity_type_id", "!=", False),
             ]
+        )
+        return len(segments._plan_cadence_follow_ups(run_date)) if segments else 0
+
+    def _plan_cadence_follow_ups(self, today, partner_ids=None):
+        """The recurring follow-up of the segments in `self` (one company's,
+        planning at the cadence): each member (of `partner_ids` only, when
+        given) without an open activity of its segment's type on it gets one,
+        due on its next contact, its last contact plus the interval in use
+        (see `_cadence_follow_up_query`), or `today` if it was never
+        contacted. A customer in several such segments with the same type
+        gets one activity, of the first segment (in the segments' order).
+        Found by one query, created in one batch; returns the activities."""
+        if not self:
+            return self.env["mail.activity"]
+        self.company_id.ensure_one()
+        self.env.flush_all()
+        rows = self.env.execute_query(self._cadence_follow_up_query(today, partner_ids))
+        segments = self.browse({segment_id for segment_id, _partner_id, _deadline in rows}).sudo()
+        partners = self.env["res.partner"].sudo().browse([partner_id for _segment_id, partner_id, _deadline in rows])
+        partners.fetch(["user_id"])
+        return self._create_activities(
+            [
+                (segments.browse(segment_id), partners.browse(partner_id), deadline)
+                for segment_id, partner_id, deadline in rows
+            ]
+        )
+
+    def _cadence_follow_up_query(self, today, partner_ids=None):
+        """SQL of the recurring follow-ups to plan for the segments in `self`:
+        (segment_id, partner_id, date_deadline). The interval in use is the
+        segment's recommended one (customer.cadence.recommendation) when it
+        is a cadence profile with a recommendation, else the customer's
+        recommended interval; a member without either gets nothing. One
+        open activity of a type per customer at a time, whoever planned it."""
+        company = self.company_id
+        key = str(company.id)
+        return SQL(
+            """
+            SELECT DISTINCT ON (member.partner_id, segment.activity_type_id)
+                   segment.id, member.partner_id,
+                   COALESCE((partner.last_contact_date ->> %(key)s)::date + planned.interval_days, %(today)s::date)
+              FROM customer_segment segment
+              JOIN %(members)s member ON member.segment_id = segment.id
+              JOIN res_partner partner ON partner.id = member.partner_id
+              LEFT JOIN customer_cadence_recommendation recommendation
+                     ON segment.cadence_profile
+                    AND recommendation.company_id = segment.company_id
+                    AND recommendation.segment_id = segment.id
+             CROSS JOIN LATERAL (
+                   SELECT COALESCE(
+                              NULLIF(recommendation.interval_days, 0),
+                              (partner.recommended_contact_interval_days ->> %(key)s)::int4
+                          ) AS interval_days
+                   ) planned
+             WHERE segment.id = ANY(%(segments)s)
+               AND segment.active
+               AND segment.activity_planning = 'cadence'
+               AND segment.activity_type_id IS NOT NULL
+               AND partner.active
+               AND planned.interval_days > 0
+               AND (%(partners)s::int4[] IS NULL OR member.partner_id = ANY(%(partners)s::int4[]))
+               AND NOT EXISTS (
+                   SELECT 1 FROM mail_activity activity
+                    WHERE activity.res_model = 'res.partner'
+                      AND activity.res_id = member.partner_id
+                      AND activity.activity_type_id = segment.activity_type_id
+                      AND activity.active)
+             ORDER BY member.partner_id, segment.activity_type_id, segment.sequence, segment.name, segment.id
+            """,
+            key=key,
+            today=today,
+            members=SQL.identifier(MEMBER_TABLE),
+            segments=self.ids,
+            partners=sorted(partner_ids) if partner_ids is not None else None,
         )

@@ -104,6 +104,8 @@ class CustomerAnalysis(models.AbstractModel):
             stats.update(self._refresh_customer_tables(company, run_date, partner_ids))
             stats.update(self._refresh_lifecycle(company, run_date))
         stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date, changed)
+        # the recurring follow-ups are planned from the contact figures just refreshed
+        stats["follow_ups_planned"] = self.env["customer.segment"]._plan_company_follow_ups(company, run_date)
         if company.segmentation_analyses_date != run_date:
             company.segmentation_analyses_date = run_date
         self.env.invalidate_all()

@@ -392,3 +392,112 @@ class TestCustomerCadence(SegmentationTestCase):
         )
         self.assertNotIn("cadence", seller_review, "the net margins are money")
         self.assertIn("coverage", seller_review)
+
+    # the segment's follow-up at the cadence: the shops' last visits are 22, 20
+    # and 28 April 2025, every shop of cell AY is recommended every 3 days
+
+    def _open_visits(self, partners):
+        """The open restocking visits on `partners`, in the order of `partners`."""
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "=", self.visit.id),
+            ]
+        )
+        return activities.sorted(lambda activity: partners.ids.index(activity.res_id))
+
+    def _follow_up_segment(self, name, partners, **values):
+        with freeze_time(RUN_DATE):
+            return self.env["customer.segment"].create(
+                {
+                    "name": name,
+                    "partner_ids": [(6, 0, partners.ids)],
+                    "activity_type_id": self.visit.id,
+                    "activity_planning": "cadence",
+                    **values,
+                }
+            )
+
+    def _planned(self, run_date=RUN_DATE):
+        with freeze_time(run_date):
+            return self.company._recompute_customer_classification()["analyses"]["follow_ups_planned"]
+
+    def test_follow_up_recurring_at_the_cadence(self):
+        corner = self.env["res.partner"].create({"name": "Corner shop", "is_company": True})
+        segment = self._follow_up_segment("Restocked shops", self.shops | corner)
+        self.assertFalse(self._open_visits(self.shops | corner), "no contact figures before the first run")
+        self.assertEqual(self._planned(), 3)
+        visits = self._open_visits(self.shops)
+        # last visit + 3 days, overdue already on 15 June
+        self.assertEqual(visits.mapped("date_deadline"), [date(2025, 4, 25), date(2025, 4, 23), date(2025, 5, 1)])
+        self.assertEqual(visits.user_id, self.seller)
+        self.assertEqual(set(visits.mapped("summary")), {"Restocked shops"})
+        self.assertFalse(self._open_visits(corner), "the corner shop has no contact interval: no recurring visit")
+        self.assertEqual(segment.activity_interval_days, 0, "not a cadence profile: each member's interval")
+        self.assertIn("members without one get no recurring activity", segment.activity_interval_note)
+        # one open activity at a time: a second run plans nothing
+        self.assertEqual(self._planned(), 0)
+        self.assertEqual(self._open_visits(self.shops), visits)
+        # shop 1 is visited on 20 June: the run of 21 June plans its next visit on 23 June
+        with freeze_time("2025-06-20 10:00:00"):
+            visits[0].action_feedback(feedback="Restocked")
+        self.assertFalse(visits[0].active)
+        self.assertEqual(self._planned(date(2025, 6, 21)), 1)
+        shop = self.shops[0].with_company(self.company)
+        shop.invalidate_recordset()
+        self.assertEqual(shop.last_contact_date, date(2025, 6, 20))
+        again = self._open_visits(self.shops)
+        self.assertEqual(again[1:], visits[1:])
+        self.assertEqual(again[0].date_deadline, date(2025, 6, 23))
+        self.assertEqual(self._planned(date(2025, 6, 21)), 0)
+
+    def test_follow_up_one_open_activity_across_segments(self):
+        key_shops = self._follow_up_segment(
+            "Key shops", self.shops[:2], sequence=1, cadence_profile=True, activity_summary="Restock a key shop"
+        )
+        all_shops = self._follow_up_segment("All shops", self.shops, sequence=2)
+        # two shops are fewer than the three customers a recommendation needs: the cell's 3 days
+        self.assertEqual(self._planned(), 3)
+        visits = self._open_visits(self.shops)
+        self.assertEqual(visits.mapped("date_deadline"), [date(2025, 4, 25), date(2025, 4, 23), date(2025, 5, 1)])
+        self.assertEqual(visits.mapped("summary"), ["Restock a key shop", "Restock a key shop", "All shops"])
+        self.assertEqual(key_shops.activity_interval_days, 0)
+        self.assertIn("No cadence is recommended for this segment", key_shops.activity_interval_note)
+        # had the data recommended a visit every 7 days to the key shops, theirs would be due 7 days after
+        # their last visit; the other shop keeps its cell's 3 days
+        self._recommendation(segment_id=key_shops.id).sudo().interval_days = 7
+        key_shops.invalidate_recordset()
+        self.assertEqual(key_shops.activity_interval_days, 7)
+        self.assertIn("Every 7 days", key_shops.activity_interval_note)
+        visits.unlink()
+        with freeze_time(RUN_DATE):
+            planned = (key_shops | all_shops)._plan_cadence_follow_ups(RUN_DATE)
+        self.assertEqual(len(planned), 3)
+        self.assertEqual(
+            self._open_visits(self.shops).mapped("date_deadline"),
+            [date(2025, 4, 29), date(2025, 4, 27), date(2025, 5, 1)],
+        )
+        # a shop entering the key shops never visited gets its visit at once, from the responsible
+        newcomer = self.env["res.partner"].create({"name": "New shop", "is_company": True})
+        with freeze_time(RUN_DATE):
+            key_shops.partner_ids = [(4, newcomer.id)]
+        visit = self._open_visits(newcomer)
+        self.assertEqual((visit.date_deadline, visit.user_id), (RUN_DATE, key_shops.user_id))
+        self.assertTrue(key_shops.user_id)
+
+    def test_follow_up_on_entry_unchanged(self):
+        with freeze_time(RUN_DATE):
+            segment = self.env["customer.segment"].create(
+                {
+                    "name": "Shops",
+                    "partner_ids": [(6, 0, self.shops.ids)],
+                    "activity_type_id": self.visit.id,
+                    "activity_delay_days": 2,
+                }
+            )
+        self.assertEqual(segment.activity_planning, "entry")
+        visits = self._open_visits(self.shops)
+        self.assertEqual(visits.mapped("date_deadline"), [date(2025, 6, 17)] * 3)
+        self.assertEqual(self._planned(), 0, "the runs plan nothing for a follow-up on entry")
+        self.assertEqual(self._open_visits(self.shops), visits)

@@ -33,3 +33,11 @@ class TestSegmentTour(SegmentationTourCase):
         self.assertEqual(segment.domain, '[("abc_class", "=", "B")]')
         self.assertEqual(segment.company_id, self.company)
         self.assertEqual(segment.partner_ids, self.class_b)
+        self.assertEqual(
+            (segment.activity_type_id, segment.activity_planning),
+            (self.env.ref("mail.mail_activity_data_todo"), "cadence"),
+        )
+        # the customer entered without a contact interval: no recurring activity
+        self.assertFalse(
+            self.env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "=", self.class_b.id)])
+        )

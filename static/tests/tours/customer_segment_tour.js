@@ -58,6 +58,32 @@ registry.category("web_tour.tours").add("customer_segment_tour", {
             trigger: `${rule} .o_tree_editor_condition > .o_tree_editor_editor:last-child select:has(option:selected:contains(B))`,
         },
         {
+            content: "the follow-up tab",
+            trigger: ".o_notebook .nav-link:contains(Follow-up)",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=activity_type_id] input",
+            run: "edit To-Do",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('To-Do')",
+            run: "click",
+        },
+        {
+            content: "plan the follow-up at the cadence",
+            trigger: ".o_field_widget[name=activity_planning] input[data-value=cadence]",
+            run: "click",
+        },
+        {
+            content: "the form says which contact interval applies, and that without one there is none",
+            trigger: ".o_field_widget[name=activity_interval_note]:contains(members without one get no recurring activity)",
+        },
+        {
+            content: "no delay after the entry at the cadence",
+            trigger: ".o_form_view:not(:has(.o_field_widget[name=activity_delay_days]))",
+        },
+        {
             trigger: ".o_form_button_save",
             run: "click",
         },
