@@ -58,6 +58,10 @@ RUN_TABLES = (
     "customer_plan_actual_report",
     "customer_cell_transition_report",
     "customer_base_report",
+    "customer_contact_fact",
+    "customer_contact_month",
+    "customer_cadence_report",
+    "customer_cadence_summary",
     "mail_activity",
 )
 # what a first run starts from: nothing stored
@@ -70,6 +74,10 @@ STORED_TABLES = (
     "customer_plan_actual_report",
     "customer_cell_transition_report",
     "customer_base_report",
+    "customer_contact_fact",
+    "customer_contact_month",
+    "customer_cadence_report",
+    "customer_cadence_summary",
 )
 
 
@@ -120,7 +128,9 @@ def forget_everything(env, company):
         )
     env.cr.execute(
         SQL(
-            "UPDATE res_company SET segmentation_facts_since = NULL, segmentation_analyses_date = NULL WHERE id = %s",
+            "UPDATE res_company SET segmentation_facts_since = NULL, segmentation_analyses_date = NULL,"
+            " segmentation_contacts_since = NULL, segmentation_cadence_key = NULL, segmentation_cadence_date = NULL"
+            " WHERE id = %s",
             company.id,
         )
     )
