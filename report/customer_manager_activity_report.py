@@ -120,14 +120,14 @@ class CustomerManagerActivityReport(models.Model):
                    customer.team_id,
                    customer.abc_class,
                    customer.abc_xyz_class,
-                   COUNT(*) AS customer_count,
-                   SUM(customer.contacted_30) AS contacted_30_count,
-                   SUM(customer.contacted_90) AS contacted_90_count,
-                   SUM(customer.contacted_30) * 100.0 / COUNT(*) AS coverage_30,
-                   SUM(customer.contacted_90) * 100.0 / COUNT(*) AS coverage_90,
-                   SUM(customer.contact_count_90d) AS contact_count_90d,
-                   SUM(customer.contact_count_90d) / %(months)s / COUNT(*) AS contacts_per_month,
-                   SUM(customer.overdue_a) AS overdue_a_count
+                   COUNT(*)::int4 AS customer_count,
+                   SUM(customer.contacted_30)::int4 AS contacted_30_count,
+                   SUM(customer.contacted_90)::int4 AS contacted_90_count,
+                   (SUM(customer.contacted_30) * 100.0 / COUNT(*))::float8 AS coverage_30,
+                   (SUM(customer.contacted_90) * 100.0 / COUNT(*))::float8 AS coverage_90,
+                   SUM(customer.contact_count_90d)::int4 AS contact_count_90d,
+                   (SUM(customer.contact_count_90d) / %(months)s / COUNT(*))::float8 AS contacts_per_month,
+                   SUM(customer.overdue_a)::int4 AS overdue_a_count
               FROM (%(customers)s) AS customer
              GROUP BY customer.user_id, customer.team_id, customer.abc_class, customer.abc_xyz_class
             """,
