@@ -13,6 +13,8 @@ registry.category("web_tour.tours").add("customer_manager_activity_tour", {
         },
         { trigger: ".o_pivot .o_pivot_header_cell_closed:contains(Tour Activity Seller)" },
         { trigger: ".o_pivot .o_pivot_header_cell_closed:contains(Tour Other Seller)" },
+        { content: "contacts a month per cell", trigger: ".o_switch_view.o_graph", run: "click" },
+        { trigger: ".o_graph_renderer canvas" },
         { content: "switch to the list", trigger: ".o_switch_view.o_list", run: "click" },
         {
             content: "half the seller's customers contacted in 30 days",
