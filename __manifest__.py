@@ -32,6 +32,7 @@
         "report/customer_analysis_views.xml",
         "wizards/customer_cell_transition_wizard.xml",
         "report/customer_cadence_report_views.xml",
+        "report/customer_manager_activity_report_views.xml",
         "report/customer_base_review_templates.xml",
         "report/customer_base_review_reports.xml",
         "wizards/customer_base_review_wizard.xml",

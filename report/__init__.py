@@ -7,5 +7,6 @@ from . import customer_cadence_summary
 from . import customer_cell_transition_report
 from . import customer_client_base_dashboard
 from . import customer_dynamics_report
+from . import customer_manager_activity_report
 from . import customer_plan_actual_report
 from . import customer_portfolio_report

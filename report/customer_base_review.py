@@ -291,28 +291,24 @@ class ReportClientBaseReview(models.AbstractModel):
         }
 
     def _coverage(self):
-        """How the salespeople work their A and B customers: per salesperson,
-        the customers contacted in the last 30 and 90 days against all of
-        them, and the A customers not contacted within their recommended
-        interval."""
-        Partner = self.env["res.partner"]
-        a_and_b = Domain("abc_class", "in", ["A", "B"])
-
-        def count(domain):
-            return dict(Partner._read_group(domain, ["user_id"], ["__count"]))
-
-        contacted_30 = count(a_and_b & Domain("days_since_last_contact", "<=", 30))
-        contacted_90 = count(a_and_b & Domain("days_since_last_contact", "<=", 90))
-        overdue_a = count(Domain("abc_class", "=", "A") & Domain("contact_overdue_days", ">", 0))
+        """How the salespeople work their A and B customers, as the Manager
+        Activity screen shows it: per salesperson, the customers contacted
+        in the last 30 and 90 days against all of them, and the A customers
+        not contacted within their recommended interval."""
+        groups = self.env["customer.manager.activity.report"]._read_group(
+            self._company_domain(Domain("abc_class", "in", ["A", "B"])),
+            ["user_id"],
+            ["customer_count:sum", "contacted_30_count:sum", "contacted_90_count:sum", "overdue_a_count:sum"],
+        )
         rows = [
             {
-                "salesperson": user.display_name or self.env._("No salesperson"),
+                "salesperson": self._group_name("customer.manager.activity.report", "user_id", user),
                 "customers": customers,
-                "contacted_30": contacted_30.get(user, 0),
-                "contacted_90": contacted_90.get(user, 0),
-                "overdue_a": overdue_a.get(user, 0),
+                "contacted_30": contacted_30,
+                "contacted_90": contacted_90,
+                "overdue_a": overdue_a,
             }
-            for user, customers in count(a_and_b).items()
+            for user, customers, contacted_30, contacted_90, overdue_a in groups
         ]
         return sorted(rows, key=lambda row: (-row["customers"], row["salesperson"]))
 

@@ -24,8 +24,7 @@ TURNS = (
 )
 
 
-@tagged("post_install", "-at_install")
-class TestCustomerCadence(SegmentationTestCase):
+class CadenceCase(SegmentationTestCase):
     """The documents' example through real activities: a sausage maker
     restocks three shops every day, every three days or weekly, each shop a
     month at each frequency in turns (February to April 2025); each
@@ -94,6 +93,11 @@ class TestCustomerCadence(SegmentationTestCase):
     def _recompute(self):
         with freeze_time(RUN_DATE):
             return self.company.action_recompute_customer_classification()
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerCadence(CadenceCase):
+    """The contact cadence on the documents' example (see CadenceCase)."""
 
     def _stats(self):
         with freeze_time(RUN_DATE):
