@@ -89,6 +89,12 @@ class CustomerCadence(models.AbstractModel):
         else:
             scope = None
         stats = {"customers_counted": "all" if scope is None else len(scope)}
+        members_digest = self._members_digest(company)
+        if scope == [] and last_date == run_date and company.segmentation_cadence_members == members_digest:
+            # nothing counted again, on the same day, for the same segment
+            # members: the recommendations and the figures stand as they are
+            stats["seconds"] = time.perf_counter() - clock
+            return stats
         if scope != []:
             stats["contact_months_written"] = self._refresh_contact_months(company, run_date, scope)
             panel = self._panel(company, run_date, settings, scope)
@@ -102,8 +108,13 @@ class CustomerCadence(models.AbstractModel):
         stats["recommendations_written"] = self._write_recommendations(company, recommendations)
         intervals = self._recommended_intervals(members, recommendations)
         stats["contact_figures_written"] = self._write_contact_figures(company, contact_figures, intervals)
-        if (company.segmentation_cadence_key, last_date) != (key, run_date):
-            company.sudo().write({"segmentation_cadence_key": key, "segmentation_cadence_date": run_date})
+        done = {
+            "segmentation_cadence_key": key,
+            "segmentation_cadence_date": run_date,
+            "segmentation_cadence_members": members_digest,
+        }
+        if any(company[name] != value for name, value in done.items()):
+            company.sudo().write(done)
         stats["seconds"] = time.perf_counter() - clock
         _logger.info("Contact cadence of company %s refreshed: %s", company.id, stats)
         return stats
@@ -321,6 +332,23 @@ class CustomerCadence(models.AbstractModel):
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
         return written
+
+    def _members_digest(self, company):
+        """A digest of the members of the company's cadence-profile segments:
+        their recommendations change with them."""
+        [(digest,)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT md5(COALESCE(string_agg(member.segment_id || ':' || member.partner_id, ','
+                                               ORDER BY member.segment_id, member.partner_id), ''))
+                  FROM customer_segment_res_partner_rel member
+                  JOIN customer_segment segment ON segment.id = member.segment_id
+                 WHERE segment.company_id = %s AND segment.cadence_profile
+                """,
+                company.id,
+            )
+        )
+        return digest
 
     def _members(self, company, profiles):
         """(profile, partner_id) of the profiles recommended for: the nine

@@ -466,6 +466,12 @@ class ResCompany(models.Model):
     segmentation_cadence_date = fields.Date(
         string="Cadence Date", readonly=True, copy=False, help="Date of the last refresh of the contact cadence."
     )
+    segmentation_cadence_members = fields.Char(
+        string="Cadence Profile Members",
+        readonly=True,
+        copy=False,
+        help="A digest of the members of the cadence-profile segments at the last cadence refresh.",
+    )
 
     # cross-selling
     crosssell_item_level = fields.Selection(

@@ -268,6 +268,11 @@ class TestCustomerCadence(CadenceCase):
         # the segment's figures differ from the cell's: every shop of the cell says 3 days too
         shops = self.shops.with_company(self.company)
         self.assertEqual(shops.mapped("recommended_contact_interval_days"), [3, 3, 3])
+        # a third shop joins the segment: a run on the same day, with no
+        # contact or sale changed, still recommends for its new members
+        segment.partner_ids = [(4, self.shops[2].id)]
+        self._recompute()
+        self.assertEqual(self._recommendation(segment_id=segment.id).customer_count, 3)
 
     def _contacts(self, company):
         """The contacts of `company` since 1 May 2025, as the run reads them."""

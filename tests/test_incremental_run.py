@@ -270,6 +270,19 @@ class TestIncrementalRun(TimedRunCase):
         self._run(rebuild=True)
         self.assertEqual(self._stored(), incremental)
 
+        # a segment marked as a cadence profile: a run of the same day, with
+        # no contact or sale changed, recommends for it all the same
+        self._changes_stamped_later()
+        segment = self.env["customer.segment"].create(
+            {
+                "name": "Tea drinkers",
+                "cadence_profile": True,
+                "partner_ids": [Command.set((self.beta | self.delta).ids)],
+            }
+        )
+        self._run()
+        self.assertEqual(self.env["customer.cadence.recommendation"].search_count([("segment_id", "=", segment.id)]), 1)
+
     def test_orders_follow_a_contact_to_another_company(self):
         """Orders count for the current commercial entity of their customer:
         a contact moved to another company takes his orders with him."""
