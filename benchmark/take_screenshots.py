@@ -8,8 +8,9 @@ keeps it, and says how to use it again); with --db, uses that database as
 it is, its filestore in Odoo's default data folder or in --data-dir. Starts
 Odoo on 127.0.0.1 on a free port, logs in (admin / admin by default) with
 Playwright driving Debian's Chromium (/usr/bin/chromium, or --chromium),
-saves one PNG per shot in static/description/ and stops Odoo. Odoo sees the repository under the
-addon's name as the benchmarks do (odoo_session.addons_path).
+saves one PNG per shot in static/description/ and stops Odoo. Odoo sees
+the repository under the addon's name as the benchmarks do
+(odoo_session.addons_path).
 
 A shot is a name, a page to open and what to do before the picture: add one
 to SHOTS to get a new screenshot, and show it in README.md. A shot of a PDF
