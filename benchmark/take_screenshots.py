@@ -1,14 +1,16 @@
 """Take the README's screenshots from a demo database.
 
-    python3 benchmark/take_screenshots.py [--db NAME] [--only NAME ...] [--out DIR]
+    python3 benchmark/take_screenshots.py [--db NAME [--data-dir DIR]] [--only NAME ...] [--out DIR]
 
 Without --db, creates a database with the addon and its demo data
 (`-i customer_segmentation --with-demo`), and drops it at the end (--keep
-keeps it); with --db, uses that database as it is. Starts Odoo on 127.0.0.1
-on a free port, logs in (admin / admin by default) with Playwright driving
-Debian's Chromium (/usr/bin/chromium, or --chromium), saves one PNG per shot
-in static/description/ and stops Odoo. Odoo sees the repository under the
-addon's name as the benchmarks do (odoo_session.addons_path).
+keeps it, and says how to use it again); with --db, uses that database as
+it is, its filestore in Odoo's default data folder or in --data-dir. Starts
+Odoo on 127.0.0.1 on a free port, logs in (admin / admin by default) with
+Playwright driving Debian's Chromium (/usr/bin/chromium, or --chromium),
+saves one PNG per shot in static/description/ and stops Odoo. Odoo sees
+the repository under the addon's name as the benchmarks do
+(odoo_session.addons_path).
 
 A shot is a name, a page to open and what to do before the picture: add one
 to SHOTS to get a new screenshot, and show it in README.md. A shot of a PDF
@@ -38,6 +40,9 @@ CUSTOMER = "Harbor Point Coworking"
 # The report_name of action_report_client_base_review
 # (report/customer_base_review_reports.xml), printed for the main company.
 CLIENT_BASE_REVIEW = f"{MODULE}.report_client_base_review"
+# The demo segment with a follow-up call (on entry), shown planning it at the
+# cadence instead: not a cadence profile, so each member's own interval applies.
+FOLLOW_UP_SEGMENT = f"{MODULE}.segment_strategic_accounts"
 # The resolution of a PDF page's picture: an A4 page about 660 pixels wide.
 PDF_DPI = 80
 
@@ -46,14 +51,16 @@ PDF_DPI = 80
 class Shot:
     """One screenshot: `name`.png of `url` (a path, or a callable taking an
     Rpc and returning one), once `ready` (a CSS selector) shows, after
-    `prepare(page)` if given, in a `width` x `height` window (a common
-    laptop's 1440 px wide), for a user working in `lang`. With `pdf`, `url`
-    is a PDF report and the picture its first page (no window, no `ready`)."""
+    `prepare(page)` if given and before `after(page)` if given (to undo what
+    `prepare` changed), in a `width` x `height` window (a common laptop's
+    1440 px wide), for a user working in `lang`. With `pdf`, `url` is a PDF
+    report and the picture its first page (no window, no `ready`)."""
 
     name: str
     url: object
     ready: str = None
     prepare: object = None
+    after: object = None
     width: int = 1440
     height: int = 900
     pdf: bool = False
@@ -63,6 +70,35 @@ class Shot:
 def _open_segmentation_tab(page):
     page.get_by_role("tab", name="Segmentation").click()
     page.wait_for_selector(".o_notebook .tab-pane.active [name='abc_class']")
+
+
+def _expand_by_cell(page):
+    """Each salesperson's row split by ABC-XYZ cell: the first one by its
+    header's menu, the others by "Expand all"."""
+    salespeople = page.locator(".o_pivot tbody .o_pivot_header_cell_closed").count()
+    page.locator(".o_pivot tbody .o_pivot_header_cell_closed").first.click()
+    page.get_by_role("menuitem", name="ABC-XYZ Cell").click()
+    page.wait_for_function("() => document.querySelectorAll('.o_pivot tbody .o_pivot_header_cell_opened').length === 2")
+    page.click(".o_pivot_expand_button")
+    page.wait_for_function(
+        "(opened) => document.querySelectorAll('.o_pivot tbody .o_pivot_header_cell_opened').length === opened",
+        arg=1 + salespeople,
+    )
+
+
+def _plan_follow_up_at_cadence(page):
+    """The Follow-up tab with "Recurring at the Cadence" chosen, not saved:
+    the note says which interval the recurring activities would use."""
+    page.get_by_role("tab", name="Follow-up").click()
+    tab = page.locator(".o_notebook .tab-pane.active")
+    tab.locator("[name='activity_planning'] input[data-value='cadence']").check()
+    tab.locator("[name='activity_interval_note'] span:not(:empty)").wait_for()
+
+
+def _discard_changes(page):
+    """Leaving a changed form saves it: discard the changes first."""
+    page.click(".o_form_button_cancel")
+    page.wait_for_selector(".o_form_button_cancel", state="hidden")
 
 
 SHOTS = [
@@ -138,6 +174,21 @@ SHOTS = [
         "/odoo/action-customer_segmentation.customer_cadence_recommendation_action",
         ".o_list_renderer .o_data_row",
         height=520,
+    ),
+    Shot(
+        "screenshot_manager_activity",
+        "/odoo/action-customer_segmentation.customer_manager_activity_report_action",
+        ".o_pivot .o_pivot_cell_value",
+        prepare=_expand_by_cell,
+        height=800,
+    ),
+    Shot(
+        "screenshot_segment_follow_up",
+        lambda rpc: f"/odoo/action-customer_segmentation.customer_segment_action/{rpc.ref(FOLLOW_UP_SEGMENT)}",
+        ".o_form_view .o_notebook",
+        prepare=_plan_follow_up_at_cadence,
+        after=_discard_changes,
+        height=900,
     ),
     Shot(
         "screenshot_matrix_ru",
@@ -269,6 +320,8 @@ def save_screen(page, shot, url, path):
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.wait_for_timeout(1000)
     page.screenshot(path=str(path))
+    if shot.after:
+        shot.after(page)
 
 
 def save_pdf_page(page, shot, url, path):
@@ -288,6 +341,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", help="an existing database with the addon and its demo data")
     parser.add_argument("--keep", action="store_true", help="keep the database this script creates")
+    parser.add_argument("--data-dir", help="Odoo's data folder of --db (its filestore), as --keep prints it")
     parser.add_argument("--only", nargs="+", metavar="NAME", choices=[shot.name for shot in SHOTS])
     parser.add_argument("--out", default=str(REPO / "static" / "description"))
     parser.add_argument("--addons-path", default=None, help="Odoo's addons folder (default: next to odoo)")
@@ -301,7 +355,8 @@ def main():
     args.addons_path = args.addons_path or str(Path(next(iter(odoo.__path__))).parent / "addons")
     db = args.db or f"cs_screenshots_{os.getpid()}"
     # the filestore of the database this script creates, kept with it (--keep)
-    data_dir = None if args.db else tempfile.mkdtemp(prefix="cs_screenshots_data_")
+    created = not args.db
+    data_dir = tempfile.mkdtemp(prefix="cs_screenshots_data_") if created else args.data_dir
     server = None
     with addons_path(args) as paths:
         odoo_args = [sys.executable, "-m", "odoo", "-d", db, "--addons-path", paths]
@@ -309,7 +364,7 @@ def main():
         if data_dir:
             odoo_args += ["--data-dir", data_dir]
         try:
-            if not args.db:
+            if created:
                 print(f"creating {db} with {MODULE} and its demo data ...", flush=True)
                 subprocess.run(
                     [*odoo_args, "-i", MODULE, "--with-demo", "--stop-after-init", "--http-port", str(free_port())],
@@ -327,9 +382,9 @@ def main():
                     server.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     server.kill()
-            if data_dir and args.keep:
-                print(f"kept database {db} (its filestore is in {data_dir})")
-            elif data_dir:
+            if created and args.keep:
+                print(f"kept database {db}: use it again with --db {db} --data-dir {data_dir}")
+            elif created:
                 subprocess.run(["dropdb", "--if-exists", db], check=False)
                 shutil.rmtree(data_dir, ignore_errors=True)
 
