@@ -104,8 +104,16 @@ class CustomerCadence(models.AbstractModel):
                 self.env["customer.cadence.summary"]._refresh(company)
         contact_figures = self._contact_figures(company, run_date)
         members = self._members(company, self._profiles(company, []))
-        recommendations = cadence.recommend(self._stored_panel(company), members, settings)
-        stats["recommendations_written"] = self._write_recommendations(company, recommendations)
+        if (
+            scope is not None
+            and not stats.get("cadence_rows_written")
+            and (company.segmentation_cadence_members == members_digest)
+        ):
+            # the same customer-months for the same members: the same verdicts
+            recommendations = self._stored_recommendations(company)
+        else:
+            recommendations = cadence.recommend(self._stored_panel(company), members, settings)
+            stats["recommendations_written"] = self._write_recommendations(company, recommendations)
         intervals = self._recommended_intervals(members, recommendations)
         stats["contact_figures_written"] = self._write_contact_figures(company, contact_figures, intervals)
         done = {
@@ -394,6 +402,23 @@ class CustomerCadence(models.AbstractModel):
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
         return written
+
+    def _stored_recommendations(self, company):
+        """The stored recommendations of `company`, by profile, with their
+        interval (as `_recommended_intervals` reads them)."""
+        return copy_frame(
+            self.env.cr,
+            SQL(
+                """
+                SELECT CASE WHEN segment_id IS NULL THEN 'cell:' || abc_xyz_class
+                            ELSE 'segment:' || segment_id END AS profile,
+                       interval_days
+                  FROM customer_cadence_recommendation
+                 WHERE company_id = %s
+                """,
+                company.id,
+            ),
+        )
 
     def _recommended_intervals(self, members, recommendations):
         """The recommended interval of each customer (days, a Series by

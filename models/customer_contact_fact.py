@@ -2,15 +2,10 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.sync import sync_rows
+from .customer_contact_source import CONTACT_DOCUMENTS
 
 KEYS = ("message_id", "attendee_id")
 VALUES = ("partner_id", "date", "activity_type_id")
-# the documents whose messages follow their customer, with the company they count in
-DOCUMENT_TABLES = (
-    ("crm.lead", "crm_lead", SQL("TRUE")),
-    ("sale.order", "sale_order", SQL("TRUE")),
-    ("account.move", "account_move", SQL("document.move_type IN ('out_invoice', 'out_refund')")),
-)
 
 
 class CustomerContactFact(models.Model):
@@ -139,23 +134,25 @@ class CustomerContactFact(models.Model):
         [(persons,)] = self.env.execute_query(
             SQL("SELECT COALESCE(ARRAY_AGG(id), '{}') FROM res_partner WHERE write_date >= %s", since)
         )
+        # the messages posted on the partners and documents written since, or on those of such a partner
         documents = [
             SQL(
                 """
                 SELECT message.id FROM mail_message message
                   JOIN (SELECT id FROM %(table)s document WHERE %(condition)s AND write_date >= %(since)s
                         UNION
-                        SELECT id FROM %(table)s document WHERE %(condition)s AND partner_id = ANY(%(persons)s)
+                        SELECT id FROM %(table)s document WHERE %(condition)s AND %(contact)s = ANY(%(persons)s)
                        ) AS document ON message.res_id = document.id
                  WHERE message.model = %(model)s
                 """,
                 table=SQL.identifier(table),
                 condition=condition,
+                contact=contact,
                 since=since,
                 persons=persons,
                 model=model,
             )
-            for model, table, condition in DOCUMENT_TABLES
+            for model, table, contact, _company, condition in CONTACT_DOCUMENTS
         ]
         fact = SQL.identifier(self._table)
         [(message_ids, attendee_ids)] = self.env.execute_query(
@@ -163,8 +160,6 @@ class CustomerContactFact(models.Model):
                 """
                 SELECT (SELECT COALESCE(ARRAY_AGG(DISTINCT id), '{}') FROM (
                             SELECT id FROM mail_message WHERE write_date >= %(since)s
-                             UNION ALL
-                            SELECT id FROM mail_message WHERE model = 'res.partner' AND res_id = ANY(%(persons)s)
                              UNION ALL
                             %(documents)s
                              UNION ALL

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import SegmentationTestCase, customer_invoices
+from .common import SegmentationTestCase, TimedRunCase, customer_invoices
 
 RUN_DATE = date(2025, 6, 15)  # analysed months: February to April 2025 (window 3, horizon 1)
 MONTHS = (date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1))
@@ -510,3 +510,26 @@ class TestCustomerCadence(CadenceCase):
         self.assertEqual(visits.mapped("date_deadline"), [date(2025, 6, 17)] * 3)
         self.assertEqual(self._planned(), 0, "the runs plan nothing for a follow-up on entry")
         self.assertEqual(self._open_visits(self.shops), visits)
+
+
+@tagged("post_install", "-at_install")
+class TestCadenceNightly(TimedRunCase, CadenceCase):
+    """The shops' example run night after night, each run placed in time
+    (TimedRunCase): a run counts again only the customers whose contacts
+    changed, and keeps the verdicts it did not have to compute again."""
+
+    run_date = RUN_DATE
+
+    def test_a_new_visit_keeps_the_verdicts_and_moves_the_next_contact(self):
+        self._run()
+        shops = self.shops.with_company(self.company)
+        self.assertEqual(shops.mapped("recommended_contact_interval_days"), [3, 3, 3])
+        self._changes_stamped_later()
+        self.run_date = RUN_DATE + timedelta(days=1)
+        self._restock({self.run_date: self.shops[:1]})
+        stats = self._run()["analyses"]["cadence"]
+        self.assertEqual(stats["customers_counted"], 1)
+        self.assertNotIn("recommendations_written", stats, "the same customer-months: the verdicts as stored")
+        self.assertEqual(shops.mapped("recommended_contact_interval_days"), [3, 3, 3])
+        self.assertEqual(shops[0].last_contact_date, self.run_date)
+        self.assertEqual(shops[0].next_contact_date, self.run_date + timedelta(days=3))
