@@ -200,18 +200,24 @@ class CustomerManagerActivityReport(models.Model):
 
     def action_open_overdue_customers(self):
         """The A customers of these rows' salespeople and cells not contacted
-        within their recommended interval, in the priority clients' list."""
+        within their recommended interval, in the priority clients' list:
+        the class and the overdue contact as filters the user sees (and may
+        remove), the salesperson too when there is one, the rows' salespeople
+        and cells as the action's scope."""
         rows = Domain.OR(
             Domain("user_id", "=", row.user_id.id) & Domain("abc_xyz_class", "=", row.abc_xyz_class) for row in self
         )
         action = self.env["ir.actions.act_window"]._for_xml_id("customer_segmentation.action_my_priority_clients")
         nobody = self._fields["user_id"]._description_falsy_value_label(self.env)
         names = sorted({row.user_id.display_name or nobody for row in self})
+        context = {"search_default_abc_class_a": 1, "search_default_not_contacted_in_interval": 1}
+        if len(self.user_id) == 1:
+            context["search_default_user_id"] = self.user_id.id
         action.update(
             {
                 "name": self.env._("Overdue A Customers: %(salespeople)s", salespeople=", ".join(names)),
-                "domain": list(Domain("abc_class", "=", "A") & rows & self._overdue_partner_domain()),
-                "context": {},
+                "domain": list(rows),
+                "context": context,
             }
         )
         return action

@@ -1,8 +1,11 @@
 from datetime import date, timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
+from odoo.fields import Domain
 from odoo.tests import new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .test_customer_cadence import RUN_DATE, CadenceCase
 
@@ -117,12 +120,35 @@ class TestManagerActivity(CadenceCase):
             for user, expected in ((self.seller, self.shops), (self.other_seller, self.customers["Cafe"])):
                 rows = Report.search([("user_id", "=", user.id)])
                 action = rows.action_open_overdue_customers()
-                self.assertEqual(Partner.search(action["domain"]), expected)
+                # the class, the overdue contact and the salesperson as filters the user sees
+                self.assertEqual(
+                    action["context"],
+                    {
+                        "search_default_abc_class_a": 1,
+                        "search_default_not_contacted_in_interval": 1,
+                        "search_default_user_id": user.id,
+                    },
+                )
+                self.assertEqual(Partner.search(self._opened(action)), expected)
                 self.assertEqual(action["res_model"], "res.partner")
                 self.assertIn(user.name, action["name"])
             # one row: the seller's B customers have none
             kiosk_row = Report.search([("abc_xyz_class", "=", "BX")])
-            self.assertFalse(Partner.search(kiosk_row.action_open_overdue_customers()["domain"]))
+            self.assertFalse(Partner.search(self._opened(kiosk_row.action_open_overdue_customers())))
+
+    def _opened(self, action):
+        """The domain of the list `action` opens: its own and its filters'."""
+        view = self.env.ref("customer_segmentation.res_partner_view_search_priority")
+        arch = etree.fromstring(view.arch)
+        domain = Domain(action["domain"])
+        for key in action["context"]:
+            name = key.removeprefix("search_default_")
+            node = arch.find(f".//filter[@name='{name}']")
+            if node is not None:
+                domain &= Domain(safe_eval(node.get("domain"), {"uid": self.env.uid}))
+            else:
+                domain &= Domain(name, "=", action["context"][key])
+        return domain
 
     def test_salesperson_reads_own_rows(self):
         self._write_figures()

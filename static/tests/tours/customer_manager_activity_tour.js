@@ -28,6 +28,11 @@ registry.category("web_tour.tours").add("customer_manager_activity_tour", {
             run: "click",
         },
         {
+            content: "the filters opened are facets the manager sees",
+            trigger: ".o_searchview_facet:contains(Not Contacted within the Interval)",
+        },
+        { trigger: ".o_searchview_facet:contains(A Customers)" },
+        {
             content: "the customer never contacted, not the one called today",
             trigger:
                 ".o_list_view:not(:has(.o_data_row:contains(Tour Called Today))) .o_data_row:contains(Tour Never Called)",
