@@ -70,7 +70,7 @@ class CustomerContactFact(models.Model):
             SQL("SELECT EXISTS (SELECT 1 FROM mail_activity_type WHERE write_date >= %s)", since)
         )
         message_ids, attendee_ids = self._changed_keys(company, since)
-        affected = None if types_changed else self._written_customers(since)
+        affected = None if types_changed else self.env["res.partner"]._entities_written_since(since)
         if not message_ids and not attendee_ids:
             return affected
         scope = SQL(
@@ -104,19 +104,6 @@ class CustomerContactFact(models.Model):
                 SQL.identifier(self._table),
                 company.id,
                 scope,
-            )
-        )
-        return {partner_id for (partner_id,) in rows}
-
-    def _written_customers(self, since):
-        """The commercial entities written since `since`: archived or
-        restored, or made a company's own partner, their contacts may count
-        differently without any message changing."""
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT DISTINCT commercial_partner_id FROM res_partner"
-                " WHERE write_date >= %s AND commercial_partner_id IS NOT NULL",
-                since,
             )
         )
         return {partner_id for (partner_id,) in rows}

@@ -61,10 +61,7 @@ class CustomerAnalysis(models.AbstractModel):
         if months is None or self._first_month(company) != first_month:
             return stats, None
         partners = {partner_id for partner_id, _month in months}
-        rows = self.env.execute_query(
-            SQL("SELECT DISTINCT commercial_partner_id FROM res_partner WHERE write_date >= %s", since)
-        )
-        return stats, partners | {partner_id for (partner_id,) in rows if partner_id}
+        return stats, partners | self.env["res.partner"]._entities_written_since(since)
 
     def _oldest_transaction_start(self):
         """When the oldest transaction still open on this database started

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.orm.models import parse_read_group_spec
 from odoo.tools import SQL
 
+from ..analytics.cadence import PANEL_COLUMNS
 from ..models.common import MONEY_READERS
 from ..models.res_partner import ABC_XYZ_CELLS
 from ..tools.sync import sync_rows
@@ -10,17 +11,9 @@ from .customer_cadence_report import CADENCE_HELP, CADENCE_SELECTION
 # the fields of customer.cadence.report the summary groups by: those of a
 # customer-month that are the same for all the rows it sums
 SUMMARY_DIMENSIONS = ("company_id", "date", "user_id", "team_id", "abc_xyz_class", "cadence")
-# the figures of customer.cadence.report it sums (never empty in the report: the panel is dense)
-SUMMARY_MEASURES = (
-    "contact_count",
-    "contact_cost",
-    "revenue",
-    "margin",
-    "next_revenue",
-    "next_margin",
-    "net_margin",
-    "net_margin_vs_own",
-)
+# the figures of customer.cadence.report it sums, those of the cadence panel
+# (never empty in the report: the panel is dense)
+SUMMARY_MEASURES = tuple(column for column in PANEL_COLUMNS if column not in ("partner_id", "month", "cadence"))
 
 
 class CustomerCadenceSummary(models.Model):
