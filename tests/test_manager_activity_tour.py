@@ -7,7 +7,7 @@ from .common import SegmentationTourCase
 
 @tagged("post_install", "-at_install")
 class TestManagerActivityTour(SegmentationTourCase):
-    """Manager Activity as a sales manager, in a browser: Tour Activity
+    """Manager Activity as a sales manager and as a salesperson, in a browser: Tour Activity
     Seller has two A customers (cell AX, every 7 days recommended), Tour
     Called Today contacted today and Tour Never Called never contacted
     (overdue); Tour Other Seller has one B customer (cell BY) contacted 60
@@ -43,4 +43,11 @@ class TestManagerActivityTour(SegmentationTourCase):
             "/odoo/action-customer_segmentation.customer_manager_activity_report_action",
             "customer_manager_activity_tour",
             login="tour_activity_manager",
+        )
+
+    def test_manager_activity_as_salesperson(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.customer_manager_activity_report_action",
+            "customer_manager_activity_seller_tour",
+            login="tour_activity_seller",
         )

@@ -39,3 +39,29 @@ registry.category("web_tour.tours").add("customer_manager_activity_tour", {
         },
     ],
 });
+
+// The same screen as Tour Activity Seller: their own customers only.
+registry.category("web_tour.tours").add("customer_manager_activity_seller_tour", {
+    steps: () => [
+        { content: "switch to the list", trigger: ".o_switch_view.o_list", run: "click" },
+        {
+            content: "the seller's own row, with the overdue A customer",
+            trigger: ".o_data_row:contains(Tour Activity Seller) td[name=overdue_a_count]:contains(1)",
+        },
+        {
+            content: "no other salesperson's row",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains(Tour Other Seller))) .o_data_row",
+        },
+        {
+            content: "open the overdue A customers",
+            trigger: ".o_data_row:contains(Tour Activity Seller) button[name=action_open_overdue_customers]",
+            run: "click",
+        },
+        { trigger: ".o_searchview_facet:contains(Not Contacted within the Interval)" },
+        {
+            content: "the customer never contacted",
+            trigger:
+                ".o_list_view:not(:has(.o_data_row:contains(Tour Called Today))) .o_data_row:contains(Tour Never Called)",
+        },
+    ],
+});
