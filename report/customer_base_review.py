@@ -400,17 +400,30 @@ class ReportClientBaseReview(models.AbstractModel):
             row for row in review.get("cadence", {}).get("recommendations", []) if row.state == "recommended"
         ]
         for row in recommended:
-            lines.append(
-                self.env._(
-                    "%(profile)s: contact every %(days)s days (%(cadence)s), %(difference)s more net margin a month "
-                    "per customer than %(runner_up)s.",
-                    profile=row.display_name,
-                    days=row.interval_days,
-                    cadence=row._fields["cadence"].convert_to_export(row.cadence, row).lower(),
-                    difference=format_amount(self.env, row.difference, review["currency"]),
-                    runner_up=row._fields["runner_up_cadence"].convert_to_export(row.runner_up_cadence, row).lower(),
+            figures = {
+                "profile": row.display_name,
+                "cadence": row._fields["cadence"].convert_to_export(row.cadence, row).lower(),
+                "difference": format_amount(self.env, row.difference, review["currency"]),
+                "runner_up": row._fields["runner_up_cadence"].convert_to_export(row.runner_up_cadence, row).lower(),
+            }
+            if row.interval_days:
+                lines.append(
+                    self.env._(
+                        "%(profile)s: contact every %(days)s days (%(cadence)s), %(difference)s more net margin a "
+                        "month per customer than %(runner_up)s.",
+                        days=row.interval_days,
+                        **figures,
+                    )
                 )
-            )
+            else:
+                # leaving the customers dormant pays: there is no interval to keep
+                lines.append(
+                    self.env._(
+                        "%(profile)s: no regular contact (%(cadence)s), %(difference)s more net margin a month per "
+                        "customer than %(runner_up)s.",
+                        **figures,
+                    )
+                )
         overdue_a = sum(row["overdue_a"] for row in review.get("coverage", []))
         if overdue_a:
             lines.append(

@@ -363,6 +363,23 @@ class TestCustomerCadence(CadenceCase):
         recommendation = self._recommendation(abc_xyz_class="AY").with_user(self.seller)
         self.assertEqual(recommendation.cadence, "twice_weekly", "the verdict itself is no money")
 
+    def test_review_says_no_regular_contact_when_dormant_pays(self):
+        """A verdict that leaving the customers dormant pays has no interval:
+        the conclusion says so instead of "every 0 days"."""
+        self._recompute()
+        self._recommendation(abc_xyz_class="AY").sudo().write(
+            {"cadence": "dormant", "leading_cadence": "dormant", "interval_days": False}
+        )
+        with freeze_time(RUN_DATE):
+            review = self.env["report.customer_segmentation.report_client_base_review"]._get_report_values(
+                self.company.ids
+            )["reviews"][self.company.id]
+        self.assertIn(
+            "AY: no regular contact (dormant), $\N{NO-BREAK SPACE}5,000.00 more net margin a month per customer "
+            "than daily.",
+            review["conclusions"],
+        )
+
     def test_review_how_section(self):
         self._recompute()
         with freeze_time(RUN_DATE):
