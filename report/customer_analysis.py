@@ -88,22 +88,27 @@ class CustomerAnalysis(models.AbstractModel):
     def _refresh(self, company, run_date=None, partner_ids=None):
         """Bring the analyses of `company` up to date from its facts, for the
         customers `partner_ids` only when given and the analyses were last
-        refreshed on the same date (their periods are the run date's), for
-        every customer otherwise. Nothing to refresh when `partner_ids` is
-        empty on the same date."""
+        refreshed in the same month (the periods of the dynamics and of the
+        client base are the run month's), for every customer otherwise. On
+        a new day of that month, what the day itself moves is refreshed
+        too: the run rates of the plans running on either day and the cell
+        comparisons, which end on the run date. Nothing to refresh when
+        `partner_ids` is empty on the same date."""
         run_date = run_date or company._segmentation_today()
         changed = partner_ids
-        if company.segmentation_analyses_date != run_date:
+        last_date = company.segmentation_analyses_date
+        if not last_date or last_date.replace(day=1) != run_date.replace(day=1):
             partner_ids = None
         stats = {}
         clock = time.perf_counter()
+        if partner_ids is None or partner_ids or last_date != run_date:
+            stats.update(self._refresh_customer_tables(company, run_date, partner_ids, last_date))
         if partner_ids is None or partner_ids:
-            stats.update(self._refresh_customer_tables(company, run_date, partner_ids))
             stats.update(self._refresh_lifecycle(company, run_date))
         stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date, changed)
         # the recurring follow-ups are planned from the contact figures just refreshed
         stats["follow_ups_planned"] = self.env["customer.segment"]._plan_company_follow_ups(company, run_date)
-        if company.segmentation_analyses_date != run_date:
+        if last_date != run_date:
             company.segmentation_analyses_date = run_date
         self.env.invalidate_all()
         stats["customers_refreshed"] = "all" if partner_ids is None else len(partner_ids)
@@ -141,14 +146,25 @@ class CustomerAnalysis(models.AbstractModel):
             self.sudo()._refresh_customer_tables(company, run_date, partners.ids)
 
     @api.model
-    def _refresh_customer_tables(self, company, run_date, partner_ids=None):
+    def _refresh_customer_tables(self, company, run_date, partner_ids=None, last_date=None):
         """Refresh the analyses of CUSTOMER_TABLES of `company` (the tables
         after customer.sales.month, which they read), for the customers
-        `partner_ids` or all; returns the rows written per table."""
+        `partner_ids` or all, on `run_date`; when the analyses were last
+        refreshed on another day (`last_date`), also the plans running on
+        either day and every cell comparison. Returns the rows written per
+        table."""
+        plan_partners = partner_ids
+        transition_partners = partner_ids
+        if partner_ids is not None and last_date != run_date:
+            plans = self.env["customer.plan.actual.report"]
+            plan_partners = set(partner_ids) | plans._running_plan_partners(company, (last_date, run_date))
+            transition_partners = None
         return {
             "dynamics_written": self.env["customer.dynamics.report"]._refresh(company, run_date, partner_ids),
-            "plans_written": self.env["customer.plan.actual.report"]._refresh(company, partner_ids),
-            "transitions_written": self.env["customer.cell.transition.report"]._refresh(company, run_date, partner_ids),
+            "plans_written": self.env["customer.plan.actual.report"]._refresh(company, plan_partners),
+            "transitions_written": self.env["customer.cell.transition.report"]._refresh(
+                company, run_date, transition_partners
+            ),
         }
 
     def _refresh_lifecycle(self, company, run_date):

@@ -160,6 +160,22 @@ class CustomerPlanActualReport(models.Model):
         )
 
     @api.model
+    def _running_plan_partners(self, company, days):
+        """The customers of `company` with a plan running on one of `days`:
+        their run rates change with the day."""
+        self.env["customer.sales.plan"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT partner_id FROM customer_sales_plan plan"
+                " JOIN unnest(%s::date[]) AS day ON day BETWEEN plan.date_start AND plan.date_end"
+                " WHERE plan.company_id = %s",
+                [day for day in days if day],
+                company.id,
+            )
+        )
+        return {partner_id for (partner_id,) in rows}
+
+    @api.model
     def _refresh(self, company, partner_ids=None):
         """Bring the rows of `company` (of the customers `partner_ids` only,
         when given) up to date; returns the number of rows written."""

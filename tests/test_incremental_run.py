@@ -176,6 +176,64 @@ class TestIncrementalRun(TimedRunCase):
         )
         self.assertEqual(self._stored(), incremental)
 
+    def _run_rate(self, plan):
+        [(run_rate,)] = self.env.execute_query(
+            SQL("SELECT run_rate_amount::float FROM customer_plan_actual_report WHERE plan_id = %s", plan.id)
+        )
+        return run_rate
+
+    def _equals_a_rebuild(self):
+        """Every stored figure is what a rebuild on the same date gives."""
+        incremental = self._stored()
+        rebuild = self._run(rebuild=True)
+        self.assertEqual(rebuild["written"], 0)
+        self.assertEqual(self._stored(), incremental)
+
+    def test_a_new_day_refreshes_only_what_the_day_moves(self):
+        """On a new day of the month the periods of the dynamics and of the
+        client base stay, so only the customers that changed are refreshed,
+        with the run rates of the plans running (they follow the day) and the
+        cell comparisons (they end on the run date); a new month refreshes
+        every customer."""
+        april = customer_invoices(self.env, self.company, [(self.beta, date(2025, 4, 10), [(self.tea, 8, None)])])
+        april.action_post()
+        plan = self.env["customer.sales.plan"].create(
+            {"partner_id": self.beta.id, "period_type": "month", "date_start": date(2025, 4, 1), "amount": 300.0}
+        )
+        self._run()
+        # 80 sold in the first 15 of April's 30 days
+        self.assertEqual(self._run_rate(plan), 160.0)
+
+        self.run_date = date(2025, 4, 16)
+        next_day = self._run()
+        self.assertEqual(next_day["analyses"]["customers_refreshed"], 0)
+        self.assertEqual(self._run_rate(plan), 150.0)
+        [(compared_to,)] = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT date_to FROM customer_cell_transition_report"
+                " WHERE company_id = %s AND comparison = 'year'",
+                self.company.id,
+            )
+        )
+        self.assertEqual(compared_to, date(2025, 4, 16))
+        self._equals_a_rebuild()
+
+        self._changes_stamped_later()
+        new = customer_invoices(self.env, self.company, [(self.omega, date(2025, 4, 16), [(self.cups, 4, None)])])
+        new.action_post()
+        self.run_date = date(2025, 4, 17)
+        changed = self._run()
+        self.assertNotEqual(changed["analyses"]["customers_refreshed"], "all")
+        # Omega's year so far: January's 15 and the new 20
+        omega_year = self.env["customer.dynamics.report"].search(
+            [("partner_id", "=", self.omega.id), ("period_kind", "=", "calendar"), ("is_running", "=", True)]
+        )
+        self.assertEqual(omega_year.revenue, 35.0)
+        self._equals_a_rebuild()
+
+        self.run_date = date(2025, 5, 2)
+        self.assertEqual(self._run()["analyses"]["customers_refreshed"], "all")
+
     def _contact_months(self, partner):
         return self.env.execute_query(
             SQL(

@@ -7,8 +7,12 @@ from odoo.tools import SQL
 
 from .frames import stage_frame
 
-# rows written by one refresh of a table after which it is analyzed at once
+# rows written by one refresh of a table after which it is analyzed at once,
+# when they are also this share of its rows (autovacuum's default scale
+# factor): a nightly run that writes a few per cent of a large table leaves
+# its statistics to autovacuum
 ANALYZE_AFTER_ROWS = 10000
+ANALYZE_SHARE = 0.1
 
 
 def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None):
@@ -113,12 +117,21 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
 def _written(model, written):
     """After `written` rows of `model`'s table were written: statistics
     refreshed when they were many, the cache of the model dropped."""
-    if written >= ANALYZE_AFTER_ROWS:
+    if written >= ANALYZE_AFTER_ROWS and written >= ANALYZE_SHARE * _estimated_rows(model):
         # fresh statistics now rather than when autovacuum comes by: the
         # reports' grouped reads are planned from them right after the run
         model.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(model._table)))
     model.invalidate_model()
     return written
+
+
+def _estimated_rows(model):
+    """The rows of `model`'s table as its last statistics counted them (0
+    when never analyzed)."""
+    [(rows,)] = model.env.execute_query(
+        SQL("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", model._table)
+    )
+    return rows
 
 
 def sync_company_values(model, company, values, types):
