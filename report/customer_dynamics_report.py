@@ -178,43 +178,78 @@ class CustomerDynamicsReport(models.Model):
         return periods
 
     @api.model
+    def _figures_query(self, company, periods, partner_ids):
+        """SQL of the sums of each customer (of `partner_ids` only, when
+        given) in each of `periods` and in the period before it (partner_id,
+        kind, date, revenue, margin, previous_revenue, docs), a row where it
+        has a month in either: one pass over its months, every period summed
+        by a filter, then one row per period."""
+        sums, rows = [], []
+        for index, (kind, _year, start, end, _running, _latest, previous_start, previous_end) in enumerate(periods):
+            current = SQL("month >= %s AND month < %s", start, end)
+            previous = SQL("month >= %s AND month < %s", previous_start, previous_end)
+            sums.append(
+                SQL(
+                    """
+                    COUNT(*) FILTER (WHERE %(current)s OR %(previous)s) AS months_%(index)s,
+                    SUM(revenue) FILTER (WHERE %(current)s) AS revenue_%(index)s,
+                    SUM(margin) FILTER (WHERE %(current)s) AS margin_%(index)s,
+                    SUM(document_count) FILTER (WHERE %(current)s) AS docs_%(index)s,
+                    SUM(revenue) FILTER (WHERE %(previous)s) AS previous_%(index)s
+                    """,
+                    current=current,
+                    previous=previous,
+                    index=SQL(str(index)),
+                )
+            )
+            rows.append(
+                SQL(
+                    "(%(kind)s, %(start)s::date, months_%(index)s, revenue_%(index)s, margin_%(index)s,"
+                    " previous_%(index)s, docs_%(index)s)",
+                    kind=kind,
+                    start=start,
+                    index=SQL(str(index)),
+                )
+            )
+        return SQL(
+            """
+            SELECT customer.partner_id, figure.kind, figure.date,
+                   COALESCE(figure.revenue, 0) AS revenue, COALESCE(figure.margin, 0) AS margin,
+                   COALESCE(figure.previous_revenue, 0) AS previous_revenue, COALESCE(figure.docs, 0) AS docs
+              FROM (SELECT partner_id, %(sums)s
+                      FROM customer_sales_month
+                     WHERE company_id = %(company)s AND %(partners)s AND month >= %(first)s AND month < %(last)s
+                     GROUP BY partner_id) AS customer
+             CROSS JOIN LATERAL (VALUES %(rows)s)
+                   AS figure (kind, date, months, revenue, margin, previous_revenue, docs)
+             WHERE figure.months > 0
+            """,
+            sums=SQL(", ").join(sums),
+            company=company.id,
+            partners=partner_scope("customer_sales_month", partner_ids),
+            first=min(min(period[2], period[6]) for period in periods),
+            last=max(max(period[3], period[7]) for period in periods),
+            rows=SQL(", ").join(rows),
+        )
+
+    @api.model
     def _refresh(self, company, run_date, partner_ids=None):
         """Bring the rows of `company` (of the customers `partner_ids` only,
         when given) up to date for the periods of `run_date`; returns the
         number of rows written."""
 
-        periods = SQL(", ").join(
-            SQL("(%s, %s, %s::date, %s::date, %s, %s, %s::date, %s::date)", *period)
-            for period in self._periods(run_date)
+        periods = self._periods(run_date)
+        period_rows = SQL(", ").join(
+            SQL("(%s, %s, %s::date, %s::date, %s, %s, %s::date, %s::date)", *period) for period in periods
         )
         query = SQL(
             """
             WITH period (kind, year, date, date_end, running, latest, previous_date, previous_end)
                  AS (VALUES %(periods)s),
-            current AS (
-                SELECT sale.partner_id, period.kind, period.date,
-                       SUM(sale.revenue) AS revenue, SUM(sale.margin) AS margin, SUM(sale.document_count) AS docs
-                  FROM customer_sales_month sale
-                  JOIN period ON sale.month >= period.date AND sale.month < period.date_end
-                 WHERE sale.company_id = %(company)s AND %(partners)s
-                 GROUP BY sale.partner_id, period.kind, period.date
-            ),
-            previous AS (
-                SELECT sale.partner_id, period.kind, period.date, SUM(sale.revenue) AS revenue
-                  FROM customer_sales_month sale
-                  JOIN period ON sale.month >= period.previous_date AND sale.month < period.previous_end
-                 WHERE sale.company_id = %(company)s AND %(partners)s
-                 GROUP BY sale.partner_id, period.kind, period.date
-            ),
             history AS (
                 SELECT MIN(month) AS first_month FROM customer_sales_month WHERE company_id = %(company)s
             ),
-            figures AS (
-                SELECT partner_id, kind, date,
-                       COALESCE(current.revenue, 0) AS revenue, COALESCE(current.margin, 0) AS margin,
-                       COALESCE(previous.revenue, 0) AS previous_revenue, COALESCE(current.docs, 0) AS docs
-                  FROM current FULL JOIN previous USING (partner_id, kind, date)
-            )
+            figures AS (%(figures)s)
             SELECT figures.partner_id, period.kind AS period_kind, period.year, period.date,
                    (period.date_end - 1) AS date_end, period.running AS is_running, period.latest AS is_latest,
                    history.first_month > period.previous_date AS is_partial,
@@ -240,9 +275,9 @@ class CustomerDynamicsReport(models.Model):
               JOIN period ON period.kind = figures.kind AND period.date = figures.date
              CROSS JOIN history
             """,
-            periods=periods,
+            periods=period_rows,
             company=company.id,
-            partners=partner_scope("sale", partner_ids),
+            figures=self._figures_query(company, periods, partner_ids),
             threshold=company._segmentation_growth_threshold(),
         )
         keys = ("partner_id", "period_kind", "date")
