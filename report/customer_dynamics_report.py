@@ -112,6 +112,7 @@ class CustomerDynamicsReport(models.Model):
     )
 
     _company_period_idx = models.Index("(company_id, period_kind, date)")
+    _company_partner_period_unique = models.UniqueIndex("(company_id, partner_id, period_kind, date)")
 
     def _check_related_access(self, fname):
         """Odoo reads a related field in SQL as the superuser (related fields
