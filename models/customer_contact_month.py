@@ -1,5 +1,6 @@
 from odoo import fields, models
 
+from ..tools.sync import leave_room_for_updates
 from .common import MONEY_READERS
 
 
@@ -25,3 +26,6 @@ class CustomerContactMonth(models.Model):
 
     _company_partner_month_unique = models.UniqueIndex("(company_id, partner_id, month)")
     _company_month_idx = models.Index("(company_id, month)")
+
+    def init(self):
+        leave_room_for_updates(self)

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.sync import sync_rows
+from ..tools.sync import leave_room_for_updates, sync_rows
 from .common import MONEY_READERS
 
 
@@ -38,6 +38,9 @@ class CustomerSalesDocument(models.Model):
 
     _company_document_unique = models.UniqueIndex("(company_id, document_id)")
     _company_partner_date_idx = models.Index("(company_id, partner_id, date)")
+
+    def init(self):
+        leave_room_for_updates(self)
 
     def _documents_query(self, company, document_ids=None):
         """SQL of one row per document of `company`'s sales (of the

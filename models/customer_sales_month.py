@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.sql import partner_scope
-from ..tools.sync import sync_rows
+from ..tools.sync import leave_room_for_updates, sync_rows
 from .common import MONEY_READERS
 
 
@@ -30,6 +30,9 @@ class CustomerSalesMonth(models.Model):
 
     _company_partner_month_unique = models.UniqueIndex("(company_id, partner_id, month)")
     _company_month_idx = models.Index("(company_id, month)")
+
+    def init(self):
+        leave_room_for_updates(self)
 
     @api.model
     def _refresh(self, company, months=None, partner_ids=None):

@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from ..models.common import MONEY_READERS, SALES_USER
 from ..models.res_partner import ABC_XYZ_CELLS
+from ..tools.sync import leave_room_for_updates
 
 # the cadences of analytics.cadence.CADENCES, in words
 CADENCE_SELECTION = [
@@ -101,6 +102,9 @@ class CustomerCadenceReport(models.Model):
 
     _company_date_idx = models.Index("(company_id, date)")
     _company_partner_date_unique = models.UniqueIndex("(company_id, partner_id, date)")
+
+    def init(self):
+        leave_room_for_updates(self)
 
     def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
         """Read from customer.cadence.summary when it holds the answer (the

@@ -7,7 +7,7 @@ from odoo.tools import SQL, format_date
 from ..models.common import CLASSIFICATION_RUN, MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, SALES_USER
 from ..models.res_partner import ABC_XYZ_CELLS
 from ..tools.sql import partner_scope
-from ..tools.sync import sync_rows
+from ..tools.sync import leave_room_for_updates, sync_rows
 
 COMPARISONS = [("year", "Against a Year Ago"), ("quarter", "Against a Quarter Ago"), ("custom", "Between Chosen Dates")]
 COMPARISON_MONTHS = {"year": 12, "quarter": 3}
@@ -85,6 +85,9 @@ class CustomerCellTransitionReport(models.Model):
     )
 
     _company_comparison_idx = models.Index("(company_id, comparison)")
+
+    def init(self):
+        leave_room_for_updates(self)
 
     @api.model
     def _comparisons(self, company, run_date):

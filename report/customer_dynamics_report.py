@@ -22,7 +22,7 @@ from ..models.common import (
     SALES_USER,
 )
 from ..tools.sql import partner_scope
-from ..tools.sync import sync_rows
+from ..tools.sync import leave_room_for_updates, sync_rows
 
 PERIOD_KINDS = [("calendar", "Calendar Years"), ("rolling", "12 Months to the Last Full Month")]
 TRENDS = [("growing", "Growing"), ("stable", "Stable"), ("declining", "Declining")]
@@ -113,6 +113,9 @@ class CustomerDynamicsReport(models.Model):
 
     _company_period_idx = models.Index("(company_id, period_kind, date)")
     _company_partner_period_unique = models.UniqueIndex("(company_id, partner_id, period_kind, date)")
+
+    def init(self):
+        leave_room_for_updates(self)
 
     def _check_related_access(self, fname):
         """Odoo reads a related field in SQL as the superuser (related fields

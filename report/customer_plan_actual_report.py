@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from ..models.common import MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, WITHOUT_PLAN
 from ..tools.sql import partner_scope
-from ..tools.sync import sync_rows
+from ..tools.sync import leave_room_for_updates, sync_rows
 
 
 class CustomerPlanActualReport(models.Model):
@@ -69,6 +69,9 @@ class CustomerPlanActualReport(models.Model):
     )
 
     _company_date_idx = models.Index("(company_id, date_start)")
+
+    def init(self):
+        leave_room_for_updates(self)
 
     def _read_group_select(self, aggregate_spec, query):
         if aggregate_spec != "achievement_percent:avg":
