@@ -40,25 +40,42 @@ class CustomerSalesMonth(models.Model):
         (customer.sales.document): all of them, or only the (customer, month)
         pairs `months`, or every month of the customers `partner_ids`.
         Returns rows written."""
+        documents = SQL("customer_sales_document document")
         if months is not None:
             if not months:
                 return 0
             partners, firsts = (list(column) for column in zip(*sorted(months), strict=True))
-            pairs = SQL("(SELECT * FROM unnest(%s::int4[], %s::date[]))", partners, firsts)
-            scope = SQL("(stored.partner_id, stored.month) IN %s", pairs)
-            document_scope = SQL("(document.partner_id, date_trunc('month', document.date)::date) IN %s", pairs)
+            pairs = SQL(
+                "(SELECT DISTINCT * FROM unnest(%s::int4[], %s::date[]) AS pair (partner_id, month))", partners, firsts
+            )
+            # the customer first, for the index on (company, customer, month)
+            scope = SQL(
+                "stored.partner_id = ANY(%s) AND (stored.partner_id, stored.month) IN (SELECT * FROM %s AS pair)",
+                sorted(set(partners)),
+                pairs,
+            )
+            # each month's documents read as a range of the index on
+            # (company, customer, date)
+            documents = SQL(
+                "%s JOIN %s AS pair ON document.partner_id = pair.partner_id"
+                " AND document.date >= pair.month AND document.date < (pair.month + INTERVAL '1 month')::date",
+                documents,
+                pairs,
+            )
+            document_scope = SQL("TRUE")
         else:
             scope = partner_scope("stored", partner_ids)
             document_scope = partner_scope("document", partner_ids)
         query = SQL(
             """
-            SELECT partner_id, date_trunc('month', date)::date AS month,
-                   SUM(revenue) AS revenue, SUM(margin) AS margin,
-                   (COUNT(*) FILTER (WHERE NOT is_refund))::int4 AS document_count
-              FROM customer_sales_document document
-             WHERE company_id = %(company)s AND %(scope)s
-             GROUP BY partner_id, date_trunc('month', date)
+            SELECT document.partner_id, date_trunc('month', document.date)::date AS month,
+                   SUM(document.revenue) AS revenue, SUM(document.margin) AS margin,
+                   (COUNT(*) FILTER (WHERE NOT document.is_refund))::int4 AS document_count
+              FROM %(documents)s
+             WHERE document.company_id = %(company)s AND %(scope)s
+             GROUP BY document.partner_id, date_trunc('month', document.date)
             """,
+            documents=documents,
             company=company.id,
             scope=document_scope,
         )
