@@ -385,8 +385,8 @@ def run_once(env):
 
 def kill_runs(args, paths):
     """Kill --kills nightly runs at random moments within the time such a
-    run takes (timed once first, after a round of changes), each after new
-    changes; a run that committed before its kill must have left its own
+    run takes (timed after a round of changes, then by each run that
+    completes after a kill), each after new changes; a run that committed before its kill must have left its own
     figures whole (a rerun writes nothing)."""
     rng = random.Random(args.seed)
     with superuser_env(args, paths) as env:

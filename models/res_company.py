@@ -558,6 +558,10 @@ class ResCompany(models.Model):
         if FACT_SETTINGS.intersection(vals):
             # what counts as a sale changed: the next run rebuilds the facts
             vals = {**vals, "segmentation_facts_since": False}
+        if set(SETTINGS["analyses"].fields.values()).intersection(vals):
+            # the trends and statuses of every customer follow: the next run
+            # refreshes the analyses of all of them
+            vals = {**vals, "segmentation_analyses_date": False}
         result = super().write(vals)
         if "priority_cell_order" in vals:
             # the order of the priority lists follows at once

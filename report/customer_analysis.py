@@ -91,9 +91,12 @@ class CustomerAnalysis(models.AbstractModel):
         refreshed in the same month (the periods of the dynamics and of the
         client base are the run month's), for every customer otherwise. On
         a new day of that month, what the day itself moves is refreshed
-        too: the run rates of the plans running on either day and the cell
-        comparisons, which end on the run date. Nothing to refresh when
-        `partner_ids` is empty on the same date."""
+        too: the run rates of the plans running on either day, the cell
+        comparisons, which end on the run date, and the client base counts
+        (grouped by the current team of each salesperson). A change of the
+        analyses settings clears the date (res.company.write): the next run
+        refreshes every customer. Nothing to refresh when `partner_ids` is
+        empty on the same date."""
         run_date = run_date or company._segmentation_today()
         changed = partner_ids
         last_date = company.segmentation_analyses_date
@@ -103,7 +106,8 @@ class CustomerAnalysis(models.AbstractModel):
         clock = time.perf_counter()
         if partner_ids is None or partner_ids or last_date != run_date:
             stats.update(self._refresh_customer_tables(company, run_date, partner_ids, last_date))
-        if partner_ids is None or partner_ids:
+            # counted for every customer: a salesperson moved to another team
+            # moves its customers' counts without writing any customer
             stats.update(self._refresh_lifecycle(company, run_date))
         stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date, changed)
         # the recurring follow-ups are planned from the contact figures just refreshed
@@ -143,7 +147,7 @@ class CustomerAnalysis(models.AbstractModel):
         for company in companies.sudo():
             run_date = company.segmentation_analyses_date or company._segmentation_today()
             self.env["customer.sales.month"].sudo()._refresh(company, partner_ids=partners.ids)
-            self.sudo()._refresh_customer_tables(company, run_date, partners.ids)
+            self.sudo()._refresh_customer_tables(company, run_date, partners.ids, last_date=run_date)
 
     @api.model
     def _refresh_customer_tables(self, company, run_date, partner_ids=None, last_date=None):
@@ -161,7 +165,7 @@ class CustomerAnalysis(models.AbstractModel):
             transition_partners = None
         return {
             "dynamics_written": self.env["customer.dynamics.report"]._refresh(company, run_date, partner_ids),
-            "plans_written": self.env["customer.plan.actual.report"]._refresh(company, plan_partners),
+            "plans_written": self.env["customer.plan.actual.report"]._refresh(company, plan_partners, run_date),
             "transitions_written": self.env["customer.cell.transition.report"]._refresh(
                 company, run_date, transition_partners
             ),

@@ -179,15 +179,17 @@ class CustomerPlanActualReport(models.Model):
         return {partner_id for (partner_id,) in rows}
 
     @api.model
-    def _refresh(self, company, partner_ids=None):
+    def _refresh(self, company, partner_ids=None, today=None):
         """Bring the rows of `company` (of the customers `partner_ids` only,
-        when given) up to date; returns the number of rows written."""
+        when given) up to date, with the run rates of `today` (the company's
+        today by default: a run passes its date); returns the number of rows
+        written."""
         self.env["customer.sales.plan"].flush_model()
         self.env["res.partner"].flush_model(["user_id"])
 
         query = SQL(
             "%s UNION ALL %s",
-            self._select_plans(company, company._segmentation_today(), partner_ids),
+            self._select_plans(company, today or company._segmentation_today(), partner_ids),
             self._select_unplanned(company, partner_ids),
         )
         values = (

@@ -231,6 +231,10 @@ class TestIncrementalRun(TimedRunCase):
         self.assertEqual(omega_year.revenue, 35.0)
         self._equals_a_rebuild()
 
+        # a new growth threshold moves the trends of every customer
+        self.company.segmentation_growth_threshold = 25.0
+        self.assertEqual(self._run()["analyses"]["customers_refreshed"], "all")
+
         self.run_date = date(2025, 5, 2)
         self.assertEqual(self._run()["analyses"]["customers_refreshed"], "all")
 
