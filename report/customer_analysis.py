@@ -147,19 +147,19 @@ class CustomerAnalysis(models.AbstractModel):
         for company in companies.sudo():
             run_date = company.segmentation_analyses_date or company._segmentation_today()
             self.env["customer.sales.month"].sudo()._refresh(company, partner_ids=partners.ids)
-            self.sudo()._refresh_customer_tables(company, run_date, partners.ids, last_date=run_date)
+            self.sudo()._refresh_customer_tables(company, run_date, partners.ids)
 
     @api.model
     def _refresh_customer_tables(self, company, run_date, partner_ids=None, last_date=None):
         """Refresh the analyses of CUSTOMER_TABLES of `company` (the tables
         after customer.sales.month, which they read), for the customers
         `partner_ids` or all, on `run_date`; when the analyses were last
-        refreshed on another day (`last_date`), also the plans running on
-        either day and every cell comparison. Returns the rows written per
-        table."""
+        refreshed on another day (`last_date`, None: on `run_date`), also
+        the plans running on either day and every cell comparison. Returns
+        the rows written per table."""
         plan_partners = partner_ids
         transition_partners = partner_ids
-        if partner_ids is not None and last_date != run_date:
+        if partner_ids is not None and last_date not in (None, run_date):
             plans = self.env["customer.plan.actual.report"]
             plan_partners = set(partner_ids) | plans._running_plan_partners(company, (last_date, run_date))
             transition_partners = None

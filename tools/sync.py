@@ -39,6 +39,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     the whole table. Money columns are numeric, so the comparison is
     exact. Returns the number of rows written."""
     cr = model.env.cr
+    scope = scope or SQL("TRUE")
     table = SQL.identifier(model._table)
     columns = SQL(", ").join(SQL.identifier(column) for column in (*keys, *values))
     staged = SQL.identifier("customer_analysis_rows")
@@ -50,7 +51,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
             "SELECT EXISTS (SELECT 1 FROM %s stored WHERE stored.company_id = %s AND %s)",
             table,
             company.id,
-            scope or SQL("TRUE"),
+            scope,
         )
     )
     if not cr.fetchone()[0]:
@@ -83,7 +84,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
             " AND NOT EXISTS (SELECT 1 FROM %(staged)s new WHERE %(same_key)s)",
             table=table,
             company=company.id,
-            scope=scope or SQL("TRUE"),
+            scope=scope,
             staged=staged,
             same_key=same_key,
         )
@@ -99,7 +100,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
             stored_values=stored_values,
             staged=staged,
             same_key=same_key,
-            scope=scope or SQL("TRUE"),
+            scope=scope,
         )
     )
     written += cr.rowcount
@@ -115,7 +116,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
             table=table,
             staged=staged,
             same_key=same_key,
-            scope=scope or SQL("TRUE"),
+            scope=scope,
         )
     )
     cr.execute(
