@@ -173,23 +173,15 @@ class CustomerManagerActivityReport(models.Model):
         )
 
     def _overdue_sql(self, value, today):
-        """Not contacted within the recommended interval, today: the SQL of
-        `_overdue_partner_domain`."""
+        """Not contacted within the recommended interval, today: the rule of
+        the priority clients' filter "Not Contacted within the Interval"
+        (not_contacted_in_interval), which the overdue A customers open with."""
         return SQL(
             "(%(interval)s IS NOT NULL AND (%(last)s IS NULL OR %(next)s < %(today)s))",
             interval=value("recommended_contact_interval_days", "int4"),
             last=value("last_contact_date", "date"),
             next=value("next_contact_date", "date"),
             today=today,
-        )
-
-    def _overdue_partner_domain(self):
-        """The customers not contacted within their recommended interval, as a
-        res.partner domain (in the current company): the next contact is
-        overdue ("Contact Overdue (days)" above 0), or they were never
-        contacted while an interval is recommended."""
-        return Domain("recommended_contact_interval_days", "!=", False) & (
-            Domain("contact_overdue_days", ">", 0) | Domain("last_contact_date", "=", False)
         )
 
     def _read_group_select(self, aggregate_spec, query):
