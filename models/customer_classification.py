@@ -123,59 +123,64 @@ class CustomerClassification(models.AbstractModel):
             ),
         )
 
-    def _facts_query(self, company, rules, run_date):
-        """SQL of the aggregate (FACT_COLUMNS): per customer, its month rows
-        and one total row (the grouping set without the month) whose window
-        sums are exact and rounded once, here, with the days it bought on
-        over the rhythm's months (credit notes are not purchases), all from
-        one scan of the documents' facts (customer.sales.document)."""
+    def _fetch_facts(self, company, rules, run_date):
+        """The aggregate the engine classifies (FACT_COLUMNS): per customer,
+        its month rows within the window and one total row. Fetched as two
+        frames, each with only the columns of its rows: the months of a
+        large base are most of its million rows."""
         start, end = window_bounds(run_date, rules.fetch_months)
-        abc_start, _end = window_bounds(run_date, rules.abc_window_months)
+        months = copy_frame(
+            self.env.cr,
+            SQL(
+                """
+                SELECT partner_id, month, revenue, document_count AS doc_count
+                  FROM customer_sales_month
+                 WHERE company_id = %s AND month >= %s AND month < %s
+                """,
+                company.id,
+                start,
+                end,
+            ),
+        )
+        totals = copy_frame(self.env.cr, self._totals_query(company, rules, run_date))
+        facts = pd.concat([months.assign(is_total=False), totals.assign(is_total=True)], ignore_index=True)
+        return facts.reindex(columns=list(FACT_COLUMNS))
+
+    def _totals_query(self, company, rules, run_date):
+        """SQL of the total row of each customer: its window sums, exact and
+        rounded once, here, its first and last purchase and the days it
+        bought on over the rhythm's months (credit notes are not
+        purchases), from one pass over its documents' facts
+        (customer.sales.document) in the order of their index. Its month
+        rows are the stored months (customer.sales.month), which the run
+        brought up to date just before."""
+        abc_start, end = window_bounds(run_date, rules.abc_window_months)
         previous_start, _abc_start = window_bounds(abc_start, rules.abc_window_months)
-        in_abc = SQL("document.date >= %s AND document.date < %s", abc_start, end)
-        in_previous = SQL("document.date >= %s AND document.date < %s", previous_start, abc_start)
+        in_abc = SQL("date >= %s AND date < %s", abc_start, end)
+        in_previous = SQL("date >= %s AND date < %s", previous_start, abc_start)
         return SQL(
             """
-            WITH document AS (
-                SELECT partner_id, document_id, date, is_refund,
-                       CASE WHEN date >= %(start)s AND date < %(end)s
-                            THEN date_trunc('month', date)::date END AS month,
-                       revenue, margin
-                  FROM customer_sales_document
-                 WHERE company_id = %(company)s
-            )
             SELECT partner_id,
-                   GROUPING(month) = 1 AS is_total,
-                   month,
-                   SUM(revenue) AS revenue,
-                   COUNT(*) FILTER (WHERE NOT is_refund) AS doc_count,
                    ROUND(COALESCE(SUM(revenue) FILTER (WHERE %(in_abc)s), 0), %(digits)s) AS window_revenue,
                    ROUND(COALESCE(SUM(margin) FILTER (WHERE %(in_abc)s), 0), %(digits)s) AS window_margin,
                    COUNT(*) FILTER (WHERE NOT is_refund AND %(in_abc)s) AS window_doc_count,
                    MIN(date) FILTER (WHERE NOT is_refund) AS first_date,
                    MAX(date) FILTER (WHERE NOT is_refund) AS last_date,
                    ROUND(SUM(revenue) FILTER (WHERE %(in_previous)s), %(digits)s) AS previous_revenue,
-                   CASE WHEN GROUPING(month) = 1
-                        THEN ARRAY_AGG(date - DATE '1970-01-01')
-                                 FILTER (WHERE NOT is_refund AND date >= %(rhythm_start)s AND date <= %(run_date)s)
-                   END AS sale_days
-              FROM document
-             GROUP BY GROUPING SETS ((partner_id, month), (partner_id))
+                   ARRAY_AGG(date - DATE '1970-01-01')
+                       FILTER (WHERE NOT is_refund AND date >= %(rhythm_start)s AND date <= %(run_date)s)
+                       AS sale_days
+              FROM customer_sales_document
+             WHERE company_id = %(company)s
+             GROUP BY partner_id
             """,
             company=company.id,
-            start=start,
-            end=end,
             in_abc=in_abc,
             in_previous=in_previous,
             rhythm_start=rhythm_start(run_date),
             run_date=run_date,
             digits=ROUNDING["classification_revenue"],
         )
-
-    def _fetch_facts(self, company, rules, run_date):
-        facts = copy_frame(self.env.cr, self._facts_query(company, rules, run_date))
-        facts["is_total"] = facts["is_total"].eq("t")  # PostgreSQL's CSV spells booleans t and f
-        return facts.reindex(columns=list(FACT_COLUMNS))
 
     def _fetch_state(self, company):
         """What is stored now for `company`, one row per customer that has
