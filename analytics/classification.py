@@ -76,6 +76,13 @@ RESULT_COLUMNS = (
     "revenue_change_percent",
     "priority_rank",
 )
+# The figures of RESULT_COLUMNS relative to the whole client base: they move
+# with every other customer's figures (a run after 1 % of the documents
+# changed moves the rank of nearly every customer), so they are reconciled
+# and stored apart from each customer's own figures, which move only with
+# its own sales.
+RELATIVE_COLUMNS = ("abc_share", "abc_cumulative_share", "priority_rank")
+OWN_COLUMNS = tuple(column for column in RESULT_COLUMNS if column not in RELATIVE_COLUMNS)
 FLOAT_COLUMNS = (
     "abc_metric_value",
     "abc_share",
@@ -414,9 +421,11 @@ def reconcile(computed, current, run_date, cell_order=DEFAULT_CELL_ORDER):
     the customers are ranked for the priority lists by their (effective)
     cell in `cell_order`, then revenue.
 
-    Returns (rows to write: RESULT_COLUMNS for the customers whose stored
-    values change, None where a value is cleared; class changes: old and new
-    ABC/XYZ and the metric value per customer whose computed class moved).
+    Returns (rows to write: OWN_COLUMNS for the customers whose own stored
+    figures change, None where a value is cleared; class changes: old and
+    new ABC/XYZ and the metric value per customer whose computed class
+    moved; RELATIVE_COLUMNS of every customer of `computed`, to store apart:
+    `current` need not hold them).
     """
     current = current.reindex(columns=[*RESULT_COLUMNS, "abc_class_manual"])
     index = computed.index.union(current.index)
@@ -449,10 +458,15 @@ def reconcile(computed, current, run_date, cell_order=DEFAULT_CELL_ORDER):
     )
 
     differs = pd.Series(False, index=index)
-    for column in RESULT_COLUMNS:
+    for column in OWN_COLUMNS:
         differs |= ~_same(old, new, column)
-    to_write = new.loc[differs].astype(object)
-    return to_write.where(to_write.notna(), None), changes.astype(object).where(changes.notna(), None)
+    to_write = new.loc[differs, list(OWN_COLUMNS)].astype(object)
+    relative = new.loc[ranked, list(RELATIVE_COLUMNS)]
+    return (
+        to_write.where(to_write.notna(), None),
+        changes.astype(object).where(changes.notna(), None),
+        relative,
+    )
 
 
 def _same(old, new, column):

@@ -629,7 +629,12 @@ def reset_classification(env, state_columns):
             SQL(" OR ").join(SQL("%s IS NOT NULL", SQL.identifier(column)) for column in state_columns),
         )
     )
-    for table in ("customer_classification_history", "customer_sales_document", "customer_sales_month"):
+    for table in (
+        "customer_classification_history",
+        "customer_classification_standing",
+        "customer_sales_document",
+        "customer_sales_month",
+    ):
         env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
     env.cr.execute("UPDATE res_company SET segmentation_facts_since = NULL, segmentation_last_run_key = NULL")
     env.invalidate_all()

@@ -61,8 +61,7 @@ def parse_args(argv=None):
 def prepare(env, args):
     """A committed classification and a salesperson with CUSTOMERS customers."""
     company = env.ref("base.main_company")
-    key = str(company.id)
-    env.cr.execute(SQL("SELECT count(*) FROM res_partner WHERE priority_rank ? %s", key))
+    env.cr.execute(SQL("SELECT count(*) FROM customer_classification_standing WHERE company_id = %s", company.id))
     ranked = env.cr.fetchone()[0]
     if not ranked or args.reclassify:
         print("classifying the company (committed) ...", flush=True)
@@ -75,21 +74,21 @@ def prepare(env, args):
     # every step-th ranked customer (50th of 100,000), so that the
     # salesperson's customers spread over all cells and ranks like the
     # company's; the step fits the customers ranked, so that CUSTOMERS are his
-    env.cr.execute(SQL("SELECT count(*) FROM res_partner WHERE priority_rank ? %s", key))
+    env.cr.execute(SQL("SELECT count(*) FROM customer_classification_standing WHERE company_id = %s", company.id))
     step = max(env.cr.fetchone()[0] // CUSTOMERS, 1)
     env.cr.execute(
         SQL(
             """
             WITH ranked AS (
-                SELECT id, ROW_NUMBER() OVER (ORDER BY (priority_rank ->> %(key)s)::int4) AS n
-                  FROM res_partner WHERE priority_rank ? %(key)s
+                SELECT partner_id AS id, ROW_NUMBER() OVER (ORDER BY priority_rank) AS n
+                  FROM customer_classification_standing WHERE company_id = %(company)s
             )
             UPDATE res_partner partner SET user_id = %(user)s
               FROM ranked
              WHERE ranked.id = partner.id AND ranked.n %% %(step)s = 0 AND ranked.n <= %(last)s
                AND partner.user_id IS DISTINCT FROM %(user)s
             """,
-            key=key,
+            company=company.id,
             user=salesperson.id,
             step=step,
             last=step * CUSTOMERS,

@@ -3,6 +3,7 @@ from . import crm_lead
 from . import customer_cadence
 from . import customer_classification
 from . import customer_classification_history
+from . import customer_classification_standing
 from . import customer_client_group
 from . import customer_contact_fact
 from . import customer_contact_month

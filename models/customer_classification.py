@@ -9,7 +9,7 @@ from odoo import api, models
 from odoo.tools import SQL
 from odoo.tools.misc import format_amount, format_date
 
-from ..analytics import FACT_COLUMNS, RESULT_COLUMNS, classify, reconcile, window_bounds
+from ..analytics import FACT_COLUMNS, OWN_COLUMNS, classify, reconcile, window_bounds
 from ..analytics.classification import DATE_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, ROUNDING
 from ..analytics.priority import class_drops, priority_ranks
 from ..analytics.rhythm import rhythm_start
@@ -17,7 +17,8 @@ from ..tools.frames import copy_frame, stage_rows
 from ..tools.locks import lock_or_raise
 from .common import MONEY_READERS
 
-STATE_COLUMNS = (*RESULT_COLUMNS, "abc_class_manual")
+# what a run reads and writes on the partner (the standings are kept apart)
+STATE_COLUMNS = (*OWN_COLUMNS, "abc_class_manual")
 SQL_TYPES = {
     **dict.fromkeys(FLOAT_COLUMNS, "float8"),
     **dict.fromkeys(INTEGER_COLUMNS, "int4"),
@@ -66,6 +67,7 @@ class CustomerClassification(models.AbstractModel):
                 "aggregate_rows": 0,
                 "customers": self._classified_count(company),
                 "written": 0,
+                "standings_written": 0,
                 "changes": 0,
                 "drop_activities": 0,
                 "aggregate_seconds": 0.0,
@@ -78,9 +80,10 @@ class CustomerClassification(models.AbstractModel):
         current = self._fetch_state(company)
         fetched = time.perf_counter()
         computed, limits = classify(facts, run_date, rules)
-        to_write, changes = reconcile(computed, current, run_date, priority.cell_order)
+        to_write, changes, standings = reconcile(computed, current, run_date, priority.cell_order)
         computed_at = time.perf_counter()
         self._write_state(company, to_write)
+        standings_written = self.env["customer.classification.standing"]._store(company, standings)
         self._write_history(company, changes, run_date, group_reasons)
         company.segmentation_last_limits = asdict(limits)
         self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
@@ -97,6 +100,7 @@ class CustomerClassification(models.AbstractModel):
             "aggregate_rows": len(facts),
             "customers": len(computed),
             "written": len(to_write),
+            "standings_written": standings_written,
             "changes": len(changes),
             "drop_activities": activities,
             "aggregate_seconds": fetched - clock,
@@ -212,8 +216,8 @@ class CustomerClassification(models.AbstractModel):
         staged = stage_rows(
             self.env.cr,
             "customer_classification_new",
-            {"id": "int4", **{column: SQL_TYPES.get(column, "varchar") for column in RESULT_COLUMNS}},
-            [to_write.index.tolist(), *(_column_values(to_write[column], column) for column in RESULT_COLUMNS)],
+            {"id": "int4", **{column: SQL_TYPES.get(column, "varchar") for column in OWN_COLUMNS}},
+            [to_write.index.tolist(), *(_column_values(to_write[column], column) for column in OWN_COLUMNS)],
         )
         assignments = SQL(", ").join(
             SQL(
@@ -222,7 +226,7 @@ class CustomerClassification(models.AbstractModel):
                 column=SQL.identifier(column),
                 key=key,
             )
-            for column in RESULT_COLUMNS
+            for column in OWN_COLUMNS
         )
         self.env.cr.execute(
             SQL("UPDATE res_partner partner SET %s FROM %s AS new WHERE partner.id = new.id", assignments, staged)
@@ -342,15 +346,39 @@ class CustomerClassification(models.AbstractModel):
         Writes the ranks that move; returns how many."""
         cell_order = company._priority_rules_checked().cell_order
         self.env.flush_all()
-        state = self._fetch_state(company)
-        ranked = state[state["priority_rank"].notna()]
+        ranked = copy_frame(
+            self.env.cr,
+            SQL(
+                """
+                SELECT standing.partner_id, standing.priority_rank,
+                       partner.abc_xyz_class ->> %(key)s AS abc_xyz_class,
+                       (partner.classification_revenue ->> %(key)s)::float8 AS classification_revenue
+                  FROM customer_classification_standing standing
+                  JOIN res_partner partner ON partner.id = standing.partner_id
+                 WHERE standing.company_id = %(company)s
+                """,
+                key=str(company.id),
+                company=company.id,
+            ),
+        ).set_index("partner_id")
+        ranked["abc_xyz_class"] = ranked["abc_xyz_class"].astype(object).where(ranked["abc_xyz_class"].notna(), None)
         ranks = priority_ranks(ranked["abc_xyz_class"], ranked["classification_revenue"], cell_order)
-        moved = ranked.index[ranks.to_numpy() != ranked["priority_rank"].to_numpy()]
+        moved = ranks[ranks.to_numpy() != ranked["priority_rank"].to_numpy()]
         if len(moved):
-            to_write = state.loc[moved, list(RESULT_COLUMNS)].copy()
-            to_write["priority_rank"] = ranks.loc[moved]
-            self._write_state(company, to_write.astype(object).where(to_write.notna(), None))
-            self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE customer_classification_standing standing SET priority_rank = moved.rank
+                      FROM unnest(%s::int4[], %s::int4[]) AS moved (partner_id, rank)
+                     WHERE standing.company_id = %s AND standing.partner_id = moved.partner_id
+                    """,
+                    moved.index.tolist(),
+                    moved.astype(int).tolist(),
+                    company.id,
+                )
+            )
+            self.env["customer.classification.standing"].invalidate_model(["priority_rank"])
+            self.env["res.partner"].invalidate_model(["priority_rank"])
         return len(moved)
 
     def _plan_drop_activities(self, company, changes, computed, run_date, rules):

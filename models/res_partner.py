@@ -1,3 +1,4 @@
+import operator
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -7,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..analytics import RESULT_COLUMNS, window_bounds
+from ..analytics import RELATIVE_COLUMNS, RESULT_COLUMNS, window_bounds
 from ..analytics.cadence import CONTACT_COLUMNS
 from ..analytics.priority import ATTENTION_REASONS, CELLS
 from ..tools.sync import sync_company_values
@@ -38,6 +39,8 @@ LIFECYCLE_STATUSES = [
     ("returned", "Returned"),
 ]
 MATRIX_MEASURES = ("revenue", "margin")
+# the comparisons a search of a standing figure (customer.classification.standing) takes
+STANDING_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 # "former products": bought before the last FORMER_MONTHS months, not since
 FORMER_MONTHS = 3
 
@@ -58,6 +61,22 @@ def _classification_field(field_type, string, help_text, groups=SALES_USER, **kw
         index=False,
         groups=groups,
         **kwargs,
+    )
+
+
+def _standing_field(field_type, name, string, help_text, groups=SALES_USER):
+    """A per-company figure of the customer's standing in the client base,
+    which the classification run keeps in customer.classification.standing
+    (it moves with every other customer's figures): read, searched and
+    sorted there, in the current company."""
+    return field_type(
+        string=string,
+        help=help_text,
+        compute="_compute_standing",
+        inverse="_inverse_standing",
+        search=f"_search_{name}",
+        copy=False,
+        groups=groups,
     )
 
 
@@ -151,11 +170,12 @@ class ResPartner(models.Model):
         "Value of the ABC metric (revenue, margin or number of documents) in the ABC window.",
         groups=MONEY_READERS,
     )
-    abc_share = _classification_field(
-        fields.Float, "Share (%)", "Share of the company's ABC metric in the window.", groups=MONEY_READERS
+    abc_share = _standing_field(
+        fields.Float, "abc_share", "Share (%)", "Share of the company's ABC metric in the window.", groups=MONEY_READERS
     )
-    abc_cumulative_share = _classification_field(
+    abc_cumulative_share = _standing_field(
         fields.Float,
+        "abc_cumulative_share",
         "Cumulative Share (%)",
         "Share of the customers ranked up to and including this one.",
         groups=MONEY_READERS,
@@ -207,8 +227,9 @@ class ResPartner(models.Model):
         "empty when there was no revenue before.",
         digits=(16, 1),
     )
-    priority_rank = _classification_field(
+    priority_rank = _standing_field(
         fields.Integer,
+        "priority_rank",
         "Priority",
         "Rank of the customer in the company: by the priority of its cell (see the settings), then by revenue.",
     )
@@ -431,6 +452,102 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------
     # compute and search: classes, purchases, segment criteria
+
+    @api.depends_context("company")
+    def _compute_standing(self):
+        """The standing of each customer in the current company (none: 0)."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, abc_share, abc_cumulative_share, priority_rank"
+                " FROM customer_classification_standing WHERE company_id = %s AND partner_id = ANY(%s)",
+                self.env.company.id,
+                self.ids,
+            )
+        )
+        standings = {partner_id: figures for partner_id, *figures in rows}
+        for partner in self:
+            share, cumulative_share, rank = standings.get(partner._origin.id, (0.0, 0.0, 0))
+            partner.abc_share = share
+            partner.abc_cumulative_share = cumulative_share
+            partner.priority_rank = rank
+
+    def _inverse_standing(self):
+        """Only superuser code may set what a run stores (see write): its
+        figures go where the run keeps them, in the current company."""
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO customer_classification_standing
+                       (company_id, partner_id, abc_share, abc_cumulative_share, priority_rank)
+                SELECT %s, * FROM unnest(%s::int4[], %s::numeric[], %s::numeric[], %s::int4[])
+                    ON CONFLICT (company_id, partner_id) DO UPDATE
+                   SET abc_share = EXCLUDED.abc_share, abc_cumulative_share = EXCLUDED.abc_cumulative_share,
+                       priority_rank = EXCLUDED.priority_rank
+                """,
+                self.env.company.id,
+                self.ids,
+                self.mapped("abc_share"),
+                self.mapped("abc_cumulative_share"),
+                self.mapped("priority_rank"),
+            )
+        )
+        self.env["customer.classification.standing"].invalidate_model(list(RELATIVE_COLUMNS))
+
+    def _standing_domain(self, fname, operator, value):
+        """The customers whose standing figure `fname` in the current company
+        meets (operator, value), a customer without a standing counting as
+        0, as the figure reads: those with a standing that meets it, or,
+        when 0 meets it, all but those with a standing that does not."""
+        if operator == "in":
+            zero_meets = any(not item for item in value)
+        elif operator in STANDING_COMPARISONS:
+            zero_meets = STANDING_COMPARISONS[operator](0, value or 0)
+        else:
+            return NotImplemented
+        condition = Domain(fname, operator, value)
+        standings = self.env["customer.classification.standing"].sudo()
+        in_company = Domain("company_id", "=", self.env.company.id)
+        if zero_meets:
+            return Domain("id", "not in", standings._search(in_company & ~condition).subselect("partner_id"))
+        return Domain("id", "in", standings._search(in_company & condition).subselect("partner_id"))
+
+    def _search_abc_share(self, operator, value):
+        return self._standing_domain("abc_share", operator, value)
+
+    def _search_abc_cumulative_share(self, operator, value):
+        return self._standing_domain("abc_cumulative_share", operator, value)
+
+    def _search_priority_rank(self, operator, value):
+        return self._standing_domain("priority_rank", operator, value)
+
+    def _field_to_sql(self, alias, field_expr, query=None):
+        """The standing figures (sorting the priority lists by rank) from
+        customer.classification.standing, joined in the current company."""
+        if field_expr not in RELATIVE_COLUMNS:
+            return super()._field_to_sql(alias, field_expr, query)
+        company = self.env.company.id
+        if query is None:
+            return SQL(
+                "(SELECT %s FROM customer_classification_standing standing"
+                " WHERE standing.partner_id = %s AND standing.company_id = %s)",
+                SQL.identifier("standing", field_expr),
+                SQL.identifier(alias, "id"),
+                company,
+            )
+        standing = query.make_alias(alias, "standing")
+        query.add_join(
+            "LEFT JOIN",
+            standing,
+            "customer_classification_standing",
+            SQL(
+                "%s = %s AND %s = %s",
+                SQL.identifier(standing, "partner_id"),
+                SQL.identifier(alias, "id"),
+                SQL.identifier(standing, "company_id"),
+                company,
+            ),
+        )
+        return SQL("COALESCE(%s, 0)", SQL.identifier(standing, field_expr))
 
     @api.depends_context("company")
     @api.depends("client_group_id.head_partner_id", "client_group_id.company_id")

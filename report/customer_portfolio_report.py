@@ -110,16 +110,17 @@ class CustomerPortfolioReport(models.Model):
                    %(revenue_down)s AS revenue_down_count,
                    %(no_activity)s AS no_activity_count,
                    %(contact_overdue)s AS contact_overdue_count
-              FROM res_partner partner
+              FROM customer_classification_standing standing
+              JOIN res_partner partner ON partner.id = standing.partner_id
               LEFT JOIN res_users salesperson ON salesperson.id = partner.user_id
-             WHERE partner.active AND partner.priority_rank ? %(key)s
+             WHERE standing.company_id = %(company)s AND partner.active
             """,
             company=company.id,
             key=key,
             abc=value("abc_class"),
             xyz=value("xyz_class"),
             cell=value("abc_xyz_class"),
-            rank=value("priority_rank", "int4"),
+            rank=SQL("standing.priority_rank"),
             revenue=value("classification_revenue", "float8"),
             margin=value("classification_margin", "float8"),
             attention=flag(*conditions),

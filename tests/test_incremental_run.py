@@ -24,6 +24,7 @@ STORED = {
     "customer_cell_transition_report": "partner_id, comparison",
     "customer_base_report": "period_type, date, user_id, team_id, abc_xyz_class",
     "customer_classification_history": "partner_id, date, id",
+    "customer_classification_standing": "partner_id",
     "customer_contact_fact": "message_id, attendee_id",
     "customer_contact_month": "partner_id, month",
     "customer_cadence_report": "partner_id, date",
@@ -403,6 +404,33 @@ class TestIncrementalRun(TimedRunCase):
         self.assertEqual(stats["facts"]["documents_written"], 1)
         self.assertEqual(stats["analyses"]["customers_refreshed"], "all")
         self.assertEqual(self._month(self.beta, date(2025, 3, 1)), [(80.0, 32.0, 1)])
+
+    def test_a_sale_moves_every_standing_but_writes_one_partner(self):
+        """Omega's new sale moves the total, so every customer's share (kept
+        apart, in customer.classification.standing) but only Omega's own
+        figures: one partner row written."""
+        self._run()
+        Partner = self.env["res.partner"].with_company(self.company)
+        ranked = [self.alpha, self.beta, self.gamma, self.delta, self.omega]
+        self.assertEqual(Partner.search([("priority_rank", ">", 0)], order="priority_rank"), Partner.concat(*ranked))
+        self.assertEqual(Partner.browse(self.alpha.id).abc_share, 64.0496, "1550 of 2420")
+        self._changes_stamped_later()
+        sale = customer_invoices(self.env, self.company, [(self.omega, date(2025, 3, 20), [(self.cups, 1, None)])])
+        sale.action_post()
+        stats = self._run()
+        self.assertEqual(stats["written"], 1, "Omega's own figures")
+        self.assertEqual(stats["standings_written"], 5, "every share moved with the total")
+        alpha = Partner.browse(self.alpha.id)
+        self.assertEqual((alpha.abc_share, alpha.abc_cumulative_share, alpha.priority_rank), (63.9175, 63.9175, 1))
+        self.assertEqual(Partner.browse(self.omega.id).priority_rank, 5)
+        # a customer without a standing reads 0, and is found so
+        self.assertEqual(Partner.browse(self.carl.id).priority_rank, 0)
+        unranked = Partner.search([("id", "in", [self.carl.id, self.alpha.id]), ("priority_rank", "=", 0)])
+        self.assertEqual(unranked, self.carl)
+        self.assertEqual(Partner.search([("abc_cumulative_share", ">=", 99.0)]), self.delta | self.omega)
+        stored = self._stored()
+        self._run(rebuild=True)
+        self.assertEqual(self._stored(), stored)
 
     def test_rebuild_button_access(self):
         self._run()

@@ -22,6 +22,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
           contacts per month and cadence rows too (the destination keeps its
           own), counted again by the next run, which finds the destination
           written (its contact facts follow it as every other row);
+        - their standings in the classification (shares, ranks) are removed:
+          the destination keeps its own, as its classes, until the next run;
         - where several of them are in the same segment, the surviving
           customer keeps one open stay there, the earliest: the one open stay
           per segment and customer would otherwise make Odoo delete the whole
@@ -30,6 +32,10 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         Analysis = self.env["customer.analysis"]
         companies = Analysis._forget_customers(src_partners | dst_partner)
         self.env["customer.cadence"]._forget_customers(src_partners)
+        self.env.cr.execute(
+            SQL("DELETE FROM customer_classification_standing WHERE partner_id = ANY(%s)", src_partners.ids)
+        )
+        self.env["customer.classification.standing"].invalidate_model()
         self.env.cr.execute(
             SQL(
                 """

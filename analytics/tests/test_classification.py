@@ -8,6 +8,7 @@ import pytest
 
 from analytics import (
     FACT_COLUMNS,
+    RELATIVE_COLUMNS,
     ClassificationRules,
     ClassLimits,
     abc_classes,
@@ -325,7 +326,7 @@ class TestReconcile:
 
     def test_first_run_writes_everyone_and_records_changes(self):
         computed = self.classified({1: [100] * 12, 2: [1] * 12})
-        to_write, changes = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        to_write, changes, _relative = reconcile(computed, pd.DataFrame(), RUN_DATE)
         assert sorted(to_write.index) == [1, 2]
         assert to_write.loc[1, "abc_xyz_class"] == "AX"
         assert to_write.loc[1, "class_change_date"] == pd.Timestamp(RUN_DATE)
@@ -333,41 +334,41 @@ class TestReconcile:
 
     def test_second_run_on_same_data_writes_nothing(self):
         computed = self.classified({1: [100] * 12, 2: [1] * 12, 3: [0, 5] * 6})
-        stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
-        to_write, changes = reconcile(computed, stored, date(2025, 1, 16))
+        stored, _changes, _relative = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        to_write, changes, _relative = reconcile(computed, stored, date(2025, 1, 16))
         assert to_write.empty and changes.empty
 
     def test_second_run_with_computed_limits_writes_nothing(self):
         facts = facts_from({1: [20, 60] * 6, 2: [18] * 12, 3: [15.3, 18.7] * 6, 4: [12, 18] * 6, 5: [0, 20] * 6})
         rules = ClassificationRules(abc_method="computed", xyz_method="share")
-        stored, _ = reconcile(classify(facts, RUN_DATE, rules)[0], pd.DataFrame(), RUN_DATE)
-        to_write, changes = reconcile(classify(facts, RUN_DATE, rules)[0], stored, date(2025, 1, 16))
+        stored, _changes, _relative = reconcile(classify(facts, RUN_DATE, rules)[0], pd.DataFrame(), RUN_DATE)
+        to_write, changes, _relative = reconcile(classify(facts, RUN_DATE, rules)[0], stored, date(2025, 1, 16))
         assert to_write.empty and changes.empty
 
     def test_float_noise_below_the_stored_digits_is_no_change(self):
         computed = self.classified({1: [100] * 12, 2: [1] * 12, 3: [0, 5] * 6})
-        stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        stored, _changes, _relative = reconcile(computed, pd.DataFrame(), RUN_DATE)
         stored = stored.astype(object)
         stored.loc[1, "classification_margin"] = 600.0 + 1e-7
-        stored.loc[3, "abc_share"] = computed.loc[3, "abc_share"] - 4e-6
-        to_write, _changes = reconcile(computed, stored, date(2025, 1, 16))
+        stored.loc[3, "xyz_variation"] = computed.loc[3, "xyz_variation"] - 4e-6
+        to_write, _changes, _relative = reconcile(computed, stored, date(2025, 1, 16))
         assert to_write.empty
 
     def test_a_change_at_the_stored_digits_is_written(self):
         computed = self.classified({1: [100] * 12, 2: [1] * 12})
-        stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        stored, _changes, _relative = reconcile(computed, pd.DataFrame(), RUN_DATE)
         stored = stored.astype(object)
         stored.loc[1, "classification_margin"] = 600.01
-        to_write, _changes = reconcile(computed, stored, date(2025, 1, 16))
+        to_write, _changes, _relative = reconcile(computed, stored, date(2025, 1, 16))
         assert to_write.index.tolist() == [1]
         assert to_write.loc[1, "classification_margin"] == 600.0
 
     def test_manual_class_wins_and_change_date_follows_computed_class(self):
         computed = self.classified({1: [100] * 12, 2: [1] * 12})
-        stored, _ = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        stored, _changes, _relative = reconcile(computed, pd.DataFrame(), RUN_DATE)
         stored["abc_class_manual"] = [None, "A"]
         stored = stored.astype(object)
-        to_write, changes = reconcile(computed, stored, date(2025, 2, 1))
+        to_write, changes, _relative = reconcile(computed, stored, date(2025, 2, 1))
         assert to_write.loc[2, "abc_class"] == "A"
         assert to_write.loc[2, "abc_class_computed"] == "C"
         assert to_write.loc[2, "abc_xyz_class"] == "AX"
@@ -375,17 +376,36 @@ class TestReconcile:
         assert changes.empty
 
     def test_customer_without_sales_any_more_is_cleared(self):
-        stored, _ = reconcile(self.classified({1: [100] * 12, 2: [1] * 12}), pd.DataFrame(), RUN_DATE)
+        stored, _changes, _relative = reconcile(self.classified({1: [100] * 12, 2: [1] * 12}), pd.DataFrame(), RUN_DATE)
         later = date(2025, 3, 1)
-        to_write, changes = reconcile(self.classified({1: [100] * 12}), stored, later)
+        to_write, changes, _relative = reconcile(self.classified({1: [100] * 12}), stored, later)
         assert to_write.loc[2, "abc_class"] is None
         assert to_write.loc[2, "classification_revenue"] is None
         assert to_write.loc[2, "class_change_date"] == pd.Timestamp(later)
         assert changes.loc[2, ["old_abc_class", "new_abc_class"]].tolist() == ["C", None]
 
+    def test_shares_and_ranks_are_returned_apart_and_move_no_own_row(self):
+        computed = self.classified({1: [100] * 12, 2: [1] * 12})
+        stored, _changes, relative = reconcile(computed, pd.DataFrame(), RUN_DATE)
+        assert not set(stored.columns) & set(RELATIVE_COLUMNS)
+        assert relative.loc[[1, 2], "priority_rank"].tolist() == [1, 2]
+        # a new customer with more revenue takes the first rank and a share
+        # of the total: the others' shares and ranks move, their own figures
+        # do not, so only the newcomer is written
+        grown = self.classified({1: [100] * 12, 2: [1] * 12, 3: [200] * 12})
+        to_write, _changes, relative = reconcile(grown, stored, date(2025, 1, 16))
+        assert to_write.index.tolist() == [3]
+        assert relative["priority_rank"].to_dict() == {1: 2, 2: 3, 3: 1}
+        assert relative.loc[1, "abc_share"] == pytest.approx(1200 / 3612 * 100, abs=1e-4)
+
+    def test_a_customer_cleared_has_no_rank(self):
+        stored, _changes, _relative = reconcile(self.classified({1: [100] * 12, 2: [1] * 12}), pd.DataFrame(), RUN_DATE)
+        _to_write, _changes, relative = reconcile(self.classified({1: [100] * 12}), stored, date(2025, 3, 1))
+        assert relative.index.tolist() == [1]
+
     def test_manual_class_without_sales_is_kept(self):
         current = pd.DataFrame({"abc_class_manual": ["B"]}, index=pd.Index([9], name="partner_id"))
-        to_write, changes = reconcile(self.classified({1: [100] * 12}), current, RUN_DATE)
+        to_write, changes, _relative = reconcile(self.classified({1: [100] * 12}), current, RUN_DATE)
         assert to_write.loc[9, "abc_class"] == "B"
         assert to_write.loc[9, "abc_xyz_class"] is None
         assert 9 not in changes.index

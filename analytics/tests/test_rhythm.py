@@ -240,11 +240,12 @@ class TestPriorityRanks:
             },
             index=pd.Index([1, 2], name="partner_id"),
         )
-        stored, _changes = reconcile(computed, pd.DataFrame(), date(2025, 1, 15))
-        assert stored["priority_rank"].to_dict() == {1: 2, 2: 1}, "BX comes before AZ by default"
+        stored, _changes, relative = reconcile(computed, pd.DataFrame(), date(2025, 1, 15))
+        assert relative["priority_rank"].to_dict() == {1: 2, 2: 1}, "BX comes before AZ by default"
         current = stored.copy()
         current["abc_class_manual"] = [None, "C"]  # 2 is CX by hand: after AZ now
-        to_write, _changes = reconcile(computed, current, date(2025, 1, 16))
-        assert to_write["priority_rank"].to_dict() == {1: 1, 2: 2}
-        to_write, _changes = reconcile(computed, stored.assign(abc_class_manual=None), date(2025, 1, 16))
+        to_write, _changes, relative = reconcile(computed, current, date(2025, 1, 16))
+        assert relative["priority_rank"].to_dict() == {1: 1, 2: 2}
+        assert to_write.index.tolist() == [2], "its cell is its own figure; the ranks are stored apart"
+        to_write, _changes, _relative = reconcile(computed, stored.assign(abc_class_manual=None), date(2025, 1, 16))
         assert to_write.empty
