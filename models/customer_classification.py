@@ -41,7 +41,9 @@ class CustomerClassification(models.AbstractModel):
         customers from them and return figures of the run: customers
         classified, rows written, class changes, the seconds spent fetching
         the aggregate, in the engine and writing back, and the customers
-        whose analyses may have changed (`partner_ids`, None for all).
+        whose analyses may have changed (`partner_ids`, None for all; of
+        them, those changed only in some months: `moved_months`, see
+        customer.analysis._refresh_facts).
 
         A run on the date and with the settings of the last one
         (`segmentation_last_run_key`), when no document or customer changed
@@ -55,7 +57,7 @@ class CustomerClassification(models.AbstractModel):
         priority = company._priority_rules_checked()
         self._lock_company(company)
         clock = time.perf_counter()
-        facts_stats, partner_ids = self.env["customer.analysis"]._refresh_facts(company, rebuild)
+        facts_stats, partner_ids, moved_months = self.env["customer.analysis"]._refresh_facts(company, rebuild)
         facts_seconds = time.perf_counter() - clock
         group_reasons = self._group_moves(company)
         run_key = repr((run_date.isoformat(), rules, priority))
@@ -64,6 +66,7 @@ class CustomerClassification(models.AbstractModel):
                 "facts": facts_stats,
                 "facts_seconds": facts_seconds,
                 "partner_ids": partner_ids,
+                "moved_months": moved_months,
                 "aggregate_rows": 0,
                 "customers": self._classified_count(company),
                 "written": 0,
@@ -97,6 +100,7 @@ class CustomerClassification(models.AbstractModel):
             "facts": facts_stats,
             "facts_seconds": facts_seconds,
             "partner_ids": partner_ids,
+            "moved_months": moved_months,
             "aggregate_rows": len(facts),
             "customers": len(computed),
             "written": len(to_write),

@@ -887,7 +887,9 @@ class ResCompany(models.Model):
             # the contacts are rebuilt from every message and meeting too
             self.sudo().segmentation_contacts_since = False
         stats = self.env["customer.classification"]._run(self, rebuild=rebuild)
-        stats["analyses"] = self.env["customer.analysis"]._refresh(self, partner_ids=stats.pop("partner_ids"))
+        stats["analyses"] = self.env["customer.analysis"]._refresh(
+            self, partner_ids=stats.pop("partner_ids"), moved_months=stats.pop("moved_months")
+        )
         _logger.info(
             "Classified %s customers of company %s (%s updated; facts%s: %s) in %.1f s",
             stats["customers"],

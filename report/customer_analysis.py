@@ -47,10 +47,12 @@ class CustomerAnalysis(models.AbstractModel):
         error, a killed worker) leaves the facts and the mark of the last
         run as they were, so the next run reads the same changes again.
 
-        Returns the figures of the refresh and the customers whose analyses
+        Returns the figures of the refresh, the customers whose analyses
         may have changed: those of the months re-aggregated and the partners
-        written since (a salesperson changed, a contact moved); None when
-        they all may have (a rebuild, a new first month of the history)."""
+        written since (a salesperson changed, a contact moved), None when
+        they all may have (a rebuild, a new first month of the history); and
+        of them, those whose only change is in the months re-aggregated:
+        {customer: months}."""
         since = None if rebuild else company.segmentation_facts_since or None
         started = self._oldest_transaction_start()
         first_month = self._first_month(company)
@@ -59,9 +61,13 @@ class CustomerAnalysis(models.AbstractModel):
         company.sudo().segmentation_facts_since = started
         stats = {"documents_written": documents, "costs_frozen": frozen, "months_written": written}
         if months is None or self._first_month(company) != first_month:
-            return stats, None
-        partners = {partner_id for partner_id, _month in months}
-        return stats, partners | self.env["res.partner"]._entities_written_since(since)
+            return stats, None, {}
+        written = self.env["res.partner"]._entities_written_since(since)
+        moved = {}
+        for partner_id, month in months:
+            if partner_id not in written:
+                moved.setdefault(partner_id, set()).add(month)
+        return stats, written | {partner_id for partner_id, _month in months}, moved
 
     def _oldest_transaction_start(self):
         """When the oldest transaction still open on this database started
@@ -85,7 +91,7 @@ class CustomerAnalysis(models.AbstractModel):
         return month
 
     @api.model
-    def _refresh(self, company, run_date=None, partner_ids=None):
+    def _refresh(self, company, run_date=None, partner_ids=None, moved_months=None):
         """Bring the analyses of `company` up to date from its facts, for the
         customers `partner_ids` only when given and the analyses were last
         refreshed in the same month (the periods of the dynamics and of the
@@ -96,7 +102,9 @@ class CustomerAnalysis(models.AbstractModel):
         (grouped by the current team of each salesperson). A change of the
         analyses settings clears the date (res.company.write): the next run
         refreshes every customer. Nothing to refresh when `partner_ids` is
-        empty on the same date."""
+        empty on the same date. `moved_months` ({customer: months}, see
+        _refresh_facts) narrows the refresh of the tables kept per month to
+        those months where it can."""
         run_date = run_date or company._segmentation_today()
         changed = partner_ids
         last_date = company.segmentation_analyses_date
@@ -105,7 +113,7 @@ class CustomerAnalysis(models.AbstractModel):
         stats = {}
         clock = time.perf_counter()
         if partner_ids is None or partner_ids or last_date != run_date:
-            stats.update(self._refresh_customer_tables(company, run_date, partner_ids, last_date))
+            stats.update(self._refresh_customer_tables(company, run_date, partner_ids, last_date, moved_months))
             # counted for every customer: a salesperson moved to another team
             # moves its customers' counts without writing any customer
             stats.update(self._refresh_lifecycle(company, run_date))
@@ -150,22 +158,30 @@ class CustomerAnalysis(models.AbstractModel):
             self.sudo()._refresh_customer_tables(company, run_date, partners.ids)
 
     @api.model
-    def _refresh_customer_tables(self, company, run_date, partner_ids=None, last_date=None):
+    def _refresh_customer_tables(self, company, run_date, partner_ids=None, last_date=None, moved_months=None):
         """Refresh the analyses of CUSTOMER_TABLES of `company` (the tables
         after customer.sales.month, which they read), for the customers
         `partner_ids` or all, on `run_date`; when the analyses were last
         refreshed on another day (`last_date`, None: on `run_date`), also
-        the plans running on either day and every cell comparison. Returns
-        the rows written per table."""
+        the plans running on either day and every cell comparison; the plan
+        rows of the customers of `moved_months` (see _refresh_facts) only in
+        those months, unless a plan of theirs runs on either day. Returns the
+        rows written per table."""
         plan_partners = partner_ids
+        plan_months = moved_months
         transition_partners = partner_ids
         if partner_ids is not None and last_date not in (None, run_date):
-            plans = self.env["customer.plan.actual.report"]
-            plan_partners = set(partner_ids) | plans._running_plan_partners(company, (last_date, run_date))
+            running = self.env["customer.plan.actual.report"]._running_plan_partners(company, (last_date, run_date))
+            plan_partners = set(partner_ids) | running
+            plan_months = {
+                partner: months for partner, months in (moved_months or {}).items() if partner not in running
+            }
             transition_partners = None
         return {
             "dynamics_written": self.env["customer.dynamics.report"]._refresh(company, run_date, partner_ids),
-            "plans_written": self.env["customer.plan.actual.report"]._refresh(company, plan_partners, run_date),
+            "plans_written": self.env["customer.plan.actual.report"]._refresh(
+                company, plan_partners, run_date, plan_months
+            ),
             "transitions_written": self.env["customer.cell.transition.report"]._refresh(
                 company, run_date, transition_partners
             ),

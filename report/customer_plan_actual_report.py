@@ -113,7 +113,7 @@ class CustomerPlanActualReport(models.Model):
             )
         return SQL(", ").join(terms)
 
-    def _select_plans(self, company, today, partner_ids):
+    def _select_plans(self, company, today, scope):
         return SQL(
             """
             SELECT plan.partner_id, plan.user_id, plan.id AS plan_id, TRUE AS is_planned,
@@ -133,14 +133,14 @@ class CustomerPlanActualReport(models.Model):
                        AND sale.partner_id = plan.partner_id
                        AND sale.month BETWEEN plan.date_start AND plan.date_end
                    ) AS actual ON TRUE
-             WHERE plan.company_id = %(company)s AND %(partners)s
+             WHERE plan.company_id = %(company)s AND %(scope)s
             """,
             company=company.id,
             today=today,
-            partners=partner_scope("plan", partner_ids),
+            scope=scope,
         )
 
-    def _select_unplanned(self, company, partner_ids):
+    def _select_unplanned(self, company, scope):
         return SQL(
             """
             SELECT sale.partner_id, customer.user_id, NULL::int4 AS plan_id,
@@ -156,10 +156,10 @@ class CustomerPlanActualReport(models.Model):
                        AND plan.partner_id = sale.partner_id
                        AND sale.month BETWEEN plan.date_start AND plan.date_end
                    )
-               AND sale.company_id = %(company)s AND %(partners)s
+               AND sale.company_id = %(company)s AND %(scope)s
             """,
             company=company.id,
-            partners=partner_scope("sale", partner_ids),
+            scope=scope,
         )
 
     @api.model
@@ -179,18 +179,45 @@ class CustomerPlanActualReport(models.Model):
         return {partner_id for (partner_id,) in rows}
 
     @api.model
-    def _refresh(self, company, partner_ids=None, today=None):
+    def _refresh(self, company, partner_ids=None, today=None, months=None):
         """Bring the rows of `company` (of the customers `partner_ids` only,
         when given) up to date, with the run rates of `today` (the company's
         today by default: a run passes its date); returns the number of rows
-        written."""
+        written. `months` ({customer: months}) names customers of
+        `partner_ids` whose only change is their sales in those months (the
+        months a nightly run re-aggregated): of them, only the rows of those
+        months and of their plans are refreshed, not every month of their
+        history."""
         self.env["customer.sales.plan"].flush_model()
         self.env["res.partner"].flush_model(["user_id"])
-
+        plans, sales, stored = (partner_scope(alias, partner_ids) for alias in ("plan", "sale", "stored"))
+        if partner_ids is not None and months:
+            whole = sorted(set(partner_ids) - months.keys())
+            pairs = [(partner, month) for partner, in_months in sorted(months.items()) for month in sorted(in_months)]
+            pair_table = SQL(
+                "(SELECT * FROM unnest(%s::int4[], %s::date[]) AS pair (partner_id, month))",
+                [partner for partner, _month in pairs],
+                [month for _partner, month in pairs],
+            )
+            plans = SQL("plan.partner_id = ANY(%s)", [*whole, *sorted(months)])
+            sales = SQL(
+                "(sale.partner_id = ANY(%s) OR (sale.partner_id = ANY(%s)"
+                " AND (sale.partner_id, sale.month) IN (SELECT * FROM %s AS pair)))",
+                whole,
+                sorted(months),
+                pair_table,
+            )
+            stored = SQL(
+                "(stored.partner_id = ANY(%s) OR (stored.partner_id = ANY(%s) AND (stored.plan_id IS NOT NULL"
+                " OR (stored.partner_id, stored.date_start) IN (SELECT * FROM %s AS pair))))",
+                whole,
+                sorted(months),
+                pair_table,
+            )
         query = SQL(
             "%s UNION ALL %s",
-            self._select_plans(company, today or company._segmentation_today(), partner_ids),
-            self._select_unplanned(company, partner_ids),
+            self._select_plans(company, today or company._segmentation_today(), plans),
+            self._select_unplanned(company, sales),
         )
         values = (
             "user_id",
@@ -209,5 +236,5 @@ class CustomerPlanActualReport(models.Model):
             ("partner_id", "date_start", "plan_id"),
             values,
             nullable_keys=("plan_id",),
-            scope=partner_scope("stored", partner_ids),
+            scope=stored,
         )
