@@ -435,6 +435,12 @@ class ResCompany(models.Model):
     segmentation_analyses_date = fields.Date(
         string="Analyses Date", readonly=True, copy=False, help="Date of the last refresh of the analyses."
     )
+    segmentation_compared_on = fields.Date(
+        string="Cells Compared On",
+        readonly=True,
+        copy=False,
+        help="The date the cell migrations of the last run end on (against a year and a quarter before it).",
+    )
     segmentation_last_run_key = fields.Char(
         string="Last Run Key",
         readonly=True,

@@ -98,7 +98,8 @@ class CustomerAnalysis(models.AbstractModel):
         client base are the run month's), for every customer otherwise. On
         a new day of that month, what the day itself moves is refreshed
         too: the run rates of the plans running on either day, the cell
-        comparisons, which end on the run date, and the client base counts
+        comparisons of the customers whose cells on the dates compared moved
+        (the comparisons end on the run date), and the client base counts
         (grouped by the current team of each salesperson). A change of the
         analyses settings clears the date (res.company.write): the next run
         refreshes every customer. Nothing to refresh when `partner_ids` is
@@ -163,28 +164,26 @@ class CustomerAnalysis(models.AbstractModel):
         after customer.sales.month, which they read), for the customers
         `partner_ids` or all, on `run_date`; when the analyses were last
         refreshed on another day (`last_date`, None: on `run_date`), also
-        the plans running on either day and every cell comparison; the plan
+        the plans running on either day (and the cell comparisons of the
+        customers whose cells on the compared dates moved, see the report's
+        _refresh); the plan
         rows of the customers of `moved_months` (see _refresh_facts) only in
         those months, unless a plan of theirs runs on either day. Returns the
         rows written per table."""
         plan_partners = partner_ids
         plan_months = moved_months
-        transition_partners = partner_ids
         if partner_ids is not None and last_date not in (None, run_date):
             running = self.env["customer.plan.actual.report"]._running_plan_partners(company, (last_date, run_date))
             plan_partners = set(partner_ids) | running
             plan_months = {
                 partner: months for partner, months in (moved_months or {}).items() if partner not in running
             }
-            transition_partners = None
         return {
             "dynamics_written": self.env["customer.dynamics.report"]._refresh(company, run_date, partner_ids),
             "plans_written": self.env["customer.plan.actual.report"]._refresh(
                 company, plan_partners, run_date, plan_months
             ),
-            "transitions_written": self.env["customer.cell.transition.report"]._refresh(
-                company, run_date, transition_partners
-            ),
+            "transitions_written": self.env["customer.cell.transition.report"]._refresh(company, run_date, partner_ids),
         }
 
     def _refresh_lifecycle(self, company, run_date):

@@ -50,8 +50,13 @@ class CustomerCellTransitionReport(models.Model):
         help="For a comparison between chosen dates, the user who chose them (each user keeps their last one).",
         falsy_value_label=CLASSIFICATION_RUN,
     )
-    date_from = fields.Date(string="From", readonly=True)
-    date_to = fields.Date(string="To", readonly=True)
+    date_from = fields.Date(string="From", compute="_compute_dates")
+    date_to = fields.Date(string="To", compute="_compute_dates")
+    # the dates a user chose (a comparison between chosen dates); the run's
+    # comparisons end on the date the company keeps (segmentation_compared_on),
+    # read from it, so that a new day rewrites only the rows whose cells moved
+    chosen_from = fields.Date(string="First Date Chosen", readonly=True)
+    chosen_to = fields.Date(string="Second Date Chosen", readonly=True)
     from_cell = fields.Selection(
         TRANSITION_CELLS,
         readonly=True,
@@ -89,6 +94,37 @@ class CustomerCellTransitionReport(models.Model):
     def init(self):
         leave_room_for_updates(self)
 
+    @api.depends("comparison", "chosen_from", "chosen_to", "company_id.segmentation_compared_on")
+    def _compute_dates(self):
+        for row in self:
+            run_date = row.company_id.segmentation_compared_on
+            months = COMPARISON_MONTHS.get(row.comparison)
+            row.date_to = row.chosen_to or run_date
+            row.date_from = row.chosen_from or (run_date and months and run_date - relativedelta(months=months))
+
+    def _field_to_sql(self, alias, field_expr, query=None):
+        """The dates compared, in SQL (sorting and grouping by them): the
+        chosen ones, or those of the run's comparisons, from the date they
+        end on (res.company.segmentation_compared_on, as _compute_dates)."""
+        if field_expr not in ("date_from", "date_to"):
+            return super()._field_to_sql(alias, field_expr, query)
+        run_date = SQL(
+            "(SELECT segmentation_compared_on FROM res_company WHERE res_company.id = %s)",
+            SQL.identifier(alias, "company_id"),
+        )
+        if field_expr == "date_to":
+            return SQL("COALESCE(%s, %s)", SQL.identifier(alias, "chosen_to"), run_date)
+        months = SQL(" ").join(
+            SQL("WHEN %s THEN (%s - make_interval(months => %s))::date", key, run_date, count)
+            for key, count in COMPARISON_MONTHS.items()
+        )
+        return SQL(
+            "COALESCE(%s, CASE %s %s END)",
+            SQL.identifier(alias, "chosen_from"),
+            SQL.identifier(alias, "comparison"),
+            months,
+        )
+
     @api.model
     def _comparisons(self, company, run_date):
         """(comparison, user who chose it, first date, second date) of the
@@ -99,7 +135,7 @@ class CustomerCellTransitionReport(models.Model):
         ]
         chosen = self.env.execute_query(
             SQL(
-                "SELECT DISTINCT comparison, compared_by_id, date_from, date_to FROM %s"
+                "SELECT DISTINCT comparison, compared_by_id, chosen_from, chosen_to FROM %s"
                 " WHERE company_id = %s AND comparison = 'custom'",
                 SQL.identifier(self._table),
                 company.id,
@@ -125,10 +161,44 @@ class CustomerCellTransitionReport(models.Model):
     def _refresh(self, company, run_date, partner_ids=None):
         """Bring the rows of `company` (of the customers `partner_ids` only,
         when given) up to date: the comparisons ending on `run_date` and
-        those users chose; returns the number of rows written."""
-        return self._sync(
+        those users chose; on another date than that of the stored comparisons, also
+        for the customers whose cells on the compared dates moved (all of
+        them when none is stored). Returns the number of rows written."""
+        compared_on = company.segmentation_compared_on
+        if partner_ids is not None and compared_on != run_date:
+            partner_ids = (
+                None if not compared_on else set(partner_ids) | self._moved_by_the_day(company, compared_on, run_date)
+            )
+        written = self._sync(
             company, self._comparisons(company, run_date), partner_scope("stored", partner_ids), partner_ids
         )
+        if company.segmentation_compared_on != run_date:
+            company.sudo().segmentation_compared_on = run_date
+        return written
+
+    @api.model
+    def _moved_by_the_day(self, company, last_date, run_date):
+        """The customers whose cells on the dates of the run's comparisons
+        moved between `last_date`, the day they were compared on, and
+        `run_date`:
+        those with a class change between the old and the new date a year
+        ago, a quarter ago, and since the last refresh. Only their rows
+        change with the day (the revenue compared moves with the month,
+        when every customer is refreshed)."""
+        shifts = [(0, last_date, run_date)] + [
+            (months, last_date - relativedelta(months=months), run_date - relativedelta(months=months))
+            for months in COMPARISON_MONTHS.values()
+        ]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT partner_id FROM customer_classification_history WHERE company_id = %s AND (%s)",
+                company.id,
+                SQL(" OR ").join(
+                    SQL("(date > %s AND date <= %s)", min(old, new), max(old, new)) for _months, old, new in shifts
+                ),
+            )
+        )
+        return {partner_id for (partner_id,) in rows}
 
     @api.model
     def _compare(self, company, date_from, date_to):
@@ -191,7 +261,8 @@ class CustomerCellTransitionReport(models.Model):
                  WHERE company_id = %(company)s AND %(partners)s
             )
             SELECT customer.partner_id, comparison.key AS comparison, comparison.compared_by_id,
-                   comparison.date_from, comparison.date_to,
+                   CASE WHEN comparison.key = 'custom' THEN comparison.date_from END AS chosen_from,
+                   CASE WHEN comparison.key = 'custom' THEN comparison.date_to END AS chosen_to,
                    COALESCE(before.cell, 'new') AS from_cell, COALESCE(after.cell, 'none') AS to_cell,
                    CASE WHEN before.cell IS NULL THEN 'new'
                         WHEN after.cell IS NULL THEN 'lost'
@@ -226,8 +297,8 @@ class CustomerCellTransitionReport(models.Model):
             query,
             keys=("partner_id", "comparison", "compared_by_id"),
             values=(
-                "date_from",
-                "date_to",
+                "chosen_from",
+                "chosen_to",
                 "from_cell",
                 "to_cell",
                 "movement",

@@ -194,10 +194,21 @@ class TestIncrementalRun(TimedRunCase):
         """On a new day of the month the periods of the dynamics and of the
         client base stay, so only the customers that changed are refreshed,
         with the run rates of the plans running (they follow the day) and the
-        cell comparisons (they end on the run date); a new month refreshes
-        every customer."""
+        cell comparisons whose first date passes a class change (they end on
+        the run date); a new month refreshes every customer."""
         april = customer_invoices(self.env, self.company, [(self.beta, date(2025, 4, 10), [(self.tea, 8, None)])])
         april.action_post()
+        # Delta became CX on 16 January: a quarter before 16 April, not 15
+        self.env["customer.classification.history"].sudo().create(
+            {
+                "partner_id": self.delta.id,
+                "company_id": self.company.id,
+                "date": date(2025, 1, 16),
+                "new_abc_class": "C",
+                "new_xyz_class": "X",
+                "new_abc_xyz_class": "CX",
+            }
+        )
         plan = self.env["customer.sales.plan"].create(
             {"partner_id": self.beta.id, "period_type": "month", "date_start": date(2025, 4, 1), "amount": 300.0}
         )
@@ -209,14 +220,18 @@ class TestIncrementalRun(TimedRunCase):
         next_day = self._run()
         self.assertEqual(next_day["analyses"]["customers_refreshed"], 0)
         self.assertEqual(self._run_rate(plan), 150.0)
-        [(compared_to,)] = self.env.execute_query(
-            SQL(
-                "SELECT DISTINCT date_to FROM customer_cell_transition_report"
-                " WHERE company_id = %s AND comparison = 'year'",
-                self.company.id,
-            )
+        # the comparisons end on the new day; only Delta's quarter row moved
+        self.assertEqual(next_day["analyses"]["transitions_written"], 1)
+        quarter = self.env["customer.cell.transition.report"].search(
+            [("company_id", "=", self.company.id), ("comparison", "=", "quarter"), ("partner_id", "=", self.delta.id)]
         )
-        self.assertEqual(compared_to, date(2025, 4, 16))
+        self.assertEqual(
+            (quarter.date_from, quarter.date_to, quarter.from_cell), (date(2025, 1, 16), date(2025, 4, 16), "CX")
+        )
+        year = self.env["customer.cell.transition.report"].search(
+            [("company_id", "=", self.company.id), ("comparison", "=", "year")], order="date_to desc, date_from"
+        )
+        self.assertEqual(set(year.mapped("date_from")), {date(2024, 4, 16)})
         self._equals_a_rebuild()
 
         self._changes_stamped_later()
