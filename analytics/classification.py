@@ -30,8 +30,8 @@ XYZ_SHARE_Y = 80.0
 
 # Columns of the aggregate, two kinds of rows per customer. Month rows
 # (`is_total` false): net revenue and number of sales per calendar month of
-# the analysis window; `month` is missing (NaT) on the one row that sums the
-# documents outside it. One total row (`is_total` true): the exact sums of
+# the analysis window (the months stored, a month without sales has no row).
+# One total row (`is_total` true): the exact sums of
 # the ABC window, rounded once by the database (`window_*`), the first and
 # last sale ever, the revenue of the window of the same length before the
 # ABC window (`previous_revenue`) and the days the customer bought on over
@@ -414,8 +414,9 @@ def _limit(value):
 def reconcile(computed, current, run_date, cell_order=DEFAULT_CELL_ORDER):
     """Merge a fresh classification with the stored state of one company.
 
-    `current` holds the stored RESULT_COLUMNS plus `abc_class_manual` for the
-    customers that have any (index `partner_id`). Customers no longer in
+    `current` holds the stored OWN_COLUMNS plus `abc_class_manual` for the
+    customers that have any (index `partner_id`; RELATIVE_COLUMNS, when it
+    holds them, are not compared). Customers no longer in
     `computed` are cleared, a manual ABC class wins over the computed one,
     the change date moves only when the computed ABC or XYZ class moves, and
     the customers are ranked for the priority lists by their (effective)

@@ -737,17 +737,22 @@ def describe_data(env, company, data, run_date):
 
 
 def written_rows(env):
-    """Rows this transaction has updated in res_partner and inserted into the
-    history so far, as PostgreSQL counts them (whatever the run reports)."""
+    """Rows this transaction has updated in res_partner, inserted into the
+    history and written in the standings (shares and ranks) so far, as
+    PostgreSQL counts them (whatever the run reports)."""
     env.cr.execute(
         """
-        SELECT relname, n_tup_upd, n_tup_ins
+        SELECT relname, n_tup_upd, n_tup_ins, n_tup_del
           FROM pg_stat_xact_user_tables
-         WHERE relname IN ('res_partner', 'customer_classification_history')
+         WHERE relname IN ('res_partner', 'customer_classification_history', 'customer_classification_standing')
         """
     )
-    counts = {name: (updated, inserted) for name, updated, inserted in env.cr.fetchall()}
-    return counts.get("res_partner", (0, 0))[0], counts.get("customer_classification_history", (0, 0))[1]
+    counts = {name: (updated, inserted, deleted) for name, updated, inserted, deleted in env.cr.fetchall()}
+    return (
+        counts.get("res_partner", (0, 0, 0))[0],
+        counts.get("customer_classification_history", (0, 0, 0))[1],
+        sum(counts.get("customer_classification_standing", (0, 0, 0))),
+    )
 
 
 def snapshot_state(env, company, state_columns):
@@ -844,7 +849,9 @@ def measure(env, args):
         stats = classification._run(company, run_date)
         stats["total_seconds"] = time.perf_counter() - clock
         after = written_rows(env)
-        stats["partner_rows"], stats["history_rows"] = (done - was for was, done in zip(before, after, strict=True))
+        stats["partner_rows"], stats["history_rows"], stats["standing_rows"] = (
+            done - was for was, done in zip(before, after, strict=True)
+        )
         runs.append(stats)
         print(f"run {number}: {stats}", flush=True)
     rss_peak = peak_rss_mb()
@@ -892,7 +899,8 @@ def measure(env, args):
     print(
         f"second run, no new data: {second['partner_rows']} partner rows written (target 0) "
         f"{verdict(second['partner_rows'] == 0)}, {second['history_rows']} history rows written (target 0) "
-        f"{verdict(second['history_rows'] == 0)}"
+        f"{verdict(second['history_rows'] == 0)}, {second['standing_rows']} standing rows written (target 0) "
+        f"{verdict(second['standing_rows'] == 0)}"
     )
     for column, count in changed.items():
         shown = ", ".join(f"partner {partner}: {old} -> {new}" for partner, old, new in samples[column])

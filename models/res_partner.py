@@ -73,8 +73,9 @@ def _standing_field(field_type, name, string, help_text, groups=SALES_USER):
         string=string,
         help=help_text,
         compute="_compute_standing",
-        inverse="_inverse_standing",
+        inverse=f"_inverse_{name}",
         search=f"_search_{name}",
+        readonly=True,
         copy=False,
         groups=groups,
     )
@@ -471,33 +472,42 @@ class ResPartner(models.Model):
             partner.abc_cumulative_share = cumulative_share
             partner.priority_rank = rank
 
-    def _inverse_standing(self):
-        """Only superuser code may set what a run stores (see write): its
-        figures go where the run keeps them, in the current company."""
+    def _store_standing(self, fname):
+        """Only superuser code may set what a run stores (see write): the
+        figure `fname` goes where the run keeps it, in the current company,
+        the customer's other standing figures as they are."""
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO customer_classification_standing
-                       (company_id, partner_id, abc_share, abc_cumulative_share, priority_rank)
-                SELECT %s, * FROM unnest(%s::int4[], %s::numeric[], %s::numeric[], %s::int4[])
-                    ON CONFLICT (company_id, partner_id) DO UPDATE
-                   SET abc_share = EXCLUDED.abc_share, abc_cumulative_share = EXCLUDED.abc_cumulative_share,
-                       priority_rank = EXCLUDED.priority_rank
+                INSERT INTO customer_classification_standing (company_id, partner_id, %(column)s)
+                SELECT %(company)s, * FROM unnest(%(partners)s::int4[], %(values)s::%(type)s[])
+                    ON CONFLICT (company_id, partner_id) DO UPDATE SET %(column)s = EXCLUDED.%(column)s
                 """,
-                self.env.company.id,
-                self.ids,
-                self.mapped("abc_share"),
-                self.mapped("abc_cumulative_share"),
-                self.mapped("priority_rank"),
+                column=SQL.identifier(fname),
+                company=self.env.company.id,
+                partners=self.ids,
+                values=self.mapped(fname),
+                type=SQL("int4" if fname == "priority_rank" else "numeric"),
             )
         )
-        self.env["customer.classification.standing"].invalidate_model(list(RELATIVE_COLUMNS))
+        self.env["customer.classification.standing"].invalidate_model([fname])
+
+    def _inverse_abc_share(self):
+        self._store_standing("abc_share")
+
+    def _inverse_abc_cumulative_share(self):
+        self._store_standing("abc_cumulative_share")
+
+    def _inverse_priority_rank(self):
+        self._store_standing("priority_rank")
 
     def _standing_domain(self, fname, operator, value):
         """The customers whose standing figure `fname` in the current company
         meets (operator, value), a customer without a standing counting as
         0, as the figure reads: those with a standing that meets it, or,
-        when 0 meets it, all but those with a standing that does not."""
+        when 0 meets it, all but those with a standing that does not. Only
+        for users who may read the figure: a search would tell it."""
+        self._check_field_access(self._fields[fname], "read")
         if operator == "in":
             zero_meets = any(not item for item in value)
         elif operator in STANDING_COMPARISONS:
@@ -525,11 +535,12 @@ class ResPartner(models.Model):
         customer.classification.standing, joined in the current company."""
         if field_expr not in RELATIVE_COLUMNS:
             return super()._field_to_sql(alias, field_expr, query)
+        self._check_field_access(self._fields[field_expr], "read")
         company = self.env.company.id
         if query is None:
             return SQL(
-                "(SELECT %s FROM customer_classification_standing standing"
-                " WHERE standing.partner_id = %s AND standing.company_id = %s)",
+                "COALESCE((SELECT %s FROM customer_classification_standing standing"
+                " WHERE standing.partner_id = %s AND standing.company_id = %s), 0)",
                 SQL.identifier("standing", field_expr),
                 SQL.identifier(alias, "id"),
                 company,

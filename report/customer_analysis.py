@@ -166,22 +166,17 @@ class CustomerAnalysis(models.AbstractModel):
         refreshed on another day (`last_date`, None: on `run_date`), also
         the plans running on either day (and the cell comparisons of the
         customers whose cells on the compared dates moved, see the report's
-        _refresh); the plan
-        rows of the customers of `moved_months` (see _refresh_facts) only in
-        those months, unless a plan of theirs runs on either day. Returns the
-        rows written per table."""
+        _refresh); the plan rows of the customers of `moved_months` (see
+        _refresh_facts) only in those months, with every row of their plans.
+        Returns the rows written per table."""
         plan_partners = partner_ids
-        plan_months = moved_months
         if partner_ids is not None and last_date not in (None, run_date):
             running = self.env["customer.plan.actual.report"]._running_plan_partners(company, (last_date, run_date))
             plan_partners = set(partner_ids) | running
-            plan_months = {
-                partner: months for partner, months in (moved_months or {}).items() if partner not in running
-            }
         return {
             "dynamics_written": self.env["customer.dynamics.report"]._refresh(company, run_date, partner_ids),
             "plans_written": self.env["customer.plan.actual.report"]._refresh(
-                company, plan_partners, run_date, plan_months
+                company, plan_partners, run_date, moved_months
             ),
             "transitions_written": self.env["customer.cell.transition.report"]._refresh(company, run_date, partner_ids),
         }

@@ -108,10 +108,20 @@ class CustomerCellTransitionReport(models.Model):
         end on (res.company.segmentation_compared_on, as _compute_dates)."""
         if field_expr not in ("date_from", "date_to"):
             return super()._field_to_sql(alias, field_expr, query)
-        run_date = SQL(
-            "(SELECT segmentation_compared_on FROM res_company WHERE res_company.id = %s)",
-            SQL.identifier(alias, "company_id"),
-        )
+        if query is None:
+            run_date = SQL(
+                "(SELECT segmentation_compared_on FROM res_company WHERE res_company.id = %s)",
+                SQL.identifier(alias, "company_id"),
+            )
+        else:
+            company = query.make_alias(alias, "company")
+            query.add_join(
+                "LEFT JOIN",
+                company,
+                "res_company",
+                SQL("%s = %s", SQL.identifier(company, "id"), SQL.identifier(alias, "company_id")),
+            )
+            run_date = SQL.identifier(company, "segmentation_compared_on")
         if field_expr == "date_to":
             return SQL("COALESCE(%s, %s)", SQL.identifier(alias, "chosen_to"), run_date)
         months = SQL(" ").join(
@@ -163,11 +173,15 @@ class CustomerCellTransitionReport(models.Model):
         when given) up to date: the comparisons ending on `run_date` and
         those users chose; on another date than that of the stored comparisons, also
         for the customers whose cells on the compared dates moved (all of
-        them when none is stored). Returns the number of rows written."""
+        them when none is stored or in another month). Returns the number
+        of rows written."""
         compared_on = company.segmentation_compared_on
         if partner_ids is not None and compared_on != run_date:
+            # the revenue compared is of the months before the end date's
             partner_ids = (
-                None if not compared_on else set(partner_ids) | self._moved_by_the_day(company, compared_on, run_date)
+                set(partner_ids) | self._moved_by_the_day(company, compared_on, run_date)
+                if compared_on and compared_on.replace(day=1) == run_date.replace(day=1)
+                else None
             )
         written = self._sync(
             company, self._comparisons(company, run_date), partner_scope("stored", partner_ids), partner_ids

@@ -55,7 +55,8 @@ class TestClassificationAccess(SegmentationTestCase):
         for user in (self.portal, self.employee):
             Partner = self._partners(user)
             target = [("id", "=", self.customer.id)]
-            for field in ("abc_class", "abc_xyz_class", "last_purchase_date", "classification_revenue"):
+            figures = ("abc_class", "abc_xyz_class", "last_purchase_date", "classification_revenue", "priority_rank")
+            for field in figures:
                 with self.subTest(user=user.login, field=field):
                     with self.assertRaises(AccessError):
                         Partner.browse(self.customer.id).read([field])
@@ -78,6 +79,18 @@ class TestClassificationAccess(SegmentationTestCase):
         for field in ("classification_revenue", "classification_margin", "abc_share", "abc_metric_value"):
             with self.subTest(field=field), self.assertRaises(AccessError):
                 own.read([field])
+        # the shares are kept apart from the partner (customer.classification.standing):
+        # no narrowing them down by searching, sorting or summing either
+        own_partners = self._partners(self.own_salesman)
+        for share in ("abc_share", "abc_cumulative_share"):
+            with self.subTest(field=share):
+                with self.assertRaises(AccessError):
+                    own_partners.search([("id", "=", self.customer.id), (share, ">", 50)])
+                with self.assertRaises(AccessError):
+                    own_partners.search([("id", "=", self.customer.id)], order=f"{share} desc")
+                with self.assertRaises(AccessError):
+                    own_partners.formatted_read_group([("id", "=", self.customer.id)], [], [f"{share}:sum"])
+        self.assertEqual(own_partners.search([("id", "=", self.customer.id), ("priority_rank", ">", 0)]), own)
         with self.assertRaises(AccessError):
             self.env["customer.classification.history"].with_user(self.own_salesman).search_read([], ["metric_value"])
         for user in (self.all_salesman, self.billing):
