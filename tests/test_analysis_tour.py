@@ -8,15 +8,16 @@ from .common import SegmentationTourCase, customer_invoices
 
 @tagged("post_install", "-at_install")
 class TestAnalysisTour(SegmentationTourCase):
-    """Each analysis opened in a browser by a manager, on figures the run
-    has just refreshed: those of the tour's company, whose only customer is
-    Tour Steady Ltd."""
+    """Each analysis opened in a browser by a manager (the cell migration by
+    a salesperson too), on figures the run has just refreshed: those of the
+    tour's company, whose only customer is Tour Steady Ltd."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         company = cls.company
         cls._tour_user("tour_analysis_manager", "sales_team.group_sale_manager", name="Tour Analysis Manager")
+        cls._tour_user("tour_analysis_seller", "sales_team.group_sale_salesman", name="Tour Analysis Seller")
         product = cls.env["product.product"].create(
             {"name": "Tour Paper", "list_price": 100.0, "standard_price": 40.0, "taxes_id": []}
         )
@@ -58,4 +59,18 @@ class TestAnalysisTour(SegmentationTourCase):
             "/odoo/action-customer_segmentation.customer_base_report_action",
             "customer_base_report_tour",
             login="tour_analysis_manager",
+        )
+
+    def test_cell_migration_as_manager(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.customer_cell_transition_report_action",
+            "customer_cell_transition_report_tour",
+            login="tour_analysis_manager",
+        )
+
+    def test_cell_migration_as_salesperson(self):
+        self.start_tour(
+            "/odoo/action-customer_segmentation.customer_cell_transition_report_action",
+            "customer_cell_transition_report_tour",
+            login="tour_analysis_seller",
         )

@@ -57,3 +57,23 @@ registry.category("web_tour.tours").add("customer_base_report_tour", {
         { trigger: ".o_data_row" },
     ],
 });
+
+// The cell migration: Tour Steady Ltd has had a cell since this run only,
+// so against a year ago it comes from "New". The dates compared are read
+// from the company (the rows keep none of their own): shown and sorted on.
+registry.category("web_tour.tours").add("customer_cell_transition_report_tour", {
+    steps: () => [
+        { content: "the comparison opens as a facet", trigger: ".o_searchview_facet:contains(Against a Year Ago)" },
+        { content: "where the cells came from", trigger: ".o_pivot .o_pivot_header_cell_closed:contains(New)" },
+        switchTo("list"),
+        { content: "the customer's row", trigger: ".o_data_row td:contains(Tour Steady Ltd)" },
+        { trigger: ".o_optional_columns_dropdown_toggle", run: "click" },
+        { content: "show the second date", trigger: '.o-dropdown-item input[name="date_to"]', run: "click" },
+        { trigger: ".o_optional_columns_dropdown_toggle", run: "click" },
+        { content: "sort on it", trigger: 'th[data-name="date_to"]', run: "click" },
+        {
+            content: "the run's date, read from the company",
+            trigger: '.o_data_row:contains(Tour Steady Ltd) .o_data_cell[name="date_to"]:not(:empty)',
+        },
+    ],
+});
