@@ -369,20 +369,9 @@ class CustomerClassification(models.AbstractModel):
         ranks = priority_ranks(ranked["abc_xyz_class"], ranked["classification_revenue"], cell_order)
         moved = ranks[ranks.to_numpy() != ranked["priority_rank"].to_numpy()]
         if len(moved):
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE customer_classification_standing standing SET priority_rank = moved.rank
-                      FROM unnest(%s::int4[], %s::int4[]) AS moved (partner_id, rank)
-                     WHERE standing.company_id = %s AND standing.partner_id = moved.partner_id
-                    """,
-                    moved.index.tolist(),
-                    moved.astype(int).tolist(),
-                    company.id,
-                )
+            self.env["customer.classification.standing"]._store_figure(
+                company, "priority_rank", dict(zip(moved.index.tolist(), moved.astype(int).tolist(), strict=True))
             )
-            self.env["customer.classification.standing"].invalidate_model(["priority_rank"])
-            self.env["res.partner"].invalidate_model(["priority_rank"])
         return len(moved)
 
     def _plan_drop_activities(self, company, changes, computed, run_date, rules):

@@ -56,3 +56,47 @@ class CustomerClassificationStanding(models.Model):
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
         self.env["res.partner"].invalidate_model(list(RELATIVE_COLUMNS))
         return written
+
+    @api.model
+    def _figures(self, company, partner_ids):
+        """{partner id: (share, cumulative share, rank)} of the customers
+        `partner_ids` with a standing in `company`."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, abc_share, abc_cumulative_share, priority_rank FROM %s"
+                " WHERE company_id = %s AND partner_id = ANY(%s)",
+                SQL.identifier(self._table),
+                company.id,
+                partner_ids,
+            )
+        )
+        return {partner_id: tuple(figures) for partner_id, *figures in rows}
+
+    @api.model
+    def _store_figure(self, company, fname, values):
+        """Set the figure `fname` ({partner id: value}) of customers of
+        `company`, their other figures as they are (a new standing has none)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO %(table)s (company_id, partner_id, %(column)s)
+                SELECT %(company)s, * FROM unnest(%(partners)s::int4[], %(values)s::%(type)s[])
+                    ON CONFLICT (company_id, partner_id) DO UPDATE SET %(column)s = EXCLUDED.%(column)s
+                """,
+                table=SQL.identifier(self._table),
+                column=SQL.identifier(fname),
+                company=company.id,
+                partners=list(values),
+                values=list(values.values()),
+                type=SQL("int4" if fname == "priority_rank" else "numeric"),
+            )
+        )
+        self.invalidate_model([fname])
+        self.env["res.partner"].invalidate_model([fname])
+
+    @api.model
+    def _forget(self, partners):
+        """Delete the standings of `partners` in every company (merged into
+        another customer, whose own standing stands until the next run)."""
+        self.env.cr.execute(SQL("DELETE FROM %s WHERE partner_id = ANY(%s)", SQL.identifier(self._table), partners.ids))
+        self.invalidate_model()

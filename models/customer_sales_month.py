@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.sql import partner_scope
+from ..tools.sql import month_pairs, partner_scope
 from ..tools.sync import leave_room_for_updates, sync_rows
 from .common import MONEY_READERS
 
@@ -44,14 +44,11 @@ class CustomerSalesMonth(models.Model):
         if months is not None:
             if not months:
                 return 0
-            partners, firsts = (list(column) for column in zip(*sorted(months), strict=True))
-            pairs = SQL(
-                "(SELECT DISTINCT * FROM unnest(%s::int4[], %s::date[]) AS pair (partner_id, month))", partners, firsts
-            )
+            pairs = month_pairs(months)
             # the customer first, for the index on (company, customer, month)
             scope = SQL(
                 "stored.partner_id = ANY(%s) AND (stored.partner_id, stored.month) IN (SELECT * FROM %s AS pair)",
-                sorted(set(partners)),
+                sorted({partner for partner, _month in months}),
                 pairs,
             )
             # each month's documents read as a range of the index on

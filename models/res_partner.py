@@ -457,15 +457,7 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     def _compute_standing(self):
         """The standing of each customer in the current company (none: 0)."""
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT partner_id, abc_share, abc_cumulative_share, priority_rank"
-                " FROM customer_classification_standing WHERE company_id = %s AND partner_id = ANY(%s)",
-                self.env.company.id,
-                self.ids,
-            )
-        )
-        standings = {partner_id: figures for partner_id, *figures in rows}
+        standings = self.env["customer.classification.standing"]._figures(self.env.company, self.ids)
         for partner in self:
             share, cumulative_share, rank = standings.get(partner._origin.id, (0.0, 0.0, 0))
             partner.abc_share = share
@@ -474,23 +466,10 @@ class ResPartner(models.Model):
 
     def _store_standing(self, fname):
         """Only superuser code may set what a run stores (see write): the
-        figure `fname` goes where the run keeps it, in the current company,
-        the customer's other standing figures as they are."""
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO customer_classification_standing (company_id, partner_id, %(column)s)
-                SELECT %(company)s, * FROM unnest(%(partners)s::int4[], %(values)s::%(type)s[])
-                    ON CONFLICT (company_id, partner_id) DO UPDATE SET %(column)s = EXCLUDED.%(column)s
-                """,
-                column=SQL.identifier(fname),
-                company=self.env.company.id,
-                partners=self.ids,
-                values=self.mapped(fname),
-                type=SQL("int4" if fname == "priority_rank" else "numeric"),
-            )
+        figure `fname` goes where the run keeps it, in the current company."""
+        self.env["customer.classification.standing"]._store_figure(
+            self.env.company, fname, dict(zip(self.ids, self.mapped(fname), strict=True))
         )
-        self.env["customer.classification.standing"].invalidate_model([fname])
 
     def _inverse_abc_share(self):
         self._store_standing("abc_share")
@@ -537,14 +516,6 @@ class ResPartner(models.Model):
             return super()._field_to_sql(alias, field_expr, query)
         self._check_field_access(self._fields[field_expr], "read")
         company = self.env.company.id
-        if query is None:
-            return SQL(
-                "COALESCE((SELECT %s FROM customer_classification_standing standing"
-                " WHERE standing.partner_id = %s AND standing.company_id = %s), 0)",
-                SQL.identifier("standing", field_expr),
-                SQL.identifier(alias, "id"),
-                company,
-            )
         standing = query.make_alias(alias, "standing")
         query.add_join(
             "LEFT JOIN",

@@ -108,20 +108,14 @@ class CustomerCellTransitionReport(models.Model):
         end on (res.company.segmentation_compared_on, as _compute_dates)."""
         if field_expr not in ("date_from", "date_to"):
             return super()._field_to_sql(alias, field_expr, query)
-        if query is None:
-            run_date = SQL(
-                "(SELECT segmentation_compared_on FROM res_company WHERE res_company.id = %s)",
-                SQL.identifier(alias, "company_id"),
-            )
-        else:
-            company = query.make_alias(alias, "company")
-            query.add_join(
-                "LEFT JOIN",
-                company,
-                "res_company",
-                SQL("%s = %s", SQL.identifier(company, "id"), SQL.identifier(alias, "company_id")),
-            )
-            run_date = SQL.identifier(company, "segmentation_compared_on")
+        company = query.make_alias(alias, "company")
+        query.add_join(
+            "LEFT JOIN",
+            company,
+            "res_company",
+            SQL("%s = %s", SQL.identifier(company, "id"), SQL.identifier(alias, "company_id")),
+        )
+        run_date = SQL.identifier(company, "segmentation_compared_on")
         if field_expr == "date_to":
             return SQL("COALESCE(%s, %s)", SQL.identifier(alias, "chosen_to"), run_date)
         months = SQL(" ").join(
@@ -194,13 +188,12 @@ class CustomerCellTransitionReport(models.Model):
     def _moved_by_the_day(self, company, last_date, run_date):
         """The customers whose cells on the dates of the run's comparisons
         moved between `last_date`, the day they were compared on, and
-        `run_date`:
-        those with a class change between the old and the new date a year
-        ago, a quarter ago, and since the last refresh. Only their rows
-        change with the day (the revenue compared moves with the month,
-        when every customer is refreshed)."""
-        shifts = [(0, last_date, run_date)] + [
-            (months, last_date - relativedelta(months=months), run_date - relativedelta(months=months))
+        `run_date`: those with a class change between the old and the new
+        date a year ago, a quarter ago, and since the last refresh. Only
+        their rows change with the day (the revenue compared moves with the
+        month, when every customer is refreshed)."""
+        shifts = [(last_date, run_date)] + [
+            (last_date - relativedelta(months=months), run_date - relativedelta(months=months))
             for months in COMPARISON_MONTHS.values()
         ]
         rows = self.env.execute_query(
@@ -208,7 +201,7 @@ class CustomerCellTransitionReport(models.Model):
                 "SELECT DISTINCT partner_id FROM customer_classification_history WHERE company_id = %s AND (%s)",
                 company.id,
                 SQL(" OR ").join(
-                    SQL("(date > %s AND date <= %s)", min(old, new), max(old, new)) for _months, old, new in shifts
+                    SQL("(date > %s AND date <= %s)", min(old, new), max(old, new)) for old, new in shifts
                 ),
             )
         )

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.common import MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, WITHOUT_PLAN
-from ..tools.sql import partner_scope
+from ..tools.sql import month_pairs, partner_scope
 from ..tools.sync import leave_room_for_updates, sync_rows
 
 
@@ -193,12 +193,7 @@ class CustomerPlanActualReport(models.Model):
         plans, sales, stored = (partner_scope(alias, partner_ids) for alias in ("plan", "sale", "stored"))
         if partner_ids is not None and months:
             whole = sorted(set(partner_ids) - months.keys())
-            pairs = [(partner, month) for partner, in_months in sorted(months.items()) for month in sorted(in_months)]
-            pair_table = SQL(
-                "(SELECT * FROM unnest(%s::int4[], %s::date[]) AS pair (partner_id, month))",
-                [partner for partner, _month in pairs],
-                [month for _partner, month in pairs],
-            )
+            pair_table = month_pairs((partner, month) for partner, in_months in months.items() for month in in_months)
             plans = SQL("plan.partner_id = ANY(%s)", [*whole, *sorted(months)])
             sales = SQL(
                 "(sale.partner_id = ANY(%s) OR (sale.partner_id = ANY(%s)"

@@ -8,3 +8,10 @@ def partner_scope(alias, partner_ids):
     if partner_ids is None:
         return SQL("TRUE")
     return SQL("%s = ANY(%s)", SQL.identifier(alias, "partner_id"), sorted(partner_ids))
+
+
+def month_pairs(pairs):
+    """A table (partner_id, month) of the (customer, first day of a month)
+    `pairs`, each once: the months a run re-aggregated, to join on."""
+    partners, months = (list(column) for column in zip(*sorted(set(pairs)), strict=True))
+    return SQL("(SELECT * FROM unnest(%s::int4[], %s::date[]) AS pair (partner_id, month))", partners, months)

@@ -32,10 +32,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         Analysis = self.env["customer.analysis"]
         companies = Analysis._forget_customers(src_partners | dst_partner)
         self.env["customer.cadence"]._forget_customers(src_partners)
-        self.env.cr.execute(
-            SQL("DELETE FROM customer_classification_standing WHERE partner_id = ANY(%s)", src_partners.ids)
-        )
-        self.env["customer.classification.standing"].invalidate_model()
+        self.env["customer.classification.standing"]._forget(src_partners)
         self.env.cr.execute(
             SQL(
                 """
