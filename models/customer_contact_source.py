@@ -1,6 +1,8 @@
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..tools.sql import local_date
+
 # the documents of a customer whose messages are contacts with it: model,
 # table, the customer's contact on the document, the document's company and
 # the condition that makes it a sales document
@@ -44,7 +46,9 @@ class CustomerContactSource(models.AbstractModel):
 
     Each is attributed to the commercial entity, in the company of its
     document (an opportunity's, else the company it was posted in; a
-    meeting's opportunity's, else its organizer's), on its UTC date, and
+    meeting's opportunity's, else its organizer's), on its date in that
+    company's time zone (a call at 9 in Vladivostok is on that day, not on
+    the day before as in UTC; an all-day meeting on its own date), and
     counted once per customer, day and activity type, when that type counts
     as a contact; its cost is the type's contact cost in the company.
     Archived customers and the companies' own partners have no contacts.
@@ -98,14 +102,15 @@ class CustomerContactSource(models.AbstractModel):
         message_id or attendee_id (the other 0). Whether its type counts as a contact, and
         what it costs, is read later (`_contacts`)."""
         scoped = message_ids is not None or attendee_ids is not None
+        zones = self.env["res.company"]._segmentation_time_zones()
         sources = [
-            self._message_contacts(*document, message_ids if scoped else None)
+            self._message_contacts(*document, zones, message_ids if scoped else None)
             for document in CONTACT_DOCUMENTS
             if not scoped or message_ids
         ]
         meeting_type = self.env.ref("mail.mail_activity_data_meeting", raise_if_not_found=False)
         if meeting_type and (not scoped or attendee_ids):
-            sources.append(self._meeting_contacts(meeting_type, attendee_ids if scoped else None))
+            sources.append(self._meeting_contacts(meeting_type, zones, attendee_ids if scoped else None))
         if not sources:
             return SQL(
                 "SELECT NULL::int4 AS partner_id, NULL::date AS date, NULL::int4 AS activity_type_id,"
@@ -113,13 +118,29 @@ class CustomerContactSource(models.AbstractModel):
             )
         return SQL(" UNION ALL ").join(sources)
 
-    def _message_contacts(self, model, table, contact, company, condition, message_ids=None):
+    def _company_day(self, moment, company, zones):
+        """SQL of the day of `moment` (SQL of a UTC timestamp) in the time
+        zone of the company `company` (SQL of its id), by `zones` (see
+        res.company._segmentation_time_zones; UTC for a company without)."""
+        if not zones:
+            return local_date(moment, SQL("'UTC'"))
+        return local_date(
+            moment,
+            SQL(
+                "COALESCE((SELECT zone.name FROM (VALUES %s) AS zone (company_id, name) WHERE zone.company_id = %s),"
+                " 'UTC')",
+                SQL(", ").join(SQL("(%s, %s)", company_id, name) for company_id, name in sorted(zones.items())),
+                company,
+            ),
+        )
+
+    def _message_contacts(self, model, table, contact, company, condition, zones, message_ids=None):
         """Done activities and sent emails posted on the documents of `model`."""
         email_type = self.env.ref("mail.mail_activity_data_email", raise_if_not_found=False)
         return SQL(
             """
             SELECT person.commercial_partner_id AS partner_id,
-                   message.date::date AS date,
+                   %(date)s AS date,
                    COALESCE(message.mail_activity_type_id, %(email_type)s) AS activity_type_id,
                    %(company)s AS company_id,
                    message.id AS message_id,
@@ -131,6 +152,7 @@ class CustomerContactSource(models.AbstractModel):
                AND (message.mail_activity_type_id IS NOT NULL OR %(sent)s)
             """,
             email_type=email_type.id if email_type else None,
+            date=self._company_day(SQL("message.date"), company, zones),
             company=company,
             table=SQL.identifier(table),
             contact=contact,
@@ -150,13 +172,13 @@ class CustomerContactSource(models.AbstractModel):
                 AND message.author_id IN (SELECT partner_id FROM res_users WHERE share IS NOT TRUE))"""
         )
 
-    def _meeting_contacts(self, meeting_type, attendee_ids=None):
+    def _meeting_contacts(self, meeting_type, zones, attendee_ids=None):
         """Meetings with the customer or one of its contacts among the
         attendees who did not decline (the internal users are the hosts)."""
         return SQL(
             """
             SELECT person.commercial_partner_id AS partner_id,
-                   event.start::date AS date,
+                   CASE WHEN event.allday THEN event.start_date ELSE %(day)s END AS date,
                    %(meeting_type)s AS activity_type_id,
                    COALESCE(lead.company_id, organizer.company_id) AS company_id,
                    0 AS message_id,
@@ -172,5 +194,6 @@ class CustomerContactSource(models.AbstractModel):
                AND %(scope)s
             """,
             meeting_type=meeting_type.id,
+            day=self._company_day(SQL("event.start"), SQL("COALESCE(lead.company_id, organizer.company_id)"), zones),
             scope=SQL("TRUE") if attendee_ids is None else SQL("attendee.id = ANY(%s)", attendee_ids),
         )

@@ -1,6 +1,8 @@
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..tools.sql import local_date
+
 # the product and units of a document line (aliased `line`), for the cost
 PRODUCT_JOINS = SQL(
     """
@@ -107,15 +109,18 @@ class CustomerSalesSource(models.AbstractModel):
 
     def _order_lines(self, company):
         """Confirmed sales orders, converted to company currency at the
-        order's rate, on their order date; the cost is the line's own
-        (`purchase_price`, set when the order was made)."""
+        order's rate, on their order date in the company's time zone (an
+        order placed on the morning of the 1st in Vladivostok is still the
+        31st in UTC); the cost is the line's own (`purchase_price`, set when
+        the order was made)."""
         quantity = self._product_quantity(SQL("line.product_uom_qty"))
+        zone = self.env["res.company"]._segmentation_time_zones().get(company.id, "UTC")
         return SQL(
             """
             SELECT %(customer)s AS partner_id,
                    customer.id AS entity_id,
                    sale.id AS document_id,
-                   (sale.date_order AT TIME ZONE 'UTC')::date AS date,
+                   %(date)s AS date,
                    FALSE AS is_refund,
                    line.product_id,
                    template.categ_id,
@@ -139,6 +144,7 @@ class CustomerSalesSource(models.AbstractModel):
                AND customer.active
             """,
             quantity=quantity,
+            date=local_date(SQL("sale.date_order"), zone),
             unit_cost=self._unit_cost(company),
             product_joins=PRODUCT_JOINS,
             company=company.id,

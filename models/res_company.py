@@ -761,6 +761,37 @@ class ResCompany(models.Model):
         self.ensure_one()
         return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
 
+    @api.model
+    def _segmentation_time_zones(self):
+        """{company id: time zone} of the companies whose address has a time
+        zone PostgreSQL knows: the SQL that dates a moment (a sales order, a
+        message, a meeting) dates it on the company's day, as
+        `_segmentation_today` counts them; the other companies count in UTC."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT company.id, partner.tz
+                  FROM res_company company
+                  JOIN res_partner partner ON partner.id = company.partner_id
+                 WHERE partner.tz IN (SELECT name FROM pg_timezone_names)
+                """
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _segmentation_time_zone_moved(self, partners):
+        """The companies whose address is one of `partners` count their days
+        in another time zone: their next run dates their contacts again, and
+        their sales when they are orders (dated by the moment they were
+        placed), from every message, meeting and order."""
+        companies = self.sudo().with_context(active_test=False).search([("partner_id", "in", partners.ids)])
+        for company in companies:
+            values = {"segmentation_contacts_since": False}
+            if company._segmentation_sales_source() == "order":
+                values["segmentation_facts_since"] = False
+            company.write(values)
+
     def _priority_rules(self):
         """The attention rules and cell order of this company, an empty
         setting taking its default."""

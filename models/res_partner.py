@@ -941,7 +941,10 @@ class ResPartner(models.Model):
         if "segment_ids" in vals:
             vals = dict(vals)
             self.env["customer.segment"]._apply_partner_commands(self, vals.pop("segment_ids"))
+        rezoned = self.filtered(lambda partner: partner.tz != vals["tz"]) if "tz" in vals else self.browse()
         result = super().write(vals)
+        if rezoned:
+            self.env["res.company"]._segmentation_time_zone_moved(rezoned)
         if "abc_class_manual" in vals:
             self._apply_manual_abc_class()
             # a manual class moves the customer to another cell: its rank follows

@@ -15,3 +15,9 @@ def month_pairs(pairs):
     `pairs`, each once: the months a run re-aggregated, to join on."""
     partners, months = (list(column) for column in zip(*sorted(set(pairs)), strict=True))
     return SQL("(SELECT * FROM unnest(%s::int4[], %s::date[]) AS pair (partner_id, month))", partners, months)
+
+
+def local_date(moment, zone):
+    """SQL of the date of `moment` (SQL of a timestamp in UTC, as Odoo stores
+    them) in the time zone `zone` (SQL of its name)."""
+    return SQL("(%s AT TIME ZONE 'UTC' AT TIME ZONE %s)::date", moment, zone)
