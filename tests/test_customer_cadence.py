@@ -94,6 +94,13 @@ class CadenceCase(SegmentationTestCase):
         with freeze_time(RUN_DATE):
             return self.company.action_recompute_customer_classification()
 
+    def _contacts(self, company):
+        """The contacts of `company` since 1 May 2025, as the run reads them."""
+        self.env.flush_all()
+        return self.env.execute_query(
+            self.env["customer.contact.source"]._contacts(company, date_from=date(2025, 5, 1))
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestCustomerCadence(CadenceCase):
@@ -274,13 +281,6 @@ class TestCustomerCadence(CadenceCase):
         self._recompute()
         self.assertEqual(self._recommendation(segment_id=segment.id).customer_count, 3)
 
-    def _contacts(self, company):
-        """The contacts of `company` since 1 May 2025, as the run reads them."""
-        self.env.flush_all()
-        return self.env.execute_query(
-            self.env["customer.contact.source"]._contacts(company, date_from=date(2025, 5, 1))
-        )
-
     def test_contacts_of_every_kind_once_a_day_per_type(self):
         """Shop 1 also gets, on 2 May 2025: two calls (one contact), a log
         note (none), an email sent on its quotation (an Email contact), and a
@@ -340,60 +340,6 @@ class TestCustomerCadence(CadenceCase):
         email.segmentation_is_contact = False
         contacts = self._contacts(self.company)
         self.assertNotIn(email.id, [row[2] for row in contacts])
-
-    def test_contacts_dated_on_the_company_day(self):
-        """The company is in Vladivostok (UTC+10): a call done at 23:30 UTC
-        on 2 May 2025 and a meeting at 20:00 UTC that day are on 3 May
-        there, and the run dates them so, as it dates its own day; an
-        all-day meeting on 2 May stays on 2 May. Moved to Honolulu (UTC-10),
-        the company's next run dates them again: all on 2 May."""
-        call = self.env.ref("mail.mail_activity_data_call")
-        meeting = self.env.ref("mail.mail_activity_data_meeting")
-        (call | meeting).segmentation_is_contact = True
-        shop = self.shops[0]
-        self.company.partner_id.tz = "Asia/Vladivostok"
-        with freeze_time("2025-05-02 23:30:00"):
-            self.env["mail.activity"].create(
-                {
-                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-                    "res_id": shop.id,
-                    "activity_type_id": call.id,
-                    "user_id": self.seller.id,
-                }
-            ).action_done()
-        attendees = [(6, 0, (shop | self.seller.partner_id).ids)]
-        self.env["calendar.event"].create(
-            [
-                {
-                    "name": "Shelf review",
-                    "start": datetime(2025, 5, 2, 20),
-                    "stop": datetime(2025, 5, 2, 21),
-                    "partner_ids": attendees,
-                    "user_id": self.seller.id,
-                },
-                {
-                    "name": "Trade fair",
-                    "allday": True,
-                    "start": datetime(2025, 5, 2, 8),
-                    "stop": datetime(2025, 5, 2, 18),
-                    "partner_ids": attendees,
-                    "user_id": self.seller.id,
-                },
-            ]
-        )
-        self.assertEqual(
-            sorted((day, activity_type) for _partner, day, activity_type, _cost in self._contacts(self.company)),
-            [(date(2025, 5, 2), meeting.id), (date(2025, 5, 3), call.id), (date(2025, 5, 3), meeting.id)],
-        )
-        self._stats()
-        self.assertEqual(shop.with_company(self.company).last_contact_date, date(2025, 5, 3))
-        self.company.partner_id.tz = "Pacific/Honolulu"
-        self._stats()
-        self.assertEqual(shop.with_company(self.company).last_contact_date, date(2025, 5, 2))
-        self.assertEqual(
-            sorted((day, activity_type) for _partner, day, activity_type, _cost in self._contacts(self.company)),
-            [(date(2025, 5, 2), call.id), (date(2025, 5, 2), meeting.id)],
-        )
 
     def test_settings_are_checked(self):
         self.company.segmentation_cadence_horizon_months = 9
@@ -590,6 +536,62 @@ class TestCadenceNightly(TimedRunCase, CadenceCase):
     changed, and keeps the verdicts it did not have to compute again."""
 
     run_date = RUN_DATE
+
+    def test_contacts_dated_on_the_company_day(self):
+        """The company is in Vladivostok (UTC+10): a call done at 23:30 UTC
+        on 2 May 2025 and a meeting at 20:00 UTC that day are on 3 May
+        there, and the run dates them so, as it dates its own day; an
+        all-day meeting on 2 May stays on 2 May. Moved to Honolulu (UTC-10),
+        the company's next run dates them again: all on 2 May (the stored
+        contacts too, not only those of the customers changed since)."""
+        call = self.env.ref("mail.mail_activity_data_call")
+        meeting = self.env.ref("mail.mail_activity_data_meeting")
+        (call | meeting).segmentation_is_contact = True
+        shop = self.shops[0]
+        self.company.partner_id.tz = "Asia/Vladivostok"
+        with freeze_time("2025-05-02 23:30:00"):
+            self.env["mail.activity"].create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": shop.id,
+                    "activity_type_id": call.id,
+                    "user_id": self.seller.id,
+                }
+            ).action_done()
+        attendees = [(6, 0, (shop | self.seller.partner_id).ids)]
+        self.env["calendar.event"].create(
+            [
+                {
+                    "name": "Shelf review",
+                    "start": datetime(2025, 5, 2, 20),
+                    "stop": datetime(2025, 5, 2, 21),
+                    "partner_ids": attendees,
+                    "user_id": self.seller.id,
+                },
+                {
+                    "name": "Trade fair",
+                    "allday": True,
+                    "start": datetime(2025, 5, 2, 8),
+                    "stop": datetime(2025, 5, 2, 18),
+                    "partner_ids": attendees,
+                    "user_id": self.seller.id,
+                },
+            ]
+        )
+        self.assertEqual(
+            sorted((day, activity_type) for _partner, day, activity_type, _cost in self._contacts(self.company)),
+            [(date(2025, 5, 2), meeting.id), (date(2025, 5, 3), call.id), (date(2025, 5, 3), meeting.id)],
+        )
+        self._run()
+        self.assertEqual(shop.with_company(self.company).last_contact_date, date(2025, 5, 3))
+        self._changes_stamped_later()
+        self.company.partner_id.tz = "Pacific/Honolulu"
+        self._run()
+        self.assertEqual(shop.with_company(self.company).last_contact_date, date(2025, 5, 2))
+        self.assertEqual(
+            sorted((day, activity_type) for _partner, day, activity_type, _cost in self._contacts(self.company)),
+            [(date(2025, 5, 2), call.id), (date(2025, 5, 2), meeting.id)],
+        )
 
     def test_a_new_visit_keeps_the_verdicts_and_moves_the_next_contact(self):
         self._run()

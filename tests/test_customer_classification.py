@@ -224,35 +224,6 @@ class TestCustomerClassification(SegmentationTestCase, CronMixinCase):
         self.assertEqual(tiny.abc_class, "A")
         self.assertFalse(self.big.with_company(self.company).abc_class, "invoices do not count any more")
 
-    def test_orders_dated_on_the_company_day(self):
-        """An order placed at 20:00 UTC on 30 June 2024 is on 1 July in
-        Vladivostok (UTC+10), where the company is: it sells in July there;
-        moved to UTC, the company's next run moves the sale back to June."""
-        self.company.segmentation_sales_source = "order"
-        self.company.partner_id.tz = "Asia/Vladivostok"
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.tiny.id,
-                "currency_id": self.company.currency_id.id,
-                "order_line": [Command.create({"product_id": self.product.id, "price_unit": 500.0, "tax_ids": []})],
-            }
-        )
-        order.action_confirm()
-        order.date_order = "2024-06-30 20:00:00"
-
-        def months():
-            return (
-                self.env["customer.sales.month"]
-                .search([("company_id", "=", self.company.id), ("partner_id", "=", self.tiny.id)])
-                .mapped("month")
-            )
-
-        self._recompute()
-        self.assertEqual(months(), [date(2024, 7, 1)])
-        self.company.partner_id.tz = "UTC"
-        self._recompute()
-        self.assertEqual(months(), [date(2024, 6, 1)])
-
     def test_manual_override(self):
         self._recompute()
         tiny = self.tiny.with_user(self.seg_manager).with_company(self.company)

@@ -386,6 +386,34 @@ class TestIncrementalRun(TimedRunCase):
         self.assertEqual(self._run(rebuild=True)["facts"]["documents_written"], 0)
         self.assertEqual(self._stored(), incremental)
 
+    def test_orders_dated_on_the_company_day(self):
+        """Carl's order placed at 20:00 UTC on 28 February 2025 is on 1 March
+        in Vladivostok (UTC+10), where the company is: Alpha buys in March
+        there; moved to UTC, the company's next run moves the sale back to
+        February, as a rebuild does."""
+        self.company.segmentation_sales_source = "order"
+        self.company.partner_id.tz = "Asia/Vladivostok"
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.carl.id,
+                "currency_id": self.company.currency_id.id,
+                "order_line": [Command.create({"product_id": self.tea.id, "price_unit": 10.0, "tax_ids": []})],
+            }
+        )
+        order.action_confirm()
+        order.date_order = "2025-02-28 20:00:00"
+        self._run()
+        self.assertEqual(self._month(self.alpha, date(2025, 3, 1)), [(10.0, 4.0, 1)])
+        self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [])
+        self._changes_stamped_later()
+        self.company.partner_id.tz = "UTC"
+        self._run()
+        self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [(10.0, 4.0, 1)])
+        self.assertEqual(self._month(self.alpha, date(2025, 3, 1)), [])
+        incremental = self._stored()
+        self.assertEqual(self._run(rebuild=True)["facts"]["documents_written"], 0)
+        self.assertEqual(self._stored(), incremental)
+
     def test_a_failed_run_leaves_everything_for_the_next(self):
         self._run()
         before = self._stored()
