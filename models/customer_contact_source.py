@@ -127,10 +127,9 @@ class CustomerContactSource(models.AbstractModel):
         return local_date(
             moment,
             SQL(
-                "COALESCE((SELECT zone.name FROM (VALUES %s) AS zone (company_id, name) WHERE zone.company_id = %s),"
-                " 'UTC')",
-                SQL(", ").join(SQL("(%s, %s)", company_id, name) for company_id, name in sorted(zones.items())),
+                "CASE %s %s ELSE 'UTC' END",
                 company,
+                SQL(" ").join(SQL("WHEN %s THEN %s", company_id, name) for company_id, name in sorted(zones.items())),
             ),
         )
 
