@@ -44,6 +44,23 @@ def customer_invoices(env, company, rows, move_type="out_invoice", currency=None
     )
 
 
+def confirmed_order(env, partner, product, price, date_order):
+    """A sales order of one untaxed line of `product` at `price` for
+    `partner`, in the company's currency, confirmed and placed at
+    `date_order` (UTC, as Odoo stores it): the one order builder of the
+    tests that count orders as sales."""
+    order = env["sale.order"].create(
+        {
+            "partner_id": partner.id,
+            "currency_id": env.company.currency_id.id,
+            "order_line": [Command.create({"product_id": product.id, "price_unit": price, "tax_ids": []})],
+        }
+    )
+    order.action_confirm()
+    order.date_order = date_order
+    return order
+
+
 class SegmentationTestCase(AccountTestInvoicingCommon):
     """Two companies with their accounting, and a test user who is a Sales
     administrator (hence a segmentation administrator) in both."""

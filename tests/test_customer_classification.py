@@ -4,14 +4,13 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
-from .common import SegmentationTestCase, customer_invoices
+from .common import SegmentationTestCase, confirmed_order, customer_invoices
 
 RUN_DATE = date(2025, 1, 15)  # window: the 12 months of 2024
 CRON = "customer_segmentation.ir_cron_recompute_customer_classification"
@@ -207,15 +206,7 @@ class TestCustomerClassification(SegmentationTestCase, CronMixinCase):
 
     def test_confirmed_sales_orders_as_source(self):
         self.company.segmentation_sales_source = "order"
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.tiny.id,
-                "currency_id": self.company.currency_id.id,
-                "order_line": [Command.create({"product_id": self.product.id, "price_unit": 500.0, "tax_ids": []})],
-            }
-        )
-        order.action_confirm()
-        order.date_order = "2024-06-10 10:00:00"
+        order = confirmed_order(self.env, self.tiny, self.product, 500.0, "2024-06-10 10:00:00")
         draft = order.copy()
         draft.date_order = "2024-07-10 10:00:00"
         self._recompute()

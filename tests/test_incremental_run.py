@@ -11,7 +11,7 @@ from odoo.tools import SQL
 from odoo.addons.customer_segmentation.analytics.cadence import CONTACT_COLUMNS
 from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
 
-from .common import TimedRunCase, customer_invoices
+from .common import TimedRunCase, confirmed_order, customer_invoices
 
 RUN_DATE = date(2025, 4, 15)
 # the tables of the stored figures compared with a rebuild, and the columns
@@ -365,15 +365,7 @@ class TestIncrementalRun(TimedRunCase):
         """Orders count for the current commercial entity of their customer:
         a contact moved to another company takes his orders with him."""
         self.company.segmentation_sales_source = "order"
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.carl.id,
-                "currency_id": self.company.currency_id.id,
-                "order_line": [Command.create({"product_id": self.tea.id, "price_unit": 10.0, "tax_ids": []})],
-            }
-        )
-        order.action_confirm()
-        order.date_order = "2025-02-10 10:00:00"
+        confirmed_order(self.env, self.carl, self.tea, 10.0, "2025-02-10 10:00:00")
         self._run()
         self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [(10.0, 4.0, 1)])
         self._changes_stamped_later()
@@ -393,15 +385,7 @@ class TestIncrementalRun(TimedRunCase):
         February, as a rebuild does."""
         self.company.segmentation_sales_source = "order"
         self.company.partner_id.tz = "Asia/Vladivostok"
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.carl.id,
-                "currency_id": self.company.currency_id.id,
-                "order_line": [Command.create({"product_id": self.tea.id, "price_unit": 10.0, "tax_ids": []})],
-            }
-        )
-        order.action_confirm()
-        order.date_order = "2025-02-28 20:00:00"
+        confirmed_order(self.env, self.carl, self.tea, 10.0, "2025-02-28 20:00:00")
         self._run()
         self.assertEqual(self._month(self.alpha, date(2025, 3, 1)), [(10.0, 4.0, 1)])
         self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [])
