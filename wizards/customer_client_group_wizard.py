@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 
@@ -7,6 +7,7 @@ class CustomerClientGroupWizard(models.TransientModel):
     client group, an existing one or a new one headed by one of them."""
 
     _name = "customer.client.group.wizard"
+    _inherit = "customer.selection.mixin"
     _description = "Add Customers to a Client Group"
 
     mode = fields.Selection(
@@ -20,24 +21,12 @@ class CustomerClientGroupWizard(models.TransientModel):
         domain="[('id', 'in', partner_ids)]",
         help="The selected entity the group's sales, classes and activities are counted for.",
     )
-    partner_ids = fields.Many2many("res.partner", string="Entities", default=lambda self: self._default_partner_ids())
-    partner_count = fields.Integer(string="Selected Entities", compute="_compute_partner_count")
-
-    @api.model
-    def _default_partner_ids(self):
-        if self.env.context.get("active_model") != "res.partner":
-            return []
-        return [fields.Command.set(self.env.context.get("active_ids") or [])]
-
-    @api.depends("partner_ids")
-    def _compute_partner_count(self):
-        for wizard in self:
-            wizard.partner_count = len(wizard.partner_ids)
+    partner_ids = fields.Many2many(string="Entities")
+    partner_count = fields.Integer(string="Selected Entities")
 
     def action_apply(self):
         self.ensure_one()
-        if not self.partner_ids:
-            raise UserError(self.env._("Select the customers first."))
+        self._check_selection()
         if self.mode == "existing":
             if not self.group_id:
                 raise UserError(self.env._("Choose the client group."))
