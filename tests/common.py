@@ -10,6 +10,25 @@ from odoo.tests import HttpCase, new_test_user
 from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.customer_segmentation.analytics.cadence import CONTACT_COLUMNS
+from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
+
+# the tables of the stored figures compared with a rebuild, and the columns
+# that identify a row
+STORED = {
+    "customer_sales_document": "document_id",
+    "customer_sales_month": "partner_id, month",
+    "customer_dynamics_report": "partner_id, period_kind, date",
+    "customer_plan_actual_report": "partner_id, date_start, plan_id",
+    "customer_cell_transition_report": "partner_id, comparison",
+    "customer_base_report": "period_type, date, user_id, team_id, abc_xyz_class",
+    "customer_classification_history": "partner_id, date, id",
+    "customer_classification_standing": "partner_id",
+    "customer_contact_fact": "message_id, attendee_id",
+    "customer_contact_month": "partner_id, month",
+    "customer_cadence_report": "partner_id, date",
+    "customer_cadence_recommendation": "abc_xyz_class, segment_id",
+}
 
 
 def customer_invoices(env, company, rows, move_type="out_invoice", currency=None):
@@ -130,6 +149,31 @@ class TimedRunCase(SegmentationTestCase):
         """What follows is written an hour later (write_date)."""
         self.env.flush_all()
         self.env.cr._now = self._later()
+
+    def _stored(self):
+        """Every stored figure of the company, row by row, in a stable order."""
+        stored = {}
+        for table, order in STORED.items():
+            stored[table] = self.env.execute_query(
+                SQL(
+                    "SELECT to_jsonb(stored) - 'id' - 'create_date' - 'write_date' FROM %s stored"
+                    " WHERE company_id = %s ORDER BY %s",
+                    SQL.identifier(table),
+                    self.company.id,
+                    SQL(order),
+                )
+            )
+        key = str(self.company.id)
+        stored["res_partner"] = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM res_partner ORDER BY id",
+                SQL(", ").join(
+                    SQL("%s -> %s", SQL.identifier(column), key)
+                    for column in (*STATE_COLUMNS, *CONTACT_COLUMNS, "lifecycle_status")
+                ),
+            )
+        )
+        return stored
 
 
 class SegmentationTourCase(HttpCase):

@@ -4,12 +4,8 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL
-
-from odoo.addons.customer_segmentation.models.customer_classification import STATE_COLUMNS
 
 from .common import TimedRunCase, customer_invoices
-from .test_incremental_run import STORED
 
 RUN_DATE = date(2025, 4, 15)
 # the twelve months of the ABC window of RUN_DATE: April 2024 .. March 2025
@@ -222,27 +218,6 @@ class TestClientGroups(TimedRunCase):
         incremental = self._stored()
         self.assertEqual(self._run(rebuild=True)["facts"]["documents_written"], 0)
         self.assertEqual(self._stored(), incremental)
-
-    def _stored(self):
-        stored = {}
-        for table, order in STORED.items():
-            stored[table] = self.env.execute_query(
-                SQL(
-                    "SELECT to_jsonb(stored) - 'id' - 'create_date' - 'write_date' FROM %s stored"
-                    " WHERE company_id = %s ORDER BY %s",
-                    SQL.identifier(table),
-                    self.company.id,
-                    SQL(order),
-                )
-            )
-        key = str(self.company.id)
-        stored["res_partner"] = self.env.execute_query(
-            SQL(
-                "SELECT id, %s FROM res_partner ORDER BY id",
-                SQL(", ").join(SQL("%s -> %s", SQL.identifier(column), key) for column in STATE_COLUMNS),
-            )
-        )
-        return stored
 
     def test_members_are_commercial_entities_in_one_group(self):
         with self.assertRaisesRegex(ValidationError, "Nora is a contact of North"):
