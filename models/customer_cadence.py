@@ -282,21 +282,9 @@ class CustomerCadence(models.AbstractModel):
         """The customers with a cell in `company` and the customers
         `partner_ids`, with their salesperson, the salesperson's team and
         their cell (index partner_id)."""
-        frame = copy_frame(
-            self.env.cr,
-            SQL(
-                """
-                SELECT partner.id AS partner_id, partner.user_id, seller.sale_team_id AS team_id,
-                       partner.abc_xyz_class ->> %(key)s AS abc_xyz_class
-                  FROM res_partner partner
-                  LEFT JOIN res_users seller ON seller.id = partner.user_id
-                 WHERE partner.id = ANY(%(partners)s) OR partner.abc_xyz_class ? %(key)s
-                """,
-                key=str(company.id),
-                partners=partner_ids,
-            ),
+        return self.env["res.partner"]._segmentation_profiles(
+            company, SQL("partner.id = ANY(%s) OR partner.abc_xyz_class ? %s", partner_ids, str(company.id))
         )
-        return frame.astype({"partner_id": "int64"}).set_index("partner_id")
 
     def _moved_profiles(self, company):
         """The customers of the stored report whose salesperson, team or

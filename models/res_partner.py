@@ -11,6 +11,7 @@ from odoo.tools import SQL
 from ..analytics import RELATIVE_COLUMNS, RESULT_COLUMNS, window_bounds
 from ..analytics.cadence import CONTACT_COLUMNS
 from ..analytics.priority import ATTENTION_REASONS, CELLS
+from ..tools.frames import copy_frame
 from ..tools.sync import sync_company_values
 from .common import (
     MEMBER_TABLE,
@@ -1184,6 +1185,27 @@ class ResPartner(models.Model):
                 }
             )
         return matrix
+
+    @api.model
+    def _segmentation_profiles(self, company, condition):
+        """The salesperson, the salesperson's team and the cell in `company`
+        of the customers matching `condition` (SQL on alias `partner`): what
+        the analyses group customers by. A frame indexed by partner_id."""
+        frame = copy_frame(
+            self.env.cr,
+            SQL(
+                """
+                SELECT partner.id AS partner_id, partner.user_id, seller.sale_team_id AS team_id,
+                       partner.abc_xyz_class ->> %s AS abc_xyz_class
+                  FROM res_partner partner
+                  LEFT JOIN res_users seller ON seller.id = partner.user_id
+                 WHERE %s
+                """,
+                str(company.id),
+                condition,
+            ),
+        )
+        return frame.astype({"partner_id": "int64"}).set_index("partner_id")
 
     @api.model
     def _write_lifecycle_status(self, company, status):

@@ -199,20 +199,10 @@ class CustomerAnalysis(models.AbstractModel):
             ),
         )
         spell_rows = lifecycle.spells(bought, threshold)
-        groups = copy_frame(
-            self.env.cr,
-            SQL(
-                """
-                SELECT partner.id AS partner_id, partner.user_id, seller.sale_team_id AS team_id,
-                       partner.abc_xyz_class ->> %(key)s AS abc_xyz_class
-                  FROM res_partner partner
-                  LEFT JOIN res_users seller ON seller.id = partner.user_id
-                 WHERE partner.id IN (SELECT partner_id FROM customer_sales_month WHERE company_id = %(company)s)
-                """,
-                key=str(company.id),
-                company=company.id,
-            ),
-        ).set_index("partner_id")
+        groups = self.env["res.partner"]._segmentation_profiles(
+            company,
+            SQL("partner.id IN (SELECT partner_id FROM customer_sales_month WHERE company_id = %s)", company.id),
+        )
         first_month = lifecycle.month_index(run_date.replace(year=run_date.year - 3, month=1))
         frames = []
         for period in lifecycle.PERIOD_MONTHS:
