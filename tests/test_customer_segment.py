@@ -343,6 +343,13 @@ class TestCustomerSegment(SegmentCase, CronMixinCase):
         context["active_ids"] = [self.beta.id]
         Wizard.with_context(**context).create({"segment_id": segment.id, "action": "remove"}).action_apply()
         self.assertEqual(self._members(segment), self.gamma)
+        with self.assertRaisesRegex(UserError, "Select the customers first"):
+            Wizard.create({"segment_id": segment.id}).action_apply()
+        # the bulk actions of the lists are the administrators': a salesperson
+        # opens neither
+        for model in ("customer.segment.assign.wizard", "customer.client.group.wizard"):
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                self.env[model].with_user(self.salesman).with_context(**context).create({})
         dynamic = self._dynamic("Belgium", [("country_id", "=", self.be.id)])
         with self.assertRaises(UserError):
             Wizard.with_context(**context).create({"segment_id": dynamic.id}).action_apply()
