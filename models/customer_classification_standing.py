@@ -6,6 +6,9 @@ from ..tools.frames import stage_frame
 from ..tools.sync import leave_room_for_updates, sync_rows
 from .common import MONEY_READERS
 
+# the SQL type of each figure (RELATIVE_COLUMNS)
+FIGURE_TYPES = {"abc_share": "numeric", "abc_cumulative_share": "numeric", "priority_rank": "int4"}
+
 
 class CustomerClassificationStanding(models.Model):
     """Each classified customer's standing in its company's client base: its
@@ -43,7 +46,7 @@ class CustomerClassificationStanding(models.Model):
         staged = stage_frame(
             self.env.cr,
             "customer_classification_standing_new",
-            {"partner_id": "int4", "abc_share": "numeric", "abc_cumulative_share": "numeric", "priority_rank": "int4"},
+            {"partner_id": "int4", **FIGURE_TYPES},
             standings.reset_index(),
         )
         written = sync_rows(
@@ -88,7 +91,7 @@ class CustomerClassificationStanding(models.Model):
                 company=company.id,
                 partners=list(values),
                 values=list(values.values()),
-                type=SQL("int4" if fname == "priority_rank" else "numeric"),
+                type=SQL(FIGURE_TYPES[fname]),
             )
         )
         self.invalidate_model([fname])

@@ -62,12 +62,12 @@ class CustomerAnalysis(models.AbstractModel):
         stats = {"documents_written": documents, "costs_frozen": frozen, "months_written": written}
         if months is None or self._first_month(company) != first_month:
             return stats, None, {}
-        written = self.env["res.partner"]._entities_written_since(since)
+        entities = self.env["res.partner"]._entities_written_since(since)
         moved = {}
         for partner_id, month in months:
-            if partner_id not in written:
+            if partner_id not in entities:
                 moved.setdefault(partner_id, set()).add(month)
-        return stats, written | {partner_id for partner_id, _month in months}, moved
+        return stats, entities | {partner_id for partner_id, _month in months}, moved
 
     def _oldest_transaction_start(self):
         """When the oldest transaction still open on this database started

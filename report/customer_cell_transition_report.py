@@ -22,6 +22,11 @@ MOVEMENTS = [
 ]
 
 
+def comparison_starts(run_date):
+    """{comparison: first date} of the run's comparisons ending on `run_date`."""
+    return {key: run_date - relativedelta(months=months) for key, months in COMPARISON_MONTHS.items()}
+
+
 class CustomerCellTransitionReport(models.Model):
     """Where each customer's ABC-XYZ cell went between two dates, from the
     history of its class changes: one row per customer and comparison (the
@@ -98,9 +103,8 @@ class CustomerCellTransitionReport(models.Model):
     def _compute_dates(self):
         for row in self:
             run_date = row.company_id.segmentation_compared_on
-            months = COMPARISON_MONTHS.get(row.comparison)
             row.date_to = row.chosen_to or run_date
-            row.date_from = row.chosen_from or (run_date and months and run_date - relativedelta(months=months))
+            row.date_from = row.chosen_from or (run_date and comparison_starts(run_date).get(row.comparison))
 
     def _field_to_sql(self, alias, field_expr, query=None):
         """The dates compared, in SQL (sorting and grouping by them): the
@@ -134,9 +138,7 @@ class CustomerCellTransitionReport(models.Model):
         """(comparison, user who chose it, first date, second date) of the
         comparisons of `company` kept current: against a year and a quarter
         before `run_date`, and the dates each user last chose."""
-        fixed = [
-            (key, None, run_date - relativedelta(months=months), run_date) for key, months in COMPARISON_MONTHS.items()
-        ]
+        fixed = [(key, None, start, run_date) for key, start in comparison_starts(run_date).items()]
         chosen = self.env.execute_query(
             SQL(
                 "SELECT DISTINCT comparison, compared_by_id, chosen_from, chosen_to FROM %s"
@@ -180,7 +182,7 @@ class CustomerCellTransitionReport(models.Model):
         written = self._sync(
             company, self._comparisons(company, run_date), partner_scope("stored", partner_ids), partner_ids
         )
-        if company.segmentation_compared_on != run_date:
+        if compared_on != run_date:
             company.sudo().segmentation_compared_on = run_date
         return written
 
@@ -192,9 +194,9 @@ class CustomerCellTransitionReport(models.Model):
         date a year ago, a quarter ago, and since the last refresh. Only
         their rows change with the day (the revenue compared moves with the
         month, when every customer is refreshed)."""
-        shifts = [(last_date, run_date)] + [
-            (last_date - relativedelta(months=months), run_date - relativedelta(months=months))
-            for months in COMPARISON_MONTHS.values()
+        shifts = [
+            (last_date, run_date),
+            *zip(comparison_starts(last_date).values(), comparison_starts(run_date).values(), strict=True),
         ]
         rows = self.env.execute_query(
             SQL(

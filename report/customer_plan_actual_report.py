@@ -194,7 +194,6 @@ class CustomerPlanActualReport(models.Model):
         if partner_ids is not None and months:
             whole = sorted(set(partner_ids) - months.keys())
             pair_table = month_pairs((partner, month) for partner, in_months in months.items() for month in in_months)
-            plans = SQL("plan.partner_id = ANY(%s)", [*whole, *sorted(months)])
             sales = SQL(
                 "(sale.partner_id = ANY(%s) OR (sale.partner_id = ANY(%s)"
                 " AND (sale.partner_id, sale.month) IN (SELECT * FROM %s AS pair)))",
