@@ -130,27 +130,36 @@ def base_counts(spell_rows, groups, current, first_month, period="month"):
     )
     events = pd.concat([starts, losses])[[*keys, "month", "new_count", "returning_count", "lost_count"]]
     events = events.groupby([*keys, "month"], dropna=False).sum()
-    first = min(int(events.index.get_level_values("month").min()), first_month)
+    first_period = first_month - (first_month % 12) % size
+    first = min(int(events.index.get_level_values("month").min()), first_period)
     months = pd.RangeIndex(first, current + 1, name="month")
+    by_month = events.unstack("month", fill_value=0)
     monthly = {
-        column: events[column].unstack("month", fill_value=0).reindex(columns=months, fill_value=0)
+        column: by_month[column].reindex(columns=months, fill_value=0).to_numpy()
         for column in ("new_count", "returning_count", "lost_count")
     }
     active = (monthly["new_count"] + monthly["returning_count"] - monthly["lost_count"]).cumsum(axis=1)
-    first_period = first_month - (first_month % 12) % size
-    rows = []
-    for period_start in range(first_period, current + 1, size):
-        in_period = list(range(period_start, min(period_start + size, current + 1)))
-        before = period_start - 1
-        frame = pd.DataFrame(
-            {
-                "active_count": active[in_period[-1]],
-                "active_start_count": active[before] if before in active.columns else 0,
-                **{column: monthly[column][in_period].sum(axis=1) for column in monthly},
-            }
-        )
-        frame["period"] = period_start
-        rows.append(frame)
-    result = pd.concat(rows).reset_index()
+    # every period at once: the months from the first period on, padded to
+    # whole periods (the running one ends with `current`), summed per period
+    period_starts = np.arange(first_period, current + 1, size)
+    group_count, period_count = len(active), len(period_starts)
+
+    def per_period(values):
+        padded = np.zeros((group_count, period_count * size), dtype=values.dtype)
+        padded[:, : current + 1 - first_period] = values[:, first_period - first :]
+        return padded.reshape(group_count, period_count, size).sum(axis=2)
+
+    ends = np.minimum(period_starts + size - 1, current) - first
+    befores = period_starts - 1 - first
+    figures = {
+        "active_count": active[:, ends],
+        "active_start_count": np.where(befores >= 0, active[:, np.maximum(befores, 0)], 0),
+        **{column: per_period(values) for column, values in monthly.items()},
+    }
+    # one row per period and group, period after period
+    result = by_month.index.to_frame(index=False).iloc[np.tile(np.arange(group_count), period_count)]
+    result = result.reset_index(drop=True).assign(
+        period=np.repeat(period_starts, group_count), **{column: values.T.ravel() for column, values in figures.items()}
+    )
     counts = result[list(COUNT_COLUMNS)]
     return result[(counts != 0).any(axis=1)][columns].reset_index(drop=True)

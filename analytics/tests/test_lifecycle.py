@@ -83,6 +83,19 @@ def test_quarter_and_year_counts():
     assert years.loc[m(2025, 1), ["active_count", "returning_count", "lost_count"]].tolist() == [0, 1, 3]
 
 
+def test_periods_start_before_the_first_purchase():
+    """The first period holds `first_month` even when it starts before any
+    purchase and before that month: the quarter of February 2024 starts in
+    January, with nothing in it but the purchases of ROWS."""
+    groups = pd.DataFrame({"user_id": [10, 10, 20]}, index=pd.Index([1, 2, 3], name="partner_id"))
+    rows = spells(purchases([(partner, ym) for partner, ym in ROWS if ym >= (2024, 2)]), 6)
+    quarters = base_counts(rows, groups, m(2025, 9), m(2024, 2), "quarter").groupby("period").sum()
+    assert quarters.index[0] == m(2024, 1)
+    # 1 and 2 are new in February; 2's purchases go on, 1 is lost in August
+    assert quarters.loc[m(2024, 1), ["active_count", "new_count", "lost_count"]].tolist() == [2, 2, 0]
+    assert quarters.loc[m(2024, 7), ["active_count", "active_start_count", "lost_count"]].tolist() == [1, 2, 1]
+
+
 def test_customers_without_a_group_are_counted():
     groups = pd.DataFrame({"user_id": [10.0]}, index=pd.Index([1], name="partner_id"))
     counts = base_counts(spells(purchases(ROWS), 6), groups, m(2024, 1), m(2024, 1))
