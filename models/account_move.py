@@ -8,3 +8,8 @@ class AccountMove(models.Model):
     # (customer.sales.document._changed_documents), found without reading
     # every document
     _write_date_idx = models.Index("(write_date)")
+
+    def unlink(self):
+        # what the next classification run must drop from its facts
+        self.env["customer.sales.document"].sudo()._mark_deleted(self, "invoice")
+        return super().unlink()

@@ -35,9 +35,16 @@ class CustomerSalesDocument(models.Model):
     margin = fields.Float(
         digits="Account", readonly=True, groups=MONEY_READERS, help="Revenue minus the cost at the time of sale."
     )
+    document_deleted = fields.Boolean(
+        readonly=True, help="The document was deleted since the last run, which then drops this row."
+    )
 
     _company_document_unique = models.UniqueIndex("(company_id, document_id)")
-    _company_partner_date_idx = models.Index("(company_id, partner_id, date)")
+    # the customers' totals of every run read each customer's documents in
+    # the order of this index, their figures from it alone (an index-only
+    # scan: at 25,000 customers 0.2 s instead of 0.5 s through the table)
+    _company_partner_date_idx = models.Index("(company_id, partner_id, date) INCLUDE (is_refund, revenue, margin)")
+    _company_deleted_idx = models.Index("(company_id) WHERE document_deleted")
 
     def init(self):
         leave_room_for_updates(self)
@@ -68,10 +75,9 @@ class CustomerSalesDocument(models.Model):
         client group) or whose client group was (a new head), found on the
         document and among the rows stored (a document counted under the
         head of a group is found by its id, on both sides of the move), or
-        deleted (reset to draft and deleted between two runs). Each part but
-        the last is read through an index on write_date or on the partner,
-        the last by one pass over the keys of the stored rows and of the
-        documents."""
+        deleted (reset to draft and deleted between two runs: see
+        `_mark_deleted`). Each part is read through an index: on write_date,
+        on the partner, or on the rows marked deleted."""
         [(partner_ids,)] = self.env.execute_query(
             SQL(
                 """
@@ -100,9 +106,8 @@ class CustomerSalesDocument(models.Model):
                 SELECT document_id FROM customer_sales_document
                  WHERE company_id = %(company)s AND partner_id = ANY(%(partners)s)
                 UNION
-                SELECT stored.document_id FROM customer_sales_document stored
-                 WHERE stored.company_id = %(company)s
-                   AND NOT EXISTS (SELECT 1 FROM %(table)s document WHERE document.id = stored.document_id)
+                SELECT document_id FROM customer_sales_document
+                 WHERE company_id = %(company)s AND document_deleted
                 """,
                 table=SQL.identifier(table),
                 company=company.id,
@@ -112,6 +117,31 @@ class CustomerSalesDocument(models.Model):
             )
         )
         return [document_id for (document_id,) in rows]
+
+    @api.model
+    def _mark_deleted(self, documents, source):
+        """Mark the rows of `documents` (invoices or sales orders, being
+        deleted) in the companies whose sales they are (`source`: invoice or
+        order, see customer.sales.source) for the next run, which re-reads
+        them, finds them gone and drops them and their sales from their
+        months: a deletion stamps nothing the run could find otherwise
+        without comparing every stored row with the documents (a second a
+        night at 100,000 customers). Deletions by SQL, outside Odoo, are
+        caught by the next rebuild."""
+        companies = documents.sudo().company_id.filtered(lambda company: company._segmentation_sales_source() == source)
+        if not companies:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE customer_sales_document SET document_deleted = TRUE
+                 WHERE company_id = ANY(%s) AND document_id = ANY(%s) AND document_deleted IS NOT TRUE
+                """,
+                companies.ids,
+                documents.ids,
+            )
+        )
+        self.invalidate_model(["document_deleted"])
 
     def _months_of(self, company, document_ids):
         """{(customer, first day of the month)} the documents `document_ids`

@@ -321,7 +321,7 @@ class TestIncrementalRun(TimedRunCase):
         """Orders count for the current commercial entity of their customer:
         a contact moved to another company takes his orders with him."""
         self.company.segmentation_sales_source = "order"
-        confirmed_order(self.env, self.carl, self.tea, 10.0, "2025-02-10 10:00:00")
+        order = confirmed_order(self.env, self.carl, self.tea, 10.0, "2025-02-10 10:00:00")
         self._run()
         self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [(10.0, 4.0, 1)])
         self._changes_stamped_later()
@@ -330,6 +330,17 @@ class TestIncrementalRun(TimedRunCase):
         self.assertEqual(stats["facts"]["documents_written"], 1)
         self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [])
         self.assertEqual(self._month(self.delta, date(2025, 2, 1)), [(10.0, 4.0, 1)])
+        incremental = self._stored()
+        self.assertEqual(self._run(rebuild=True)["facts"]["documents_written"], 0)
+        self.assertEqual(self._stored(), incremental)
+
+        # the order cancelled and deleted: only the deletion tells
+        self._changes_stamped_later()
+        order._action_cancel()
+        order.unlink()
+        stats = self._run()
+        self.assertEqual(stats["facts"]["documents_written"], 1)
+        self.assertEqual(self._month(self.delta, date(2025, 2, 1)), [])
         incremental = self._stored()
         self.assertEqual(self._run(rebuild=True)["facts"]["documents_written"], 0)
         self.assertEqual(self._stored(), incremental)
