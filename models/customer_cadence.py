@@ -288,15 +288,19 @@ class CustomerCadence(models.AbstractModel):
 
     def _moved_profiles(self, company):
         """The customers of the stored report whose salesperson, team or
-        cell is no longer the one their rows hold."""
+        cell is no longer the one their rows hold. A customer's rows are
+        written together, with its profile of then, and run up to the last
+        month analysed (analytics.cadence.cadence_panel), whose rows are
+        therefore the only ones read: one per customer."""
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT DISTINCT report.partner_id
+                SELECT report.partner_id
                   FROM customer_cadence_report report
                   JOIN res_partner partner ON partner.id = report.partner_id
                   LEFT JOIN res_users seller ON seller.id = partner.user_id
                  WHERE report.company_id = %(company)s
+                   AND report.date = (SELECT MAX(date) FROM customer_cadence_report WHERE company_id = %(company)s)
                    AND (report.user_id, report.team_id, report.abc_xyz_class)
                        IS DISTINCT FROM (partner.user_id, seller.sale_team_id, partner.abc_xyz_class ->> %(key)s)
                 """,

@@ -100,7 +100,8 @@ class CustomerAnalysis(models.AbstractModel):
         too: the run rates of the plans running on either day, the cell
         comparisons of the customers whose cells on the dates compared moved
         (the comparisons end on the run date), and the client base counts
-        (grouped by the current team of each salesperson). A change of the
+        (grouped by the current team of each salesperson: refreshed on the
+        same day too when a salesperson moved to another team). A change of the
         analyses settings clears the date (res.company.write): the next run
         refreshes every customer. Nothing to refresh when `partner_ids` is
         empty on the same date. `moved_months` ({customer: months}, see
@@ -115,6 +116,12 @@ class CustomerAnalysis(models.AbstractModel):
         clock = time.perf_counter()
         if partner_ids is None or partner_ids or last_date != run_date:
             stats.update(self._refresh_customer_tables(company, run_date, partner_ids, last_date, moved_months))
+        if (
+            partner_ids is None
+            or partner_ids
+            or last_date != run_date
+            or self.env["customer.base.report"]._teams_moved(company)
+        ):
             # counted for every customer: a salesperson moved to another team
             # moves its customers' counts without writing any customer
             stats.update(self._refresh_lifecycle(company, run_date))

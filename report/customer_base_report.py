@@ -70,6 +70,25 @@ class CustomerBaseReport(models.Model):
             self._field_to_sql(self._table, "active_start_count", query),
         )
 
+    def _teams_moved(self, company):
+        """Whether a salesperson of the stored rows of `company` is now in
+        another sales team: the rows group by each salesperson's current
+        team, and a move writes none of the customers."""
+        self.env["res.users"].flush_model(["sale_team_id"])
+        [(moved,)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT EXISTS (
+                    SELECT 1 FROM customer_base_report report
+                      LEFT JOIN res_users seller ON seller.id = report.user_id
+                     WHERE report.company_id = %s AND report.team_id IS DISTINCT FROM seller.sale_team_id
+                )
+                """,
+                company.id,
+            )
+        )
+        return moved
+
     def _write_counts(self, company, counts):
         """Store `counts` (analytics.lifecycle.base_counts rows with a
         period_type column) as the rows of `company`; returns rows written."""

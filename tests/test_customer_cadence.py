@@ -593,6 +593,25 @@ class TestCadenceNightly(TimedRunCase, CadenceCase):
             [(date(2025, 5, 2), call.id), (date(2025, 5, 2), meeting.id)],
         )
 
+    def test_a_salesperson_moved_to_another_team_moves_the_rows(self):
+        """The seller joins another sales team: nothing of the shops is
+        written, yet the next run, on the same day, gives their every
+        cadence row and their client base counts the new team, as a rebuild
+        does."""
+        self._run()
+        team = self.env["crm.team"].create({"name": "Sausage shops", "company_id": self.company.id})
+        self._changes_stamped_later()
+        self.seller.sale_team_id = team
+        self.assertEqual(self.seller.sale_team_id, team)
+        stats = self._run()["analyses"]["cadence"]
+        self.assertEqual(stats["customers_counted"], 3)
+        rows = self.env["customer.cadence.report"].search([("partner_id", "in", self.shops.ids)])
+        self.assertEqual(len(rows), 9, "three months of three shops")
+        self.assertEqual(rows.team_id, team)
+        incremental = self._stored()
+        self._run(rebuild=True)
+        self.assertEqual(self._stored(), incremental)
+
     def test_a_new_visit_keeps_the_verdicts_and_moves_the_next_contact(self):
         self._run()
         shops = self.shops.with_company(self.company)
