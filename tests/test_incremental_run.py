@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from ..tools import sync
 from .common import TimedRunCase, confirmed_order, customer_invoices
 
 RUN_DATE = date(2025, 4, 15)
@@ -435,3 +436,15 @@ class TestIncrementalRun(TimedRunCase):
         )
         with self.assertRaises(AccessError):
             self.company.with_user(salesman).action_rebuild_customer_analyses()
+
+
+@tagged("post_install", "-at_install")
+class TestIncrementalRunBeforeMerge(TestIncrementalRun):
+    """The same runs on a PostgreSQL without MERGE (13 and 14, which Odoo 19
+    runs on): tools.sync.sync_rows updates, then inserts."""
+
+    allow_inherited_tests_method = True
+
+    def setUp(self):
+        super().setUp()
+        self.patch(sync, "MERGE_SERVER_VERSION", 10**9)

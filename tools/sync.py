@@ -18,6 +18,9 @@ ANALYZE_SHARE = 0.1
 # writes in place without new index entries (a heap-only update, about three
 # times cheaper: 26,000 plan rows updated in 0.2 s instead of 0.7 s)
 UPDATED_TABLE_FILLFACTOR = 90
+# the first PostgreSQL with MERGE (15); Odoo 19 runs on 13 and 14 too, where
+# sync_rows updates and inserts in two statements
+MERGE_SERVER_VERSION = 150000
 
 
 def leave_room_for_updates(model):
@@ -76,8 +79,6 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
         return SQL("stored.%s = new.%s", SQL.identifier(key), SQL.identifier(key))
 
     same_key = SQL(" AND ").join([SQL("stored.company_id = %s", company.id), *(match(key) for key in keys)])
-    stored_values = SQL(", ").join(SQL("stored.%s", SQL.identifier(value)) for value in values)
-    new_values = SQL(", ").join(SQL("new.%s", SQL.identifier(value)) for value in values)
     cr.execute(
         SQL(
             "DELETE FROM %(table)s stored WHERE stored.company_id = %(company)s AND %(scope)s"
@@ -90,10 +91,16 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
         )
     )
     written = cr.rowcount
-    # the changed rows updated and the new ones inserted in one join of the
-    # staged rows with the stored ones (an UPDATE, then an INSERT of the rows
-    # not stored yet, joined them twice: about 1.5 s more of a nightly run at
-    # 100,000 customers)
+    statement = _merge if cr.connection.server_version >= MERGE_SERVER_VERSION else _update_then_insert
+    written += statement(cr, table, staged, company, keys, values, same_key, scope)
+    cr.execute(SQL("DROP TABLE %s", staged))
+    return _written(model, written)
+
+
+def _merge(cr, table, staged, company, keys, values, same_key, scope):
+    """Update the stored rows whose values differ from the staged ones and
+    insert the staged rows not stored yet, in one join of the staged rows
+    with the stored ones (MERGE); returns the rows written."""
     cr.execute(
         SQL(
             "MERGE INTO %(table)s stored USING %(staged)s new ON %(same_key)s AND %(scope)s"
@@ -103,19 +110,65 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
             staged=staged,
             same_key=same_key,
             scope=scope,
-            stored_values=stored_values,
-            new_values=new_values,
+            stored_values=_values_of("stored", values),
+            new_values=_values_of("new", values),
             assignments=SQL(", ").join(
                 SQL("%s = new.%s", SQL.identifier(value), SQL.identifier(value)) for value in values
             ),
-            columns=columns,
+            columns=SQL(", ").join(SQL.identifier(column) for column in (*keys, *values)),
             company=company.id,
-            new_columns=SQL(", ").join(SQL("new.%s", SQL.identifier(column)) for column in (*keys, *values)),
+            new_columns=_values_of("new", (*keys, *values)),
         )
     )
-    written += cr.rowcount
-    cr.execute(SQL("DROP TABLE %s", staged))
-    return _written(model, written)
+    return cr.rowcount
+
+
+def _update_then_insert(cr, table, staged, company, keys, values, same_key, scope):
+    """_merge for PostgreSQL before MERGE: an UPDATE, then an INSERT of the
+    staged rows not stored yet, which joins them with the stored ones
+    twice."""
+    cr.execute(
+        SQL(
+            "UPDATE %(table)s stored SET (%(names)s) = ROW(%(new_values)s) FROM %(staged)s new"
+            " WHERE %(same_key)s AND %(scope)s AND (%(stored_values)s) IS DISTINCT FROM (%(new_values)s)",
+            table=table,
+            names=SQL(", ").join(SQL.identifier(value) for value in values),
+            new_values=_values_of("new", values),
+            stored_values=_values_of("stored", values),
+            staged=staged,
+            same_key=same_key,
+            scope=scope,
+        )
+    )
+    written = cr.rowcount
+    # the rows already stored are dropped from the staged ones first, in
+    # a statement of their own: an INSERT whose NOT EXISTS reads the
+    # table it fills is planned as a nested loop over that table when
+    # PostgreSQL knows it empty (analyzed with no rows), and the loop
+    # rescans every page the INSERT adds, one scan per new row
+    cr.execute(
+        SQL(
+            "DELETE FROM %(staged)s new USING %(table)s stored WHERE %(same_key)s AND %(scope)s",
+            table=table,
+            staged=staged,
+            same_key=same_key,
+            scope=scope,
+        )
+    )
+    cr.execute(
+        SQL(
+            "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s new",
+            table=table,
+            columns=SQL(", ").join(SQL.identifier(column) for column in (*keys, *values)),
+            company=company.id,
+            staged=staged,
+        )
+    )
+    return written + cr.rowcount
+
+
+def _values_of(alias, columns):
+    return SQL(", ").join(SQL("%s.%s", SQL.identifier(alias), SQL.identifier(column)) for column in columns)
 
 
 def _written(model, written):
