@@ -11,5 +11,5 @@ class AccountMove(models.Model):
 
     def unlink(self):
         # what the next classification run must drop from its facts
-        self.env["customer.sales.document"].sudo()._mark_deleted(self, "invoice")
+        self.env["customer.sales.document.deletion"].sudo()._record(self, "invoice")
         return super().unlink()

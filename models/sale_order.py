@@ -11,5 +11,5 @@ class SaleOrder(models.Model):
 
     def unlink(self):
         # what the next classification run must drop from its facts
-        self.env["customer.sales.document"].sudo()._mark_deleted(self, "order")
+        self.env["customer.sales.document.deletion"].sudo()._record(self, "order")
         return super().unlink()
