@@ -339,7 +339,10 @@ class TestIncrementalRun(TimedRunCase):
         self._changes_stamped_later()
         order._action_cancel()
         order.unlink()
+        deletions = self.env["customer.sales.document.deletion"]
+        self.assertEqual(deletions.search([]).mapped("document_id"), [order.id])
         stats = self._run()
+        self.assertFalse(deletions.search([]), "the run takes what it read")
         self.assertEqual(stats["facts"]["documents_written"], 1)
         self.assertEqual(self._month(self.delta, date(2025, 2, 1)), [])
         incremental = self._stored()
@@ -447,4 +450,4 @@ class TestIncrementalRunBeforeMerge(TestIncrementalRun):
 
     def setUp(self):
         super().setUp()
-        self.patch(sync, "MERGE_SERVER_VERSION", 10**9)
+        self.patch(sync, "MERGE_VERSION", 10**9)

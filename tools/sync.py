@@ -3,6 +3,8 @@ difference, so that a rerun on unchanged data writes nothing: the rows of a
 stored table (sync_rows), the per-company values of records
 (sync_company_values)."""
 
+import psycopg2.extensions
+
 from odoo.tools import SQL
 
 from .frames import stage_frame
@@ -18,9 +20,10 @@ ANALYZE_SHARE = 0.1
 # writes in place without new index entries (a heap-only update, about three
 # times cheaper: 26,000 plan rows updated in 0.2 s instead of 0.7 s)
 UPDATED_TABLE_FILLFACTOR = 90
-# the first PostgreSQL with MERGE (15); Odoo 19 runs on 13 and 14 too, where
-# sync_rows updates and inserts in two statements
-MERGE_SERVER_VERSION = 150000
+# the first PostgreSQL with MERGE (15), server and client library (an older
+# libpq does not count the rows a MERGE writes); Odoo 19 runs on 13 and 14
+# too, where sync_rows updates and inserts in two statements
+MERGE_VERSION = 150000
 
 
 def leave_room_for_updates(model):
@@ -91,7 +94,8 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
         )
     )
     written = cr.rowcount
-    statement = _merge if cr.connection.server_version >= MERGE_SERVER_VERSION else _update_then_insert
+    merges = min(cr.connection.server_version, psycopg2.extensions.libpq_version()) >= MERGE_VERSION
+    statement = _merge if merges else _update_then_insert
     written += statement(cr, table, staged, company, keys, values, same_key, scope)
     cr.execute(SQL("DROP TABLE %s", staged))
     return _written(model, written)
