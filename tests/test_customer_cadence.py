@@ -601,7 +601,8 @@ class TestCadenceNightly(TimedRunCase, CadenceCase):
         self._run()
         team = self.env["crm.team"].create({"name": "Sausage shops", "company_id": self.company.id})
         self._changes_stamped_later()
-        self.seller.sale_team_id = team
+        self.seller.crm_team_member_ids.action_archive()
+        self.env["crm.team.member"].create({"crm_team_id": team.id, "user_id": self.seller.id})
         self.assertEqual(self.seller.sale_team_id, team)
         stats = self._run()["analyses"]["cadence"]
         self.assertEqual(stats["customers_counted"], 3)
