@@ -101,8 +101,8 @@ class CustomerAnalysis(models.AbstractModel):
         comparisons of the customers whose cells on the dates compared moved
         (the comparisons end on the run date), and the client base counts
         (grouped by the current team of each salesperson: refreshed on the
-        same day too when a salesperson moved to another team). A change of the
-        analyses settings clears the date (res.company.write): the next run
+        same day too when a salesperson moved to another team). A change of
+        the analyses settings clears the date (res.company.write): the next run
         refreshes every customer. Nothing to refresh when `partner_ids` is
         empty on the same date. `moved_months` ({customer: months}, see
         _refresh_facts) narrows the refresh of the tables kept per month to
@@ -114,14 +114,10 @@ class CustomerAnalysis(models.AbstractModel):
             partner_ids = None
         stats = {}
         clock = time.perf_counter()
-        if partner_ids is None or partner_ids or last_date != run_date:
+        anything_moved = partner_ids is None or bool(partner_ids) or last_date != run_date
+        if anything_moved:
             stats.update(self._refresh_customer_tables(company, run_date, partner_ids, last_date, moved_months))
-        if (
-            partner_ids is None
-            or partner_ids
-            or last_date != run_date
-            or self.env["customer.base.report"]._teams_moved(company)
-        ):
+        if anything_moved or self.env["customer.base.report"]._teams_moved(company):
             # counted for every customer: a salesperson moved to another team
             # moves its customers' counts without writing any customer
             stats.update(self._refresh_lifecycle(company, run_date))

@@ -47,7 +47,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     cr = model.env.cr
     scope = scope or SQL("TRUE")
     table = SQL.identifier(model._table)
-    columns = SQL(", ").join(SQL.identifier(column) for column in (*keys, *values))
+    columns = _column_list((*keys, *values))
     staged = SQL.identifier("customer_analysis_rows")
     # staged through CREATE TABLE AS, which PostgreSQL may run in parallel
     # (an INSERT ... SELECT it runs alone)
@@ -96,15 +96,16 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     written = cr.rowcount
     merges = min(cr.connection.server_version, psycopg2.extensions.libpq_version()) >= MERGE_VERSION
     statement = _merge if merges else _update_then_insert
-    written += statement(cr, table, staged, company, keys, values, same_key, scope)
+    written += statement(cr, table, staged, company, (*keys, *values), values, same_key, scope)
     cr.execute(SQL("DROP TABLE %s", staged))
     return _written(model, written)
 
 
-def _merge(cr, table, staged, company, keys, values, same_key, scope):
-    """Update the stored rows whose values differ from the staged ones and
-    insert the staged rows not stored yet, in one join of the staged rows
-    with the stored ones (MERGE); returns the rows written."""
+def _merge(cr, table, staged, company, columns, values, same_key, scope):
+    """Update the stored rows whose `values` differ from the staged ones and
+    insert the staged rows not stored yet (all their `columns`), in one join
+    of the staged rows with the stored ones (MERGE); returns the rows
+    written."""
     cr.execute(
         SQL(
             "MERGE INTO %(table)s stored USING %(staged)s new ON %(same_key)s AND %(scope)s"
@@ -114,20 +115,20 @@ def _merge(cr, table, staged, company, keys, values, same_key, scope):
             staged=staged,
             same_key=same_key,
             scope=scope,
-            stored_values=_values_of("stored", values),
-            new_values=_values_of("new", values),
+            stored_values=_column_list(values, "stored"),
+            new_values=_column_list(values, "new"),
             assignments=SQL(", ").join(
                 SQL("%s = new.%s", SQL.identifier(value), SQL.identifier(value)) for value in values
             ),
-            columns=SQL(", ").join(SQL.identifier(column) for column in (*keys, *values)),
+            columns=_column_list(columns),
             company=company.id,
-            new_columns=_values_of("new", (*keys, *values)),
+            new_columns=_column_list(columns, "new"),
         )
     )
     return cr.rowcount
 
 
-def _update_then_insert(cr, table, staged, company, keys, values, same_key, scope):
+def _update_then_insert(cr, table, staged, company, columns, values, same_key, scope):
     """_merge for PostgreSQL before MERGE: an UPDATE, then an INSERT of the
     staged rows not stored yet, which joins them with the stored ones
     twice."""
@@ -137,8 +138,8 @@ def _update_then_insert(cr, table, staged, company, keys, values, same_key, scop
             " WHERE %(same_key)s AND %(scope)s AND (%(stored_values)s) IS DISTINCT FROM (%(new_values)s)",
             table=table,
             names=SQL(", ").join(SQL.identifier(value) for value in values),
-            new_values=_values_of("new", values),
-            stored_values=_values_of("stored", values),
+            new_values=_column_list(values, "new"),
+            stored_values=_column_list(values, "stored"),
             staged=staged,
             same_key=same_key,
             scope=scope,
@@ -163,7 +164,7 @@ def _update_then_insert(cr, table, staged, company, keys, values, same_key, scop
         SQL(
             "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s new",
             table=table,
-            columns=SQL(", ").join(SQL.identifier(column) for column in (*keys, *values)),
+            columns=_column_list(columns),
             company=company.id,
             staged=staged,
         )
@@ -171,7 +172,10 @@ def _update_then_insert(cr, table, staged, company, keys, values, same_key, scop
     return written + cr.rowcount
 
 
-def _values_of(alias, columns):
+def _column_list(columns, alias=None):
+    """`columns` as an SQL list, each of the table `alias` when given."""
+    if alias is None:
+        return SQL(", ").join(SQL.identifier(column) for column in columns)
     return SQL(", ").join(SQL("%s.%s", SQL.identifier(alias), SQL.identifier(column)) for column in columns)
 
 
