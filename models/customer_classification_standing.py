@@ -4,7 +4,7 @@ from odoo.tools import SQL
 from ..analytics import RELATIVE_COLUMNS
 from ..tools.frames import stage_frame
 from ..tools.sync import leave_room_for_updates, sync_rows
-from .common import MONEY_READERS
+from .common import MONEY_READERS, Many2oneWithoutForeignKey
 
 # the SQL type of each figure (RELATIVE_COLUMNS)
 FIGURE_TYPES = {"abc_share": "numeric", "abc_cumulative_share": "numeric", "priority_rank": "int4"}
@@ -25,8 +25,10 @@ class CustomerClassificationStanding(models.Model):
     _rec_name = "partner_id"
     _log_access = False
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, ondelete="cascade")
+    company_id = Many2oneWithoutForeignKey("res.company", required=True, readonly=True, ondelete="cascade")
+    partner_id = Many2oneWithoutForeignKey(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
     abc_share = fields.Float(string="Share (%)", digits=(16, 4), readonly=True, groups=MONEY_READERS)
     abc_cumulative_share = fields.Float(
         string="Cumulative Share (%)", digits=(16, 4), readonly=True, groups=MONEY_READERS

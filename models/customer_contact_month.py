@@ -1,7 +1,7 @@
 from odoo import fields, models
 
 from ..tools.sync import leave_room_for_updates
-from .common import MONEY_READERS
+from .common import MONEY_READERS, Many2oneWithoutForeignKey
 
 
 class CustomerContactMonth(models.Model):
@@ -15,8 +15,10 @@ class CustomerContactMonth(models.Model):
     _order = "month desc, partner_id"
     _log_access = False
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, ondelete="cascade")
+    company_id = Many2oneWithoutForeignKey("res.company", required=True, readonly=True, ondelete="cascade")
+    partner_id = Many2oneWithoutForeignKey(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
     month = fields.Date(required=True, readonly=True, help="First day of the month.")
     contact_count = fields.Integer(
         string="Contacts", readonly=True, help="Contacts of the month: at most one a day per activity type."

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.sync import leave_room_for_updates, sync_rows
-from .common import MONEY_READERS
+from .common import MONEY_READERS, Many2oneWithoutForeignKey
 
 
 class CustomerSalesDocument(models.Model):
@@ -24,8 +24,10 @@ class CustomerSalesDocument(models.Model):
     _order = "date desc, id desc"
     _log_access = False
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, ondelete="cascade")
+    company_id = Many2oneWithoutForeignKey("res.company", required=True, readonly=True, ondelete="cascade")
+    partner_id = Many2oneWithoutForeignKey(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
     document_id = fields.Integer(
         required=True, readonly=True, help="The invoice, credit note or sales order (by the company's sales source)."
     )
@@ -131,6 +133,21 @@ class CustomerSalesDocument(models.Model):
             )
         )
         return set(rows)
+
+    @api.model
+    def _move_customers(self, partners, destination):
+        """Count the documents of `partners` (merged into `destination`)
+        under `destination`, as the merge moves every row pointing at them
+        through a foreign key: these rows have none."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET partner_id = %s WHERE partner_id = ANY(%s)",
+                SQL.identifier(self._table),
+                destination.id,
+                partners.ids,
+            )
+        )
+        self.invalidate_model(["partner_id"])
 
     @api.model
     def _refresh(self, company, since=None):

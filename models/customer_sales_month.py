@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from ..tools.sql import month_pairs, partner_scope
 from ..tools.sync import leave_room_for_updates, sync_rows
-from .common import MONEY_READERS
+from .common import MONEY_READERS, Many2oneWithoutForeignKey
 
 
 class CustomerSalesMonth(models.Model):
@@ -19,8 +19,10 @@ class CustomerSalesMonth(models.Model):
     _order = "month desc, partner_id"
     _log_access = False
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, ondelete="cascade")
+    company_id = Many2oneWithoutForeignKey("res.company", required=True, readonly=True, ondelete="cascade")
+    partner_id = Many2oneWithoutForeignKey(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
     month = fields.Date(required=True, readonly=True, help="First day of the month.")
     revenue = fields.Float(digits="Account", readonly=True, groups=MONEY_READERS)
     margin = fields.Float(

@@ -18,7 +18,7 @@ from ..demo.customer_crosssell_demo import load_crosssell_demo
 from ..demo.customer_segmentation_demo import load_segmentation_demo, run_demo
 from ..tools.cron import BUSY_ERRORS, run_committed_steps, wake_up
 from ..tools.locks import lock_or_raise
-from .common import SEGMENTATION_MANAGER
+from .common import SEGMENTATION_MANAGER, delete_derived_rows
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
@@ -574,6 +574,10 @@ class ResCompany(models.Model):
             for company in self:
                 self.env["customer.classification"].sudo()._rerank(company)
         return result
+
+    def unlink(self):
+        delete_derived_rows(self)
+        return super().unlink()
 
     def action_recompute_customer_classification(self):
         """Recompute the customer classes of the companies in `self` now, in

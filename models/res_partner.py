@@ -24,6 +24,7 @@ from .common import (
     SALES_USER,
     SEGMENTATION_MANAGER,
     SegmentMembers,
+    delete_derived_rows,
 )
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
@@ -951,6 +952,15 @@ class ResPartner(models.Model):
             # a manual class moves the customer to another cell: its rank follows
             self.env["customer.classification"].sudo()._rerank(self.env.company)
         return result
+
+    def unlink(self):
+        """The facts and analyses of deleted customers go with them; the
+        next run of their companies then classifies and refreshes every
+        customer: the others' shares, classes and counts move without them,
+        and no document tells it so."""
+        companies = self.env["res.company"].browse(delete_derived_rows(self))
+        companies.sudo().write({"segmentation_last_run_key": False, "segmentation_analyses_date": False})
+        return super().unlink()
 
     @api.model
     @api.readonly

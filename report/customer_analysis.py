@@ -14,7 +14,7 @@ _logger = logging.getLogger(__name__)
 
 # the stored tables kept per customer, in the order they are refreshed
 # (each reads the ones before it): what a merge of customers must rebuild
-# (customer.sales.document follows the merge through its foreign key)
+# (customer.sales.document moves to the destination: _move_customers)
 CUSTOMER_TABLES = (
     "customer.sales.month",
     "customer.dynamics.report",

@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..models.common import MONEY_READERS, SALES_USER
+from ..models.common import MONEY_READERS, SALES_USER, Many2oneWithoutForeignKey
 from ..models.res_partner import ABC_XYZ_CELLS
 from ..tools.sync import leave_room_for_updates
 
@@ -43,8 +43,8 @@ class CustomerCadenceReport(models.Model):
     _rec_name = "partner_id"
     _log_access = False
 
-    company_id = fields.Many2one("res.company", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = Many2oneWithoutForeignKey("res.company", readonly=True, ondelete="cascade")
+    partner_id = Many2oneWithoutForeignKey("res.partner", string="Customer", readonly=True, ondelete="cascade")
     date = fields.Date(string="Month", readonly=True, help="First day of the month.")
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)

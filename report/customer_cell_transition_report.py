@@ -4,7 +4,14 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
-from ..models.common import CLASSIFICATION_RUN, MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, SALES_USER
+from ..models.common import (
+    CLASSIFICATION_RUN,
+    MONEY_READERS,
+    NO_SALES_TEAM,
+    NO_SALESPERSON,
+    SALES_USER,
+    Many2oneWithoutForeignKey,
+)
 from ..models.res_partner import ABC_XYZ_CELLS
 from ..tools.sql import partner_scope
 from ..tools.sync import leave_room_for_updates, sync_rows
@@ -44,8 +51,10 @@ class CustomerCellTransitionReport(models.Model):
     _rec_name = "partner_id"
     _log_access = False
 
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
+    company_id = Many2oneWithoutForeignKey("res.company", readonly=True, index=True, ondelete="cascade")
+    partner_id = Many2oneWithoutForeignKey(
+        "res.partner", string="Customer", readonly=True, index=True, ondelete="cascade"
+    )
     comparison = fields.Selection(COMPARISONS, readonly=True)
     compared_by_id = fields.Many2one(
         "res.users",

@@ -20,6 +20,7 @@ from ..models.common import (
     NOT_CLASSIFIED,
     NOT_COMPARED,
     SALES_USER,
+    Many2oneWithoutForeignKey,
 )
 from ..tools.sql import partner_scope
 from ..tools.sync import leave_room_for_updates, sync_rows
@@ -53,8 +54,8 @@ class CustomerDynamicsReport(models.Model):
     _log_access = False
     _rec_name = "partner_id"
 
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = Many2oneWithoutForeignKey("res.company", readonly=True, index=True, ondelete="cascade")
+    partner_id = Many2oneWithoutForeignKey("res.partner", string="Customer", readonly=True, ondelete="cascade")
     period_kind = fields.Selection(PERIOD_KINDS, string="Periods", readonly=True)
     year = fields.Integer(readonly=True, aggregator=False, help="Year the period ends in.")
     date = fields.Date(string="Period Start", readonly=True)

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.common import MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, WITHOUT_PLAN
+from ..models.common import MONEY_READERS, NO_SALES_TEAM, NO_SALESPERSON, WITHOUT_PLAN, Many2oneWithoutForeignKey
 from ..tools.sql import month_pairs, partner_scope
 from ..tools.sync import leave_room_for_updates, sync_rows
 
@@ -25,8 +25,10 @@ class CustomerPlanActualReport(models.Model):
     _rec_name = "partner_id"
     _log_access = False
 
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
-    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = Many2oneWithoutForeignKey(
+        "res.partner", string="Customer", readonly=True, index=True, ondelete="cascade"
+    )
+    company_id = Many2oneWithoutForeignKey("res.company", readonly=True, ondelete="cascade")
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, falsy_value_label=NO_SALESPERSON)
     team_id = fields.Many2one(
         related="partner_id.user_id.sale_team_id", string="Sales Team", falsy_value_label=NO_SALES_TEAM

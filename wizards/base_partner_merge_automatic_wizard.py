@@ -18,7 +18,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         - plans of one period add up (or the merge is refused, naming the
           plans that overlap);
         - the stored analyses of all of them are removed, and rebuilt for the
-          destination from the documents once Odoo has moved them; their
+          destination from their documents, which move to it (as Odoo moves
+          the invoices and orders themselves); their
           contacts per month and cadence rows too (the destination keeps its
           own), counted again by the next run, which finds the destination
           written (its contact facts follow it as every other row);
@@ -33,6 +34,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         companies = Analysis._forget_customers(src_partners | dst_partner)
         self.env["customer.cadence"]._forget_customers(src_partners)
         self.env["customer.classification.standing"]._forget(src_partners)
+        self.env["customer.sales.document"]._move_customers(src_partners, dst_partner)
         self.env.cr.execute(
             SQL(
                 """

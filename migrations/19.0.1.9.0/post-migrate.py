@@ -1,0 +1,43 @@
+from odoo.tools import SQL
+
+# the tables whose customer and company have no foreign key from this version
+# on (Many2oneWithoutForeignKey), as they were then
+DERIVED_TABLES = (
+    "customer_sales_document",
+    "customer_sales_month",
+    "customer_contact_month",
+    "customer_classification_standing",
+    "customer_dynamics_report",
+    "customer_plan_actual_report",
+    "customer_cell_transition_report",
+    "customer_cadence_report",
+)
+
+
+def migrate(cr, version):
+    """Drop the foreign keys on the customer and company of the rows the runs
+    derive (Odoo keeps a foreign key it no longer expects), with their
+    records in ir.model.constraint. The analyses' keys used to set a deleted
+    customer's or company's rows to NULL rather than delete them: those rows
+    go, as they now go with it."""
+    cr.execute(
+        """
+        SELECT constraint_row.conname, table_row.relname
+          FROM pg_constraint constraint_row
+          JOIN pg_class table_row ON table_row.oid = constraint_row.conrelid
+          JOIN pg_attribute column_row
+            ON column_row.attrelid = table_row.oid AND column_row.attnum = constraint_row.conkey[1]
+         WHERE constraint_row.contype = 'f' AND table_row.relname IN %s
+           AND column_row.attname IN ('partner_id', 'company_id')
+        """,
+        [DERIVED_TABLES],
+    )
+    keys = cr.fetchall()
+    for name, table in keys:
+        cr.execute(SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(table), SQL.identifier(name)))
+    if keys:
+        cr.execute(
+            "DELETE FROM ir_model_constraint WHERE type = 'f' AND name IN %s", [tuple(name for name, _table in keys)]
+        )
+    for table in DERIVED_TABLES:
+        cr.execute(SQL("DELETE FROM %s WHERE partner_id IS NULL OR company_id IS NULL", SQL.identifier(table)))
