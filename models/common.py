@@ -74,8 +74,9 @@ class Many2oneWithoutForeignKey(fields.Many2one):
     unlink, as ondelete="cascade" did), the merge of customers removes or
     moves the rows of the merged ones itself (see
     base.partner.merge.automatic.wizard); a run only writes rows of the
-    customers and company it reads. It goes if PostgreSQL ever checks the
-    keys of a bulk insert set-wise."""
+    customers and company it reads. A model of another addon that declares
+    these fields again with fields.Many2one gets the foreign key back. It
+    goes if PostgreSQL ever checks the keys of a bulk insert set-wise."""
 
     def update_db_foreign_key(self, model, column):
         return None
@@ -83,26 +84,28 @@ class Many2oneWithoutForeignKey(fields.Many2one):
 
 def delete_derived_rows(records):
     """Delete the rows whose Many2oneWithoutForeignKey points at `records`
-    (customers or companies being deleted), as a foreign key with
-    ondelete="cascade" would. Returns the ids of the companies whose rows
-    were deleted."""
+    (customers or companies deleted), as a foreign key with
+    ondelete="cascade" would. Returns {model name: ids of the companies
+    whose rows were deleted}, of the models that had any."""
     env = records.env
-    company_ids = set()
+    deleted = {}
     for model_name, model in env.registry.items():
         for field in model._fields.values():
-            if (
-                isinstance(field, Many2oneWithoutForeignKey)
-                and field.comodel_name == records._name
-                and field.store
-            ):
+            if isinstance(field, Many2oneWithoutForeignKey) and field.comodel_name == records._name and field.store:
+                # the tables' indexes start with the company: name them all
+                companies = (
+                    SQL("TRUE") if field.name == "company_id" else SQL("company_id IN (SELECT id FROM res_company)")
+                )
                 rows = env.execute_query(
                     SQL(
-                        "DELETE FROM %s WHERE %s = ANY(%s) RETURNING company_id",
+                        "DELETE FROM %s WHERE %s AND %s = ANY(%s) RETURNING company_id",
                         SQL.identifier(model._table),
+                        companies,
                         SQL.identifier(field.name),
                         records.ids,
                     )
                 )
-                company_ids.update(company_id for (company_id,) in rows)
-                env[model_name].invalidate_model()
-    return company_ids
+                if rows:
+                    deleted[model_name] = {company_id for (company_id,) in rows}
+                    env[model_name].invalidate_model()
+    return deleted

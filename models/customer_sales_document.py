@@ -141,7 +141,8 @@ class CustomerSalesDocument(models.Model):
         through a foreign key: these rows have none."""
         self.env.cr.execute(
             SQL(
-                "UPDATE %s SET partner_id = %s WHERE partner_id = ANY(%s)",
+                "UPDATE %s SET partner_id = %s"
+                " WHERE company_id IN (SELECT id FROM res_company) AND partner_id = ANY(%s)",
                 SQL.identifier(self._table),
                 destination.id,
                 partners.ids,

@@ -576,8 +576,9 @@ class ResCompany(models.Model):
         return result
 
     def unlink(self):
+        result = super().unlink()
         delete_derived_rows(self)
-        return super().unlink()
+        return result
 
     def action_recompute_customer_classification(self):
         """Recompute the customer classes of the companies in `self` now, in

@@ -957,10 +957,15 @@ class ResPartner(models.Model):
         """The facts and analyses of deleted customers go with them; the
         next run of their companies then classifies and refreshes every
         customer: the others' shares, classes and counts move without them,
-        and no document tells it so."""
-        companies = self.env["res.company"].browse(delete_derived_rows(self))
-        companies.sudo().write({"segmentation_last_run_key": False, "segmentation_analyses_date": False})
-        return super().unlink()
+        and no document tells it so. The cadence summary follows at once."""
+        result = super().unlink()
+        deleted = delete_derived_rows(self)
+        Company = self.env["res.company"].sudo()
+        companies = Company.browse(set().union(*deleted.values()))
+        companies.write({"segmentation_last_run_key": False, "segmentation_analyses_date": False})
+        for company in Company.browse(deleted.get("customer.cadence.report", ())):
+            self.env["customer.cadence.summary"].sudo()._refresh(company)
+        return result
 
     @api.model
     @api.readonly

@@ -492,8 +492,30 @@ class TestIncrementalRun(TimedRunCase):
         invoice.unlink()
         self.omega.unlink()
         self.assertEqual(self._derived_rows(omega_id), {})
+        # the cadence summary no longer counts Omega's two customer-months
+        [(summed, counted)] = self.env.execute_query(
+            SQL(
+                "SELECT (SELECT SUM(month_count) FROM customer_cadence_summary WHERE company_id = %(company)s),"
+                " (SELECT COUNT(*) FROM customer_cadence_report WHERE company_id = %(company)s)",
+                company=self.company.id,
+            )
+        )
+        self.assertEqual(summed, counted)
         self._run()
         self._equals_a_rebuild()
+
+    def test_a_deleted_company_takes_its_rows_with_it(self):
+        branch = self.env["res.company"].create({"name": "Closed Branch"})
+        self.env["customer.classification.standing"]._store_figure(branch, "priority_rank", {self.alpha.id: 1})
+        self.assertEqual(self.alpha.with_company(branch).priority_rank, 1)
+        branch.unlink()
+        [(rows,)] = self.env.execute_query(
+            SQL(
+                "SELECT COUNT(*) FROM customer_classification_standing WHERE company_id = %s OR company_id IS NULL",
+                branch.id,
+            )
+        )
+        self.assertEqual(rows, 0)
 
     def test_rebuild_button_access(self):
         self._run()

@@ -1,3 +1,4 @@
+from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 # the tables whose customer and company have no foreign key from this version
@@ -19,7 +20,8 @@ def migrate(cr, version):
     derive (Odoo keeps a foreign key it no longer expects), with their
     records in ir.model.constraint. The analyses' keys used to set a deleted
     customer's or company's rows to NULL rather than delete them: those rows
-    go, as they now go with it."""
+    go, as they now go with it; the cadence summaries that counted them
+    follow, and the next run of every company refreshes every customer."""
     cr.execute(
         """
         SELECT constraint_row.conname, table_row.relname
@@ -39,5 +41,15 @@ def migrate(cr, version):
         cr.execute(
             "DELETE FROM ir_model_constraint WHERE type = 'f' AND name IN %s", [tuple(name for name, _table in keys)]
         )
+    orphans = {}
     for table in DERIVED_TABLES:
         cr.execute(SQL("DELETE FROM %s WHERE partner_id IS NULL OR company_id IS NULL", SQL.identifier(table)))
+        orphans[table] = cr.rowcount
+    if not any(orphans.values()):
+        return
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    companies = env["res.company"].with_context(active_test=False).search([])
+    companies.write({"segmentation_last_run_key": False, "segmentation_analyses_date": False})
+    if orphans["customer_cadence_report"]:
+        for company in companies:
+            env["customer.cadence.summary"]._refresh(company)
