@@ -1,5 +1,6 @@
 from . import account_move
 from . import crm_lead
+from . import crm_team
 from . import customer_cadence
 from . import customer_classification
 from . import customer_classification_history
@@ -26,4 +27,5 @@ from . import mail_message
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_users
 from . import sale_order

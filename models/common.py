@@ -60,35 +60,38 @@ class SegmentMembers(fields.Many2many):
 
 
 class Many2oneWithoutForeignKey(fields.Many2one):
-    """The customer or the company of a row that a run derives from the
-    sales and contacts and rewrites (the documents' facts and the analyses
-    kept per customer, month or period): a many2one that Odoo reads,
-    searches and groups by as any other, without a foreign key. A company's
-    first run inserts some 68 such rows per customer, and PostgreSQL checked
-    each against res_partner and res_company (an index lookup and a row lock
-    per row and key): 39 % of that run at 25,000 customers (31.0 s against
-    19.0 s without).
+    """The customer, company, salesperson or team of a row that a run
+    derives from the sales and contacts and rewrites (the documents' facts
+    and the analyses kept per customer, month or period): a many2one that
+    Odoo reads, searches and groups by as any other, without a foreign key.
+    A company's first run inserts some 68 such rows per customer, and
+    PostgreSQL checked each against res_partner and res_company (an index
+    lookup and a row lock per row and key): 39 % of that run at 25,000
+    customers (31.0 s against 19.0 s without); the salesperson and team of
+    the plan and cadence rows another 14 % where every customer has a
+    salesperson (21.0 s against 18.0 s).
 
-    What the foreign key did is done where it happens: the rows of a deleted
-    customer or company go with it (`delete_derived_rows`, called by their
-    unlink, as ondelete="cascade" did), the merge of customers removes or
-    moves the rows of the merged ones itself (see
-    base.partner.merge.automatic.wizard); a run only writes rows of the
-    customers and company it reads. A model of another addon that declares
-    these fields again with fields.Many2one gets the foreign key back. It
-    goes if PostgreSQL ever checks the keys of a bulk insert set-wise."""
+    What the foreign key did is done where it happens: when records are
+    deleted, `apply_ondelete` (called by their unlink) deletes the rows that
+    point at them (ondelete="cascade") or empties the field ("set null");
+    the merge of customers removes or moves the rows of the merged ones
+    itself (see base.partner.merge.automatic.wizard); a run only writes
+    rows of the customers, company and salespeople it reads. A model of
+    another addon that declares these fields again with fields.Many2one gets
+    the foreign key back. It goes if PostgreSQL ever checks the keys of a
+    bulk insert set-wise."""
 
     def update_db_foreign_key(self, model, column):
         return None
 
 
-def delete_derived_rows(records):
-    """Delete the rows whose Many2oneWithoutForeignKey points at `records`
-    (customers or companies deleted), as a foreign key with
-    ondelete="cascade" would. Returns {model name: ids of the companies
-    whose rows were deleted}, of the models that had any."""
+def apply_ondelete(records):
+    """Do to the rows whose Many2oneWithoutForeignKey points at `records`
+    (deleted) what a foreign key would: delete them (ondelete="cascade") or
+    empty the field (otherwise). Returns {model name: ids of the companies
+    of the rows deleted or changed}, of the models that had any."""
     env = records.env
-    deleted = {}
+    touched = {}
     for model_name, model in env.registry.items():
         for field in model._fields.values():
             if isinstance(field, Many2oneWithoutForeignKey) and field.comodel_name == records._name and field.store:
@@ -96,16 +99,15 @@ def delete_derived_rows(records):
                 companies = (
                     SQL("TRUE") if field.name == "company_id" else SQL("company_id IN (SELECT id FROM res_company)")
                 )
+                column = SQL.identifier(field.name)
+                if field.ondelete == "cascade":
+                    statement = SQL("DELETE FROM %s", SQL.identifier(model._table))
+                else:
+                    statement = SQL("UPDATE %s SET %s = NULL", SQL.identifier(model._table), column)
                 rows = env.execute_query(
-                    SQL(
-                        "DELETE FROM %s WHERE %s AND %s = ANY(%s) RETURNING company_id",
-                        SQL.identifier(model._table),
-                        companies,
-                        SQL.identifier(field.name),
-                        records.ids,
-                    )
+                    SQL("%s WHERE %s AND %s = ANY(%s) RETURNING company_id", statement, companies, column, records.ids)
                 )
                 if rows:
-                    deleted[model_name] = {company_id for (company_id,) in rows}
+                    touched[model_name] = {company_id for (company_id,) in rows}
                     env[model_name].invalidate_model()
-    return deleted
+    return touched

@@ -18,7 +18,7 @@ from ..demo.customer_crosssell_demo import load_crosssell_demo
 from ..demo.customer_segmentation_demo import load_segmentation_demo, run_demo
 from ..tools.cron import BUSY_ERRORS, run_committed_steps, wake_up
 from ..tools.locks import lock_or_raise
-from .common import SEGMENTATION_MANAGER, delete_derived_rows
+from .common import SEGMENTATION_MANAGER, apply_ondelete
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
@@ -577,7 +577,7 @@ class ResCompany(models.Model):
 
     def unlink(self):
         result = super().unlink()
-        delete_derived_rows(self)
+        apply_ondelete(self)
         return result
 
     def action_recompute_customer_classification(self):

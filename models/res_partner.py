@@ -24,7 +24,7 @@ from .common import (
     SALES_USER,
     SEGMENTATION_MANAGER,
     SegmentMembers,
-    delete_derived_rows,
+    apply_ondelete,
 )
 
 ABC_CLASSES = [("A", "A"), ("B", "B"), ("C", "C")]
@@ -959,7 +959,7 @@ class ResPartner(models.Model):
         customer: the others' shares, classes and counts move without them,
         and no document tells it so. The cadence summary follows at once."""
         result = super().unlink()
-        deleted = delete_derived_rows(self)
+        deleted = apply_ondelete(self)
         Company = self.env["res.company"].sudo()
         companies = Company.browse(set().union(*deleted.values()))
         companies.write({"segmentation_last_run_key": False, "segmentation_analyses_date": False})

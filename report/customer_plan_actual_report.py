@@ -29,7 +29,9 @@ class CustomerPlanActualReport(models.Model):
         "res.partner", string="Customer", readonly=True, index=True, ondelete="cascade"
     )
     company_id = Many2oneWithoutForeignKey("res.company", readonly=True, ondelete="cascade")
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, falsy_value_label=NO_SALESPERSON)
+    user_id = Many2oneWithoutForeignKey(
+        "res.users", string="Salesperson", readonly=True, ondelete="set null", falsy_value_label=NO_SALESPERSON
+    )
     team_id = fields.Many2one(
         related="partner_id.user_id.sale_team_id", string="Sales Team", falsy_value_label=NO_SALES_TEAM
     )

@@ -465,8 +465,10 @@ class TestIncrementalRun(TimedRunCase):
         run equals a rebuild."""
         [(keys,)] = self.env.execute_query(
             SQL(
-                "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)"
-                " AND confrelid IN ('res_partner'::regclass, 'res_company'::regclass)",
+                "SELECT COUNT(*) FROM pg_constraint key JOIN pg_attribute keyed"
+                " ON keyed.attrelid = key.conrelid AND keyed.attnum = key.conkey[1]"
+                " WHERE key.contype = 'f' AND key.conrelid::regclass::text = ANY(%s)"
+                " AND keyed.attname IN ('partner_id', 'company_id', 'user_id', 'team_id')",
                 list(DERIVED_TABLES),
             )
         )
@@ -501,6 +503,40 @@ class TestIncrementalRun(TimedRunCase):
             )
         )
         self.assertEqual(summed, counted)
+        self._run()
+        self._equals_a_rebuild()
+
+    def _rows_of(self, table, column, record_id):
+        [(count,)] = self.env.execute_query(
+            SQL(
+                "SELECT COUNT(*) FROM %s WHERE %s = %s",
+                SQL.identifier(table),
+                SQL.identifier(column),
+                record_id,
+            )
+        )
+        return count
+
+    def test_a_deleted_salesperson_or_team_leaves_the_rows_without_one(self):
+        seller = new_test_user(
+            self.env, login="leaving_seller", groups="sales_team.group_sale_salesman", company_id=self.company.id
+        )
+        team = self.env["crm.team"].create({"name": "Leaving Team", "member_ids": [Command.set(seller.ids)]})
+        self.beta.user_id = seller
+        self._run()
+        seller_id, team_id = seller.id, team.id
+        # Beta's six months bought and its five customer-months of the cadence
+        self.assertEqual(self._rows_of("customer_plan_actual_report", "user_id", seller_id), 6)
+        self.assertEqual(self._rows_of("customer_cadence_report", "user_id", seller_id), 5)
+        self.assertEqual(self._rows_of("customer_cadence_report", "team_id", team_id), 5)
+        self._changes_stamped_later()
+        team.unlink()
+        self.assertEqual(self._rows_of("customer_cadence_report", "team_id", team_id), 0)
+        self.assertEqual(self._rows_of("customer_cadence_report", "user_id", seller_id), 5)
+        seller.unlink()
+        self.assertFalse(self.beta.user_id)
+        self.assertEqual(self._rows_of("customer_plan_actual_report", "user_id", seller_id), 0)
+        self.assertEqual(self._rows_of("customer_cadence_report", "user_id", seller_id), 0)
         self._run()
         self._equals_a_rebuild()
 

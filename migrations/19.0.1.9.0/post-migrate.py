@@ -1,8 +1,9 @@
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
-# the tables whose customer and company have no foreign key from this version
-# on (Many2oneWithoutForeignKey), as they were then
+# the tables whose customer and company (and salesperson and team, where they
+# have one) have no foreign key from this version on
+# (Many2oneWithoutForeignKey), as they were then
 DERIVED_TABLES = (
     "customer_sales_document",
     "customer_sales_month",
@@ -16,8 +17,8 @@ DERIVED_TABLES = (
 
 
 def migrate(cr, version):
-    """Drop the foreign keys on the customer and company of the rows the runs
-    derive (Odoo keeps a foreign key it no longer expects), with their
+    """Drop the foreign keys on the customer, company, salesperson and team
+    of the rows the runs derive (Odoo keeps a foreign key it no longer expects), with their
     records in ir.model.constraint. The analyses' keys used to set a deleted
     customer's or company's rows to NULL rather than delete them: those rows
     go, as they now go with it; the cadence summaries that counted them
@@ -30,7 +31,7 @@ def migrate(cr, version):
           JOIN pg_attribute column_row
             ON column_row.attrelid = table_row.oid AND column_row.attnum = constraint_row.conkey[1]
          WHERE constraint_row.contype = 'f' AND table_row.relname IN %s
-           AND column_row.attname IN ('partner_id', 'company_id')
+           AND column_row.attname IN ('partner_id', 'company_id', 'user_id', 'team_id')
         """,
         [DERIVED_TABLES],
     )
