@@ -68,8 +68,8 @@ class Many2oneWithoutForeignKey(fields.Many2one):
     PostgreSQL checked each against res_partner and res_company (an index
     lookup and a row lock per row and key): 39 % of that run at 25,000
     customers (31.0 s against 19.0 s without); the salesperson and team of
-    the plan and cadence rows another 14 % where every customer has a
-    salesperson (21.0 s against 18.0 s).
+    the plan and cadence rows about 10 % more where every customer has a
+    salesperson (19.5 and 21.1 s against 21.6 and 23.0 s).
 
     What the foreign key did is done where it happens: when records are
     deleted, `apply_ondelete` (called by their unlink) deletes the rows that
