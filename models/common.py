@@ -103,9 +103,17 @@ def apply_ondelete(records):
                 if field.ondelete == "cascade":
                     statement = SQL("DELETE FROM %s", SQL.identifier(model._table))
                 else:
+                    assert field.ondelete == "set null", f"{field} has no foreign key to {field.ondelete} with"
                     statement = SQL("UPDATE %s SET %s = NULL", SQL.identifier(model._table), column)
                 rows = env.execute_query(
-                    SQL("%s WHERE %s AND %s = ANY(%s) RETURNING company_id", statement, companies, column, records.ids)
+                    SQL(
+                        "WITH touched AS (%s WHERE %s AND %s = ANY(%s) RETURNING company_id)"
+                        " SELECT DISTINCT company_id FROM touched",
+                        statement,
+                        companies,
+                        column,
+                        records.ids,
+                    )
                 )
                 if rows:
                     touched[model_name] = {company_id for (company_id,) in rows}

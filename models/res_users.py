@@ -8,7 +8,10 @@ class ResUsers(models.Model):
 
     def unlink(self):
         """The plan and cadence rows of deleted salespeople lose them, as a
-        foreign key would do (see Many2oneWithoutForeignKey)."""
+        foreign key would do (see Many2oneWithoutForeignKey), and the sums
+        grouped by salesperson follow (customer.analysis._refresh_grouped_sums)."""
+        companies = self.env["customer.analysis"]._companies_grouped_by("user_id", self.ids)
         result = super().unlink()
         apply_ondelete(self)
+        self.env["customer.analysis"]._refresh_grouped_sums(companies)
         return result

@@ -184,6 +184,32 @@ class CustomerAnalysis(models.AbstractModel):
             "transitions_written": self.env["customer.cell.transition.report"]._refresh(company, run_date, partner_ids),
         }
 
+    @api.model
+    def _companies_grouped_by(self, column, ids):
+        """The companies whose client base counts or cadence summary have a
+        group of one of `ids` (salespeople or teams) in `column`."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT company_id FROM customer_base_report WHERE %(column)s = ANY(%(ids)s)"
+                " UNION SELECT company_id FROM customer_cadence_summary WHERE %(column)s = ANY(%(ids)s)",
+                column=SQL.identifier(column),
+                ids=ids,
+            )
+        )
+        return self.env["res.company"].browse(company_id for (company_id,) in rows)
+
+    @api.model
+    def _refresh_grouped_sums(self, companies):
+        """Sum the client base counts and the cadence summary of `companies`
+        again, as of their last run, after a salesperson or team was deleted:
+        the keys delete its groups (set to empty, they would join the groups
+        without a salesperson and be counted twice from then on), and its
+        customers count without one at once."""
+        for company in companies.sudo():
+            self.env["customer.cadence.summary"].sudo()._refresh(company)
+            if company.segmentation_analyses_date:
+                self.sudo()._refresh_lifecycle(company, company.segmentation_analyses_date)
+
     def _refresh_lifecycle(self, company, run_date):
         """Spells of activity of every customer (analytics.lifecycle), then
         the client base counts per period and group, and the statuses."""

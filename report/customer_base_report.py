@@ -30,11 +30,15 @@ class CustomerBaseReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     period_type = fields.Selection(PERIOD_TYPES, string="Periods", readonly=True)
     date = fields.Date(string="Period", readonly=True, help="First day of the month (of the quarter, of the year).")
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, falsy_value_label=NO_SALESPERSON)
+    # a deleted salesperson's or team's rows go (see customer.analysis._refresh_grouped_sums)
+    user_id = fields.Many2one(
+        "res.users", string="Salesperson", readonly=True, ondelete="cascade", falsy_value_label=NO_SALESPERSON
+    )
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
         readonly=True,
+        ondelete="cascade",
         help="The sales team of the customer's salesperson.",
         falsy_value_label=NO_SALES_TEAM,
     )

@@ -37,8 +37,9 @@ class CustomerCadenceSummary(models.Model):
 
     company_id = fields.Many2one("res.company", readonly=True)
     date = fields.Date(string="Month", readonly=True, help="First day of the month.")
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    # a deleted salesperson's or team's rows go (see customer.analysis._refresh_grouped_sums)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, ondelete="cascade")
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True, ondelete="cascade")
     abc_xyz_class = fields.Selection(ABC_XYZ_CELLS, string="ABC-XYZ Cell", readonly=True)
     cadence = fields.Selection(CADENCE_SELECTION, readonly=True, help=CADENCE_HELP)
     month_count = fields.Integer(string="Customer-Months", readonly=True)

@@ -27,6 +27,7 @@ STORED = {
     "customer_contact_fact": "message_id, attendee_id",
     "customer_contact_month": "partner_id, month",
     "customer_cadence_report": "partner_id, date",
+    "customer_cadence_summary": "date, user_id, team_id, abc_xyz_class, cadence",
     "customer_cadence_recommendation": "abc_xyz_class, segment_id",
 }
 

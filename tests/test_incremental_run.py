@@ -517,6 +517,21 @@ class TestIncrementalRun(TimedRunCase):
         )
         return count
 
+    def _duplicate_groups(self):
+        """Groups stored twice in the client base counts and the cadence summary."""
+        [(base, summary)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM customer_base_report WHERE company_id = %(company)s
+                         GROUP BY period_type, date, user_id, team_id, abc_xyz_class HAVING COUNT(*) > 1) AS twice),
+                       (SELECT COUNT(*) FROM (SELECT 1 FROM customer_cadence_summary WHERE company_id = %(company)s
+                         GROUP BY date, user_id, team_id, abc_xyz_class, cadence HAVING COUNT(*) > 1) AS twice)
+                """,
+                company=self.company.id,
+            )
+        )
+        return base, summary
+
     def test_a_deleted_salesperson_or_team_leaves_the_rows_without_one(self):
         seller = new_test_user(
             self.env, login="leaving_seller", groups="sales_team.group_sale_salesman", company_id=self.company.id
@@ -534,6 +549,7 @@ class TestIncrementalRun(TimedRunCase):
         self.assertEqual(self._rows_of("customer_cadence_report", "team_id", team_id), 0)
         self.assertEqual(self._rows_of("customer_cadence_report", "user_id", seller_id), 5)
         seller.unlink()
+        self.assertEqual(self._duplicate_groups(), (0, 0))
         self.assertFalse(self.beta.user_id)
         self.assertEqual(self._rows_of("customer_plan_actual_report", "user_id", seller_id), 0)
         self.assertEqual(self._rows_of("customer_cadence_report", "user_id", seller_id), 0)

@@ -22,7 +22,9 @@ def migrate(cr, version):
     records in ir.model.constraint. The analyses' keys used to set a deleted
     customer's or company's rows to NULL rather than delete them: those rows
     go, as they now go with it; the cadence summaries that counted them
-    follow, and the next run of every company refreshes every customer."""
+    follow, and the next run of every company refreshes every customer.
+    The same for the groups of the client base counts and of the cadence
+    summary counted twice (see below)."""
     cr.execute(
         """
         SELECT constraint_row.conname, table_row.relname
@@ -46,11 +48,28 @@ def migrate(cr, version):
     for table in DERIVED_TABLES:
         cr.execute(SQL("DELETE FROM %s WHERE partner_id IS NULL OR company_id IS NULL", SQL.identifier(table)))
         orphans[table] = cr.rowcount
-    if not any(orphans.values()):
-        return
+    # a deleted salesperson's or team's key emptied its groups of the client
+    # base counts and the cadence summary, which then joined the groups
+    # without one and were counted twice: their rows go, summed again below
+    cr.execute(
+        """
+        SELECT company_id FROM customer_base_report
+         GROUP BY company_id, period_type, date, user_id, team_id, abc_xyz_class HAVING COUNT(*) > 1
+         UNION
+        SELECT company_id FROM customer_cadence_summary
+         GROUP BY company_id, date, user_id, team_id, abc_xyz_class, cadence HAVING COUNT(*) > 1
+        """
+    )
+    doubled = [company_id for (company_id,) in cr.fetchall()]
+    if doubled:
+        cr.execute("DELETE FROM customer_base_report WHERE company_id IN %s", [tuple(doubled)])
+        cr.execute("DELETE FROM customer_cadence_summary WHERE company_id IN %s", [tuple(doubled)])
     env = api.Environment(cr, SUPERUSER_ID, {})
-    companies = env["res.company"].with_context(active_test=False).search([])
+    companies = env["res.company"].with_context(active_test=False)
+    if any(orphans.values()):
+        companies = companies.search([])
+    else:
+        companies = companies.browse(doubled)
     companies.write({"segmentation_last_run_key": False, "segmentation_analyses_date": False})
-    if orphans["customer_cadence_report"]:
-        for company in companies:
-            env["customer.cadence.summary"]._refresh(company)
+    for company in companies:
+        env["customer.cadence.summary"]._refresh(company)
