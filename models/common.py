@@ -1,4 +1,6 @@
-"""Names, labels and the fields of their own kind shared by the addon's models."""
+"""Names, labels and the fields of their own kind shared by the addon's
+models, with what a deletion does to the rows of those without a foreign
+key (apply_ondelete)."""
 
 from odoo import fields
 from odoo.tools import SQL
@@ -103,7 +105,9 @@ def apply_ondelete(records):
                 if field.ondelete == "cascade":
                     statement = SQL("DELETE FROM %s", SQL.identifier(model._table))
                 else:
-                    assert field.ondelete == "set null", f"{field} has no foreign key to {field.ondelete} with"
+                    assert field.ondelete == "set null", (
+                        f"{field}: ondelete={field.ondelete!r} cannot be applied without a key"
+                    )
                     statement = SQL("UPDATE %s SET %s = NULL", SQL.identifier(model._table), column)
                 rows = env.execute_query(
                     SQL(

@@ -18,11 +18,12 @@ DERIVED_TABLES = (
 
 def migrate(cr, version):
     """Drop the foreign keys on the customer, company, salesperson and team
-    of the rows the runs derive (Odoo keeps a foreign key it no longer expects), with their
-    records in ir.model.constraint. The analyses' keys used to set a deleted
-    customer's or company's rows to NULL rather than delete them: those rows
-    go, as they now go with it; the cadence summaries that counted them
-    follow, and the next run of every company refreshes every customer.
+    of the rows the runs derive (Odoo keeps a foreign key it no longer
+    expects), with their records in ir.model.constraint. The analyses' keys
+    used to set a deleted customer's or company's rows to NULL rather than
+    delete them: those rows go, as they now go with it; the cadence
+    summaries that counted them follow, and the next run of every company
+    refreshes every customer.
     The same for the groups of the client base counts and of the cadence
     summary counted twice (see below)."""
     cr.execute(
