@@ -102,6 +102,18 @@ def statuses(spell_rows, current, threshold):
     return pd.Series(status, index=last_spell.index, name="lifecycle_status")
 
 
+def status_changes(new, stored):
+    """The statuses to write: of the customers whose status `new` (a Series
+    indexed by partner_id, see statuses) differs from the `stored` one
+    (likewise; a missing status is None), None where it goes away."""
+    index = new.index.union(stored.index)
+    new = new.reindex(index).astype(object)
+    old = stored.reindex(index).astype(object)
+    same = (new == old) | (new.isna() & old.isna())
+    changed = new[~same]
+    return changed.where(changed.notna(), None)
+
+
 def base_counts(spell_rows, groups, current, first_month, period="month"):
     """Counts of the client base per group and period, from the first period
     containing `first_month` to the one containing `current`.

@@ -930,7 +930,11 @@ class ResCompany(models.Model):
             self.sudo().segmentation_contacts_since = False
         stats = self.env["customer.classification"]._run(self, rebuild=rebuild)
         stats["analyses"] = self.env["customer.analysis"]._refresh(
-            self, partner_ids=stats.pop("partner_ids"), moved_months=stats.pop("moved_months")
+            self,
+            run_date=stats.pop("run_date"),
+            partner_ids=stats.pop("partner_ids"),
+            moved_months=stats.pop("moved_months"),
+            spell_rows=stats.pop("spell_rows"),
         )
         _logger.info(
             "Classified %s customers of company %s (%s updated; facts%s: %s) in %.1f s",

@@ -12,7 +12,6 @@ from ..analytics import RELATIVE_COLUMNS, RESULT_COLUMNS, window_bounds
 from ..analytics.cadence import CONTACT_COLUMNS
 from ..analytics.priority import ATTENTION_REASONS, CELLS
 from ..tools.frames import copy_frame
-from ..tools.sync import sync_company_values
 from .common import (
     MEMBER_TABLE,
     MONEY_READERS,
@@ -1221,10 +1220,3 @@ class ResPartner(models.Model):
             ),
         )
         return frame.astype({"partner_id": "int64"}).set_index("partner_id")
-
-    @api.model
-    def _write_lifecycle_status(self, company, status):
-        """Store `status` (a Series partner_id -> status) as the statuses of
-        `company`; customers missing from it lose theirs. Only the partners
-        whose status changes are written. Returns how many."""
-        return sync_company_values(self, company, status.to_frame("lifecycle_status"), {"lifecycle_status": "varchar"})

@@ -28,9 +28,9 @@ class CustomerAnalysis(models.AbstractModel):
     transaction of its classification run: first the facts (costs at the
     time of sale, the sales per document and per customer and month) from
     the documents changed since the last run, then, after the
-    classification, the dynamics and profitability rows, the client base
-    counts and every customer's lifecycle status, of the customers that
-    changed when the date is the same. Each stored table is refreshed by
+    classification, the dynamics and profitability rows and the client
+    base counts (the lifecycle statuses are written with the classes), of
+    the customers that changed when the date is the same. Each stored table is refreshed by
     comparing with what it holds, so a rerun on unchanged data writes
     nothing."""
 
@@ -91,7 +91,7 @@ class CustomerAnalysis(models.AbstractModel):
         return month
 
     @api.model
-    def _refresh(self, company, run_date=None, partner_ids=None, moved_months=None):
+    def _refresh(self, company, run_date=None, partner_ids=None, moved_months=None, spell_rows=None):
         """Bring the analyses of `company` up to date from its facts, for the
         customers `partner_ids` only when given and the analyses were last
         refreshed in the same month (the periods of the dynamics and of the
@@ -106,7 +106,9 @@ class CustomerAnalysis(models.AbstractModel):
         refreshes every customer. Nothing to refresh when `partner_ids` is
         empty on the same date. `moved_months` ({customer: months}, see
         _refresh_facts) narrows the refresh of the tables kept per month to
-        those months where it can."""
+        those months where it can; `spell_rows`, the spells of activity the
+        classification run computed for the statuses (see
+        _lifecycle_spells), spares reading them again."""
         run_date = run_date or company._segmentation_today()
         changed = partner_ids
         last_date = company.segmentation_analyses_date
@@ -120,7 +122,7 @@ class CustomerAnalysis(models.AbstractModel):
         if anything_moved or self.env["customer.base.report"]._teams_moved(company):
             # counted for every customer: a salesperson moved to another team
             # moves its customers' counts without writing any customer
-            stats.update(self._refresh_lifecycle(company, run_date))
+            stats.update(self._refresh_lifecycle(company, run_date, spell_rows))
         stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date, changed)
         # the recurring follow-ups are planned from the contact figures just refreshed
         stats["follow_ups_planned"] = self.env["customer.segment"]._plan_company_follow_ups(company, run_date)
@@ -210,11 +212,11 @@ class CustomerAnalysis(models.AbstractModel):
             if company.segmentation_analyses_date:
                 self.sudo()._refresh_lifecycle(company, company.segmentation_analyses_date)
 
-    def _refresh_lifecycle(self, company, run_date):
-        """Spells of activity of every customer (analytics.lifecycle), then
-        the client base counts per period and group, and the statuses."""
-        threshold = company._segmentation_churn_months()
-        current = lifecycle.month_index(run_date)
+    def _lifecycle_spells(self, company, run_date):
+        """Spells of activity of every customer of `company` up to
+        `run_date` (analytics.lifecycle), from its stored months: the
+        classification run reads them for the statuses it writes with the
+        classes, the client base counts follow from them."""
         bought = copy_frame(
             self.env.cr,
             SQL(
@@ -227,7 +229,16 @@ class CustomerAnalysis(models.AbstractModel):
                 run_date,
             ),
         )
-        spell_rows = lifecycle.spells(bought, threshold)
+        return lifecycle.spells(bought, company._segmentation_churn_months())
+
+    def _refresh_lifecycle(self, company, run_date, spell_rows=None):
+        """The client base counts per period and group, from the spells of
+        activity of every customer (`spell_rows` when the run has them,
+        see _lifecycle_spells); their statuses are written by the
+        classification run."""
+        current = lifecycle.month_index(run_date)
+        if spell_rows is None:
+            spell_rows = self._lifecycle_spells(company, run_date)
         groups = self.env["res.partner"]._segmentation_profiles(
             company,
             SQL("partner.id IN (SELECT partner_id FROM customer_sales_month WHERE company_id = %s)", company.id),
@@ -238,7 +249,4 @@ class CustomerAnalysis(models.AbstractModel):
             counts = lifecycle.base_counts(spell_rows, groups, current, first_month, period)
             frames.append(counts.assign(period_type=period))
         base = pd.concat(frames, ignore_index=True)
-        written = self.env["customer.base.report"]._write_counts(company, base)
-        status = lifecycle.statuses(spell_rows, current, threshold) if len(spell_rows) else pd.Series(dtype=object)
-        changed = self.env["res.partner"]._write_lifecycle_status(company, status)
-        return {"base_written": written, "statuses_written": changed}
+        return {"base_written": self.env["customer.base.report"]._write_counts(company, base)}

@@ -444,6 +444,23 @@ class TestIncrementalRun(TimedRunCase):
         self._run(rebuild=True)
         self.assertEqual(self._stored(), stored)
 
+    def test_a_new_churn_threshold_moves_the_statuses(self):
+        """The statuses are written with the classes, by the classification
+        run: a run with no document changed since the last one, on the same
+        day, still follows a new churn threshold. At 6 months Alpha, in its
+        first spell since October 2024 (6 months before April 2025), is
+        active and Omega, without a purchase since January, at risk (after
+        3 months); at 12 months both are new, as every customer is."""
+        self._run()
+        partners = (self.alpha | self.omega).with_company(self.company)
+        self.assertEqual(partners.mapped("lifecycle_status"), ["active", "at_risk"])
+        self._changes_stamped_later()
+        self.company.segmentation_churn_months = 12
+        stats = self._run()
+        self.assertEqual(stats["statuses_written"], 5)
+        self.assertEqual(partners.mapped("lifecycle_status"), ["new", "new"])
+        self._equals_a_rebuild()
+
     def _derived_rows(self, partner_id):
         """{table: rows} of DERIVED_TABLES whose customer is `partner_id` or none."""
         counts = {}
@@ -584,11 +601,13 @@ class TestIncrementalRun(TimedRunCase):
 
     def test_a_first_run_into_empty_tables_builds_their_indexes_after(self):
         """Into tables that hold no row at all (the first run of the first
-        company: here every company's rows are deleted first), the rows go
-        in before the indexes are built, which come back as they were; a
-        table another transaction holds a lock on is filled with its
-        indexes as they are. The run stores what a rebuild gives."""
-        filled = [table for table in DERIVED_TABLES if table not in ("customer_contact_month",)]
+        company: here every company's rows and every class change are
+        deleted first), the rows go in before the indexes are built, which
+        come back as they were; a table another transaction holds a lock on
+        is filled with its indexes as they are. The run stores what a
+        rebuild gives."""
+        filled = [table for table in DERIVED_TABLES if table != "customer_contact_month"]
+        filled.append("customer_classification_history")
         for table in filled:
             self.env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
         before = self._indexes(filled)
@@ -605,6 +624,7 @@ class TestIncrementalRun(TimedRunCase):
         self.assertIn("customer_sales_document_company_document_unique", rebuilt)
         self.assertIn("customer_sales_document_company_partner_date_idx", rebuilt)
         self.assertIn("customer_dynamics_report_company_period_idx", rebuilt)
+        self.assertIn("customer_classification_history_partner_company_date_idx", rebuilt)
         # the primary keys stay, and the month rows went in under the reader's lock
         self.assertFalse({name for name in rebuilt if name.endswith("_pkey") or "sales_month" in name})
         self.assertEqual(self._month(self.alpha, date(2025, 2, 1)), [(300.0, 130.0, 2)])

@@ -1,7 +1,7 @@
 """Keep stored data equal to what a run computes, writing only the
 difference, so that a rerun on unchanged data writes nothing: the rows of a
 stored table (sync_rows), the per-company values of records
-(sync_company_values)."""
+(sync_company_values); and many rows inserted at once (insert_all)."""
 
 import psycopg2.extensions
 from psycopg2 import errors
@@ -63,7 +63,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     )
     if not cr.fetchone()[0]:
         # nothing stored yet (a first run): every row is new
-        written = _insert_all(
+        written = insert_all(
             model,
             SQL(
                 "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s",
@@ -173,7 +173,7 @@ def _update_then_insert(cr, table, staged, company, columns, values, same_key, s
     return written + cr.rowcount
 
 
-def _insert_all(model, insert):
+def insert_all(model, insert):
     """Run `insert`, an INSERT of many rows into `model`'s table; returns
     the rows inserted. Into a table that holds no row at all (the first run
     of the first company), the indexes are built once the rows are in
@@ -295,7 +295,7 @@ def sync_company_values(model, company, values, types):
     )
     written = cr.rowcount
     # the records that lose their values, found by EXCEPT (a hashed set
-    # operation; see res.partner._write_lifecycle_status)
+    # operation rather than a lookup per record)
     cr.execute(
         SQL(
             """

@@ -5,7 +5,15 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics.lifecycle import COUNT_COLUMNS, AnalysesSettings, base_counts, month_index, spells, statuses
+from analytics.lifecycle import (
+    COUNT_COLUMNS,
+    AnalysesSettings,
+    base_counts,
+    month_index,
+    spells,
+    status_changes,
+    statuses,
+)
 
 
 def m(year, month):
@@ -114,6 +122,14 @@ def test_statuses():
     assert status_in(2024, 8) == {1: "lost", 2: "active"}
     assert status_in(2025, 4) == {1: "returned", 2: "at_risk", 3: "at_risk"}
     assert status_in(2025, 9) == {1: "lost", 2: "lost", 3: "lost"}
+
+
+def test_status_changes():
+    new = pd.Series({1: "lost", 2: "active", 3: "new"})
+    stored = pd.Series({1: "at_risk", 2: "active", 4: "returned", 5: None})
+    changed = status_changes(new, stored)
+    assert changed.to_dict() == {1: "lost", 3: "new", 4: None}
+    assert status_changes(new, new).empty
 
 
 def test_settings_out_of_range_are_named():
