@@ -39,14 +39,18 @@ class CustomerClassification(models.AbstractModel):
     def _run(self, company, run_date=None, rebuild=False):
         """Bring the facts of `company` up to date (all of them on a
         `rebuild`, see customer.analysis._refresh_facts), classify its
-        customers from them and return figures of the run: customers
-        classified, rows written, class changes, the seconds spent fetching
-        the aggregate, in the engine and writing back, and the customers
-        whose analyses may have changed (`partner_ids`, None for all; of
-        them, those changed only in some months: `moved_months`, see
-        customer.analysis._refresh_facts).
+        customers from them, write their classes and lifecycle statuses,
+        and return figures of the run: customers classified, rows and
+        statuses written, class changes, the seconds spent fetching the
+        aggregate, in the engine and writing back, and for the analyses
+        that follow: the run date, the customers whose analyses may have
+        changed (`partner_ids`, None for all; of them, those changed only in
+        some months: `moved_months`, see customer.analysis._refresh_facts)
+        and the spells of activity (`spell_rows`, None when nothing was
+        computed).
 
-        A run on the date and with the settings of the last one
+        A run on the date and with the settings of the last one (the churn
+        threshold of the statuses included)
         (`segmentation_last_run_key`), when no document or customer changed
         since, has nothing to compute: it classifies nothing again.
 
@@ -92,18 +96,18 @@ class CustomerClassification(models.AbstractModel):
         to_write, changes, standings = reconcile(
             computed, current.drop(columns=["lifecycle_status"]), run_date, priority.cell_order
         )
-        status = (
+        computed_statuses = (
             lifecycle.statuses(spell_rows, lifecycle.month_index(run_date), churn_months)
             if len(spell_rows)
             else pd.Series(dtype=object)
         )
-        statuses = lifecycle.status_changes(status, current["lifecycle_status"])
+        statuses = lifecycle.status_changes(computed_statuses, current["lifecycle_status"])
         computed_at = time.perf_counter()
         self._write_state(company, to_write, statuses)
         standings_written = self.env["customer.classification.standing"]._store(company, standings)
         self._write_history(company, changes, run_date, group_reasons)
         company.segmentation_last_limits = asdict(limits)
-        self.env["res.partner"].invalidate_model(list(STATE_COLUMNS))
+        self.env["res.partner"].invalidate_model([*STATE_COLUMNS, "lifecycle_status"])
         self.env["customer.classification.history"].invalidate_model()
         activities = self._plan_drop_activities(company, changes, computed, run_date, priority)
         if partner_ids is not None:
@@ -291,7 +295,6 @@ class CustomerClassification(models.AbstractModel):
             SQL("UPDATE res_partner partner SET %s FROM %s AS new WHERE partner.id = new.id", assignments, staged)
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
-        self.env["res.partner"].invalidate_model(["lifecycle_status"])
 
     def _group_moves(self, company):
         """Record in which client group each entity is counted now for
@@ -380,6 +383,7 @@ class CustomerClassification(models.AbstractModel):
         )
         insert_all(
             self.env["customer.classification.history"],
+            len(changes),
             SQL(
                 """
                 INSERT INTO customer_classification_history

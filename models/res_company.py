@@ -565,8 +565,9 @@ class ResCompany(models.Model):
             # what counts as a sale changed: the next run rebuilds the facts
             vals = {**vals, "segmentation_facts_since": False}
         if set(SETTINGS["analyses"].fields.values()).intersection(vals):
-            # the trends and statuses of every customer follow: the next run
-            # refreshes the analyses of all of them
+            # the trends of every customer follow: the next run refreshes the
+            # analyses of all of them (the statuses follow the churn
+            # threshold, which the key of the classification run holds)
             vals = {**vals, "segmentation_analyses_date": False}
         result = super().write(vals)
         if "priority_cell_order" in vals:

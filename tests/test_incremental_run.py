@@ -461,6 +461,22 @@ class TestIncrementalRun(TimedRunCase):
         self.assertEqual(partners.mapped("lifecycle_status"), ["new", "new"])
         self._equals_a_rebuild()
 
+    def test_a_customer_without_sales_loses_its_status(self):
+        """Omega's only invoice is cancelled: the run removes its lifecycle
+        status with its classes, the other statuses as they were."""
+        self._run()
+        self.assertEqual(self.omega.with_company(self.company).lifecycle_status, "at_risk")
+        self._changes_stamped_later()
+        invoice = self.invoices.filtered(lambda move: move.partner_id == self.omega)
+        invoice.button_draft()
+        invoice.button_cancel()
+        stats = self._run()
+        self.assertEqual(stats["statuses_written"], 1)
+        partners = (self.alpha | self.omega).with_company(self.company)
+        self.assertEqual(partners.mapped("lifecycle_status"), ["active", False])
+        self.assertFalse(partners[1].abc_class)
+        self._equals_a_rebuild()
+
     def _derived_rows(self, partner_id):
         """{table: rows} of DERIVED_TABLES whose customer is `partner_id` or none."""
         counts = {}
@@ -602,10 +618,11 @@ class TestIncrementalRun(TimedRunCase):
     def test_a_first_run_into_empty_tables_builds_their_indexes_after(self):
         """Into tables that hold no row at all (the first run of the first
         company: here every company's rows and every class change are
-        deleted first), the rows go in before the indexes are built, which
-        come back as they were; a table another transaction holds a lock on
-        is filled with its indexes as they are. The run stores what a
-        rebuild gives."""
+        deleted first), many rows (here 2 or more) go in before the indexes
+        are built, which come back as they were; a table another
+        transaction holds a lock on is filled with its indexes as they are,
+        once the lock did not come. The run stores what a rebuild gives."""
+        self.patch(sync, "BULK_INSERT_ROWS", 2)
         filled = [table for table in DERIVED_TABLES if table != "customer_contact_month"]
         filled.append("customer_classification_history")
         for table in filled:

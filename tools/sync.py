@@ -21,6 +21,13 @@ ANALYZE_SHARE = 0.1
 # writes in place without new index entries (a heap-only update, about three
 # times cheaper: 26,000 plan rows updated in 0.2 s instead of 0.7 s)
 UPDATED_TABLE_FILLFACTOR = 90
+# rows inserted at once into a table that holds none from which its indexes
+# are built after the rows are in (insert_all): below, updating them row by
+# row costs less than locking the table and building them again
+BULK_INSERT_ROWS = 10000
+# how long insert_all waits for the lock that lets it drop the indexes
+# (autovacuum gives its own lock up after deadlock_timeout, 1 s by default)
+BULK_LOCK_TIMEOUT = "2s"
 # the first PostgreSQL with MERGE (15), server and client library (an older
 # libpq does not count the rows a MERGE writes); Odoo 19 runs on 13 and 14
 # too, where sync_rows updates and inserts in two statements
@@ -53,6 +60,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     # staged through CREATE TABLE AS, which PostgreSQL may run in parallel
     # (an INSERT ... SELECT it runs alone)
     cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", staged, query))
+    staged_rows = cr.rowcount
     cr.execute(
         SQL(
             "SELECT EXISTS (SELECT 1 FROM %s stored WHERE stored.company_id = %s AND %s)",
@@ -65,6 +73,7 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
         # nothing stored yet (a first run): every row is new
         written = insert_all(
             model,
+            staged_rows,
             SQL(
                 "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s",
                 table=table,
@@ -173,42 +182,51 @@ def _update_then_insert(cr, table, staged, company, columns, values, same_key, s
     return written + cr.rowcount
 
 
-def insert_all(model, insert):
-    """Run `insert`, an INSERT of many rows into `model`'s table; returns
-    the rows inserted. Into a table that holds no row at all (the first run
-    of the first company), the indexes are built once the rows are in
-    rather than updated row by row: 500,000 document rows took 3.0 s with
-    their three indexes, 0.5 s without and 0.6 s to build them. The table
-    is then locked for the rest of the transaction (DROP INDEX: a screen
-    reading it waits for the run, and had nothing to show before it), so
-    this is done only when the lock is free at once: otherwise, and into a
-    table that holds rows, the rows go in with the indexes as they are. The
-    indexes come back as they were, also when the transaction fails."""
+def insert_all(model, rows, insert):
+    """Run `insert`, an INSERT of `rows` rows into `model`'s table that
+    relies on none of its indexes (no ON CONFLICT); returns the rows
+    inserted. Into a table that holds no row at all (the first run of the
+    first company), BULK_INSERT_ROWS rows or more go in before its indexes
+    are built rather than update them row by row: 500,000 document rows
+    took 3.0 s with their three indexes, 0.5 s without and 0.6 s to build
+    them. The table stays locked until the transaction ends (DROP INDEX:
+    its screens and another company's run wait for this one), so this is
+    done only when the lock comes within BULK_LOCK_TIMEOUT; otherwise the
+    rows go in with the indexes as they are. The indexes come back as they
+    were, also when the transaction fails."""
     cr = model.env.cr
     table = SQL.identifier(model._table)
-    cr.execute(SQL("SELECT NOT EXISTS (SELECT 1 FROM %s)", table))
-    indexes = _indexes_to_build(model) if cr.fetchone()[0] else []
+    indexes = []
+    if rows >= BULK_INSERT_ROWS:
+        cr.execute(SQL("SELECT NOT EXISTS (SELECT 1 FROM %s)", table))
+        if cr.fetchone()[0]:
+            indexes = _indexes_to_build(model)
     for name, _definition in indexes:
         cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
     cr.execute(insert)
     inserted = cr.rowcount
     for _name, definition in indexes:
+        # the definition PostgreSQL gives of the index dropped above
         cr.execute(SQL(definition.replace("%", "%%")))
     return inserted
 
 
 def _indexes_to_build(model):
     """[(name, definition)] of the indexes of `model`'s table that no
-    constraint stands on (the primary key is kept), when the table can be
-    locked at once; [] when another transaction holds any lock on it."""
+    constraint stands on (the primary key is kept), once the table is
+    locked; [] when the lock does not come within BULK_LOCK_TIMEOUT."""
     cr = model.env.cr
+    [(timeout,)] = model.env.execute_query(SQL("SELECT current_setting('lock_timeout')"))
     try:
         with cr.savepoint(flush=False):
+            cr.execute(SQL("SELECT set_config('lock_timeout', %s, TRUE)", BULK_LOCK_TIMEOUT))
             cr.execute(
-                SQL("LOCK TABLE %s IN ACCESS EXCLUSIVE MODE NOWAIT", SQL.identifier(model._table)),
+                SQL("LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", SQL.identifier(model._table)),
                 log_exceptions=False,
             )
+            cr.execute(SQL("SELECT set_config('lock_timeout', %s, TRUE)", timeout))
     except errors.LockNotAvailable:
+        # the savepoint rolled back brings the timeout back too
         return []
     return model.env.execute_query(
         SQL(
