@@ -30,9 +30,9 @@ class CustomerAnalysis(models.AbstractModel):
     the documents changed since the last run, then, after the
     classification, the dynamics and profitability rows and the client
     base counts (the lifecycle statuses are written with the classes), of
-    the customers that changed when the date is the same. Each stored table is refreshed by
-    comparing with what it holds, so a rerun on unchanged data writes
-    nothing."""
+    the customers that changed when the date is the same. Each stored table
+    is refreshed by comparing with what it holds, so a rerun on unchanged
+    data writes nothing."""
 
     _name = "customer.analysis"
     _description = "Customer Analyses Refresh"
