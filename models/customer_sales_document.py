@@ -49,23 +49,6 @@ class CustomerSalesDocument(models.Model):
     def init(self):
         leave_room_for_updates(self)
 
-    def _documents_query(self, company, document_ids=None):
-        """SQL of one row per document of `company`'s sales (of the
-        documents `document_ids` only, when given)."""
-        lines = self.env["customer.sales.source"]._sale_lines(company)
-        scope = SQL("TRUE") if document_ids is None else SQL("line.document_id = ANY(%s)", document_ids)
-        return SQL(
-            """
-            SELECT document_id, MIN(partner_id) AS partner_id, MIN(date) AS date, bool_or(is_refund) AS is_refund,
-                   SUM(revenue) AS revenue, SUM(revenue - cost) AS margin
-              FROM (%(lines)s) AS line
-             WHERE %(scope)s
-             GROUP BY document_id
-            """,
-            lines=lines,
-            scope=scope,
-        )
-
     def _changed_documents(self, company, since, deleted):
         """Ids of the documents whose sales may differ from their rows here:
         written since `since` (posted, reset, cancelled, edited: any write,
@@ -167,14 +150,15 @@ class CustomerSalesDocument(models.Model):
         frozen = 0
         if company._segmentation_sales_source() == "invoice":
             frozen = self.env["customer.product.cost"]._freeze(company, document_ids)
+        documents = self.env["customer.sales.source"]._sale_documents(company, document_ids)
         if document_ids is None:
-            written = sync_rows(self, company, self._documents_query(company), keys=("document_id",), values=values)
+            written = sync_rows(self, company, documents, keys=("document_id",), values=values)
             return written, frozen, None
         before = self._months_of(company, document_ids)
         written = sync_rows(
             self,
             company,
-            self._documents_query(company, document_ids),
+            documents,
             keys=("document_id",),
             values=values,
             scope=SQL("stored.document_id = ANY(%s)", document_ids),

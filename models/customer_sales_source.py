@@ -12,6 +12,8 @@ PRODUCT_JOINS = SQL(
     LEFT JOIN uom_uom product_uom ON product_uom.id = template.uom_id
     """
 )
+# credit notes count negatively (alias `move`)
+INVOICE_SIGN = SQL("CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END")
 
 
 class CustomerSalesSource(models.AbstractModel):
@@ -62,20 +64,101 @@ class CustomerSalesSource(models.AbstractModel):
             conditions.append(SQL("sale_line.date < %s", date_to))
         return SQL("SELECT * FROM (%s) AS sale_line WHERE %s", query, SQL(" AND ").join(conditions))
 
-    def _invoice_sales(self, company):
-        """The condition that makes a line (alias `line`, its move `move`) a
-        sale of `company`: a product line of a posted customer invoice, or
-        credit note unless the company leaves them out."""
+    @api.model
+    def _sale_documents(self, company, document_ids=None):
+        """SQL of one row per sale document of `company` (of the documents
+        `document_ids` only, when given): document_id, partner_id, date,
+        is_refund, revenue and margin, the exact sums of its sale lines
+        (see _sale_lines)."""
+        if company._segmentation_sales_source() == "invoice":
+            return self._invoice_documents(company, document_ids)
+        scope = SQL("TRUE") if document_ids is None else SQL("line.document_id = ANY(%s)", document_ids)
+        return SQL(
+            """
+            SELECT document_id, MIN(partner_id) AS partner_id, MIN(date) AS date, bool_or(is_refund) AS is_refund,
+                   SUM(revenue) AS revenue, SUM(revenue - cost) AS margin
+              FROM (%(lines)s) AS line
+             WHERE %(scope)s
+             GROUP BY document_id
+            """,
+            lines=self._sale_lines(company),
+            scope=scope,
+        )
+
+    def _sale_journals(self):
+        """Ids of the sales journals, archived ones included (they keep
+        their invoices): Odoo keeps every customer invoice and credit note
+        in one. Passed to PostgreSQL as values, whose statistics on the
+        lines estimate their share; a join with the journals, a table too
+        small to be ever analyzed, made it expect a few lines where there
+        were millions (a plan three times slower)."""
+        return self.env["account.journal"].sudo().with_context(active_test=False).search([("type", "=", "sale")]).ids
+
+    def _invoice_moves(self, company):
+        """The condition that makes a move (alias `move`) a sales document
+        of `company`: a posted customer invoice, or credit note unless the
+        company leaves them out; its sales are its product lines."""
         move_types = ("out_invoice",) if company.segmentation_ignore_refunds else ("out_invoice", "out_refund")
         return SQL(
-            "move.company_id = %s AND move.state = 'posted' AND move.move_type IN %s AND line.display_type = 'product'",
+            "move.company_id = %s AND move.state = 'posted' AND move.move_type IN %s",
             company.id,
             move_types,
         )
 
+    def _invoice_documents(self, company, document_ids=None):
+        """The invoices' rows of _sale_documents: each invoice's product
+        lines summed from their own columns first (their company, state,
+        journal and date are stored on them), then joined with the invoice
+        and its customer, one row per invoice instead of one per line. The
+        same sums as those of _invoice_lines: a credit note's sign applies
+        to its sum of costs as to each cost. The lines read are those of the
+        sales journals, where Odoo keeps every customer invoice.
+
+        At 100,000 customers this takes 10 to 11.4 s whatever statistics
+        PostgreSQL has of the invoices; the lines of _invoice_lines summed
+        per invoice took 10 s on a base analyzed just after its invoices
+        were written, 17 s once the analyses had run there (the planner
+        then gave up its parallel workers)."""
+        return SQL(
+            """
+            SELECT move.id AS document_id,
+                   %(customer)s AS partner_id,
+                   move.invoice_date AS date,
+                   move.move_type = 'out_refund' AS is_refund,
+                   line.revenue,
+                   line.revenue - %(sign)s * line.cost AS margin
+              FROM (
+                    SELECT line.move_id, SUM(-line.balance) AS revenue,
+                           SUM(%(quantity)s * COALESCE(frozen.unit_cost, %(unit_cost)s)) AS cost
+                      FROM account_move_line line
+                      %(product_joins)s
+                      LEFT JOIN customer_product_cost frozen
+                             ON frozen.company_id = line.company_id
+                            AND frozen.product_id = line.product_id
+                            AND frozen.month = date_trunc('month', line.invoice_date)::date
+                     WHERE line.company_id = %(company)s AND line.parent_state = 'posted'
+                       AND line.journal_id = ANY(%(journals)s) AND line.display_type = 'product' AND %(scope)s
+                     GROUP BY line.move_id
+                   ) AS line
+              JOIN account_move move ON move.id = line.move_id
+              JOIN res_partner customer ON customer.id = move.commercial_partner_id
+              %(group_join)s
+             WHERE %(moves)s AND customer.active
+            """,
+            customer=self._customer(company),
+            sign=INVOICE_SIGN,
+            quantity=self._product_quantity(SQL("line.quantity")),
+            unit_cost=self._unit_cost(company),
+            product_joins=PRODUCT_JOINS,
+            company=company.id,
+            journals=self._sale_journals(),
+            scope=SQL("TRUE") if document_ids is None else SQL("line.move_id = ANY(%s)", document_ids),
+            group_join=self._group_join(company),
+            moves=self._invoice_moves(company),
+        )
+
     def _invoice_lines(self, company):
-        sign = SQL("CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END")
-        quantity = SQL("%s * %s", sign, self._product_quantity(SQL("line.quantity")))
+        quantity = SQL("%s * %s", INVOICE_SIGN, self._product_quantity(SQL("line.quantity")))
         return SQL(
             """
             SELECT %(customer)s AS partner_id,
@@ -97,12 +180,12 @@ class CustomerSalesSource(models.AbstractModel):
                      ON frozen.company_id = move.company_id
                     AND frozen.product_id = line.product_id
                     AND frozen.month = date_trunc('month', move.invoice_date)::date
-             WHERE %(sales)s AND customer.active
+             WHERE %(moves)s AND line.display_type = 'product' AND customer.active
             """,
             quantity=quantity,
             unit_cost=self._unit_cost(company),
             product_joins=PRODUCT_JOINS,
-            sales=self._invoice_sales(company),
+            moves=self._invoice_moves(company),
             customer=self._customer(company),
             group_join=self._group_join(company),
         )
