@@ -4,9 +4,10 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
@@ -135,6 +136,49 @@ class TestCustomerClassification(SegmentationTestCase, CronMixinCase):
         old = self.old.with_company(self.company)
         self.assertEqual(old.last_purchase_date, date(2022, 4, 1))
         self.assertEqual(old.classification_revenue, 0.0)
+
+    def test_documents_are_the_sums_of_their_sale_lines(self):
+        """The documents of the invoices are summed from their lines before
+        they meet the invoice (customer.sales.source._invoice_documents):
+        the same rows as the sale lines summed per document, and a vendor
+        bill of the same product, in a purchase journal, is no sale."""
+        bill = (
+            self.env["account.move"]
+            .with_company(self.company)
+            .create(
+                {
+                    "move_type": "in_invoice",
+                    "partner_id": self.big.id,
+                    "invoice_date": date(2024, 6, 1),
+                    "invoice_line_ids": [Command.create({"product_id": self.product.id, "price_unit": 70.0})],
+                }
+            )
+        )
+        self._post(bill)
+        Source = self.env["customer.sales.source"]
+        documents = {}
+        for company in (self.company, self.company_2):
+            documents[company] = self.env.execute_query(
+                SQL("SELECT * FROM (%s) AS document ORDER BY document_id", Source._sale_documents(company))
+            )
+            by_lines = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT document_id, MIN(partner_id), MIN(date), bool_or(is_refund),
+                           SUM(revenue), SUM(revenue - cost)
+                      FROM (%s) AS line GROUP BY document_id ORDER BY document_id
+                    """,
+                    Source._sale_lines(company),
+                )
+            )
+            self.assertEqual(documents[company], by_lines)
+        mid = [row[1:] for row in documents[self.company] if row[1] == self.mid.id]
+        self.assertEqual(len(mid), 13)
+        self.assertIn((self.mid.id, date(2024, 6, 20), True, -200, -160), mid, "a credit note nets its cost")
+        self.assertNotIn(bill.id, [row[0] for row in documents[self.company]])
+        asked = Source._sale_documents(self.company, [bill.id, self.small.invoice_ids[0].id])
+        asked_rows = self.env.execute_query(SQL("SELECT partner_id, revenue FROM (%s) AS document", asked))
+        self.assertEqual(asked_rows, [(self.small.id, 300)], "a bill asked for is no sale")
 
     def test_archived_customer_is_not_ranked(self):
         self._recompute()
