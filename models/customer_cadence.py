@@ -10,7 +10,7 @@ from odoo.tools import SQL
 from ..analytics import cadence
 from ..analytics.lifecycle import month_start
 from ..analytics.priority import CELLS
-from ..tools.frames import copy_frame, stage_frame
+from ..tools.frames import CENTS, copy_frame, stage_frame
 from ..tools.sync import sync_company_values, sync_rows
 
 _logger = logging.getLogger(__name__)
@@ -26,14 +26,14 @@ REPORT_COLUMNS = {
     "team_id": "int4",
     "abc_xyz_class": "varchar",
     "contact_count": "int4",
-    "contact_cost": "numeric",
+    "contact_cost": CENTS,
     "cadence": "varchar",
-    "revenue": "numeric",
-    "margin": "numeric",
-    "next_revenue": "numeric",
-    "next_margin": "numeric",
-    "net_margin": "numeric",
-    "net_margin_vs_own": "numeric",
+    "revenue": CENTS,
+    "margin": CENTS,
+    "next_revenue": CENTS,
+    "next_margin": CENTS,
+    "net_margin": CENTS,
+    "net_margin_vs_own": CENTS,
 }
 REPORT_VALUES = tuple(REPORT_COLUMNS)[2:]
 RECOMMENDATION_COLUMNS = {
