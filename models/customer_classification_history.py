@@ -12,7 +12,7 @@ class CustomerClassificationHistory(models.Model):
     _order = "date desc, id desc"
     _rec_name = "partner_id"
 
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     date = fields.Date(required=True, index=True)
     old_abc_class = fields.Selection(ABC_CLASSES, string="Previous ABC", falsy_value_label=NOT_CLASSIFIED)

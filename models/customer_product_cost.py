@@ -13,7 +13,7 @@ class CustomerProductCost(models.Model):
     _order = "month desc, product_id"
     _log_access = False
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     product_id = fields.Many2one("product.product", required=True, readonly=True, ondelete="cascade")
     month = fields.Date(required=True, readonly=True, help="First day of the month.")
     unit_cost = fields.Float(

@@ -12,7 +12,7 @@ class CustomerSegmentSize(models.Model):
     _order = "date desc, segment_id"
     _rec_name = "segment_id"
 
-    segment_id = fields.Many2one("customer.segment", required=True, index=True, ondelete="cascade")
+    segment_id = fields.Many2one("customer.segment", required=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     date = fields.Date(required=True)
     member_count = fields.Integer(

@@ -51,7 +51,7 @@ class CustomerCellTransitionReport(models.Model):
     _rec_name = "partner_id"
     _log_access = False
 
-    company_id = Many2oneWithoutForeignKey("res.company", readonly=True, index=True, ondelete="cascade")
+    company_id = Many2oneWithoutForeignKey("res.company", readonly=True, ondelete="cascade")
     partner_id = Many2oneWithoutForeignKey(
         "res.partner", string="Customer", readonly=True, index=True, ondelete="cascade"
     )

@@ -54,7 +54,7 @@ class CustomerDynamicsReport(models.Model):
     _log_access = False
     _rec_name = "partner_id"
 
-    company_id = Many2oneWithoutForeignKey("res.company", readonly=True, index=True, ondelete="cascade")
+    company_id = Many2oneWithoutForeignKey("res.company", readonly=True, ondelete="cascade")
     partner_id = Many2oneWithoutForeignKey("res.partner", string="Customer", readonly=True, ondelete="cascade")
     period_kind = fields.Selection(PERIOD_KINDS, string="Periods", readonly=True)
     year = fields.Integer(readonly=True, aggregator=False, help="Year the period ends in.")
