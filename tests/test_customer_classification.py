@@ -4,7 +4,6 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError, LockError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
@@ -140,25 +139,19 @@ class TestCustomerClassification(SegmentationTestCase, CronMixinCase):
     def test_documents_are_the_sums_of_their_sale_lines(self):
         """The documents of the invoices are summed from their lines before
         they meet the invoice (customer.sales.source._invoice_documents):
-        the same rows as the sale lines summed per document, and a vendor
-        bill of the same product, in a purchase journal, is no sale."""
-        bill = (
-            self.env["account.move"]
-            .with_company(self.company)
-            .create(
-                {
-                    "move_type": "in_invoice",
-                    "partner_id": self.big.id,
-                    "invoice_date": date(2024, 6, 1),
-                    "invoice_line_ids": [Command.create({"product_id": self.product.id, "price_unit": 70.0})],
-                }
-            )
+        the same rows as the sale lines summed per document, with the costs
+        frozen or not, the credit notes netted or left out, also once the
+        sales journal became another kind of journal; a vendor bill of the
+        same product is no sale."""
+        Source = self.env["customer.sales.source"]
+        bill = customer_invoices(
+            self.env, self.company, [(self.big, date(2024, 6, 1), [(self.product, 1, 70.0)])], move_type="in_invoice"
         )
         self._post(bill)
-        Source = self.env["customer.sales.source"]
-        documents = {}
-        for company in (self.company, self.company_2):
-            documents[company] = self.env.execute_query(
+
+        def documents(company):
+            self.env.flush_all()
+            rows = self.env.execute_query(
                 SQL("SELECT * FROM (%s) AS document ORDER BY document_id", Source._sale_documents(company))
             )
             by_lines = self.env.execute_query(
@@ -171,11 +164,22 @@ class TestCustomerClassification(SegmentationTestCase, CronMixinCase):
                     Source._sale_lines(company),
                 )
             )
-            self.assertEqual(documents[company], by_lines)
-        mid = [row[1:] for row in documents[self.company] if row[1] == self.mid.id]
+            self.assertEqual(rows, by_lines)
+            return rows
+
+        self.assertEqual(len(documents(self.company_2)), 24)
+        mid = [row[1:] for row in documents(self.company) if row[1] == self.mid.id]
         self.assertEqual(len(mid), 13)
         self.assertIn((self.mid.id, date(2024, 6, 20), True, -200, -160), mid, "a credit note nets its cost")
-        self.assertNotIn(bill.id, [row[0] for row in documents[self.company]])
+        self._recompute()  # the costs of the months sold are frozen at 40
+        self.product.with_company(self.company).standard_price = 55.0
+        self.assertIn((self.mid.id, date(2024, 6, 20), True, -200, -160), [row[1:] for row in documents(self.company)])
+        sales_journal = self.company_data["default_journal_sale"]
+        self.env.cr.execute(SQL("UPDATE account_journal SET type = 'general' WHERE id = %s", sales_journal.id))
+        self.assertNotIn(bill.id, [row[0] for row in documents(self.company)])
+        self.assertEqual(len([row for row in documents(self.company) if row[1] == self.mid.id]), 13)
+        self.company.segmentation_ignore_refunds = True
+        self.assertEqual(len([row for row in documents(self.company) if row[1] == self.mid.id]), 12)
         asked = Source._sale_documents(self.company, [bill.id, self.small.invoice_ids[0].id])
         asked_rows = self.env.execute_query(SQL("SELECT partner_id, revenue FROM (%s) AS document", asked))
         self.assertEqual(asked_rows, [(self.small.id, 300)], "a bill asked for is no sale")
