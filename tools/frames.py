@@ -7,7 +7,8 @@ import pandas as pd
 
 from odoo.tools import SQL
 
-# money rounded to cents, for stage_frame
+# a column of stage_frame holding money already rounded to cents (it is
+# written as whole cents: a value between two cents would be rounded)
 CENTS = "cents"
 
 
@@ -84,7 +85,8 @@ def _cents(column):
 
 
 def _typed(series, kind):
-    """`series` as COPY reads a column of SQL type `kind`."""
+    """`series` as COPY reads a column of `kind` (an SQL type, or CENTS:
+    whole cents)."""
     if kind == "date":
         return pd.to_datetime(series).dt.strftime("%Y-%m-%d")
     if kind == "int4":
