@@ -11,13 +11,13 @@ from ..analytics import cadence
 from ..analytics.lifecycle import month_start
 from ..analytics.priority import CELLS
 from ..tools.frames import CENTS, copy_frame, stage_frame
+from ..tools.sql import month_number
 from ..tools.sync import sync_company_values, sync_rows
 
 _logger = logging.getLogger(__name__)
 
 # the per-company contact figures of customers the run writes, with their SQL types
 CONTACT_TYPES = {column: "date" if column.endswith("_date") else "int4" for column in cadence.CONTACT_COLUMNS}
-MONTH_NUMBER = "(EXTRACT(YEAR FROM month) * 12 + EXTRACT(MONTH FROM month) - 1)::int4"
 # the columns of the cadence report and of the recommendations the run writes, with their SQL types
 REPORT_COLUMNS = {
     "partner_id": "int4",
@@ -245,7 +245,7 @@ class CustomerCadence(models.AbstractModel):
                   FROM customer_contact_month
                  WHERE company_id = %(company)s AND month >= %(since)s AND %(in_scope)s
                 """,
-                month=SQL(MONTH_NUMBER),
+                month=month_number(SQL("month")),
                 company=company.id,
                 since=since,
                 in_scope=in_scope,
@@ -259,7 +259,7 @@ class CustomerCadence(models.AbstractModel):
                   FROM customer_sales_month
                  WHERE company_id = %(company)s AND month >= %(since)s AND %(in_scope)s
                 """,
-                month=SQL(MONTH_NUMBER),
+                month=month_number(SQL("month")),
                 company=company.id,
                 since=since,
                 in_scope=in_scope,

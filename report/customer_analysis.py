@@ -8,6 +8,7 @@ from odoo.tools import SQL
 
 from ..analytics import lifecycle
 from ..tools.frames import copy_frame
+from ..tools.sql import month_number
 
 _logger = logging.getLogger(__name__)
 
@@ -221,10 +222,11 @@ class CustomerAnalysis(models.AbstractModel):
             self.env.cr,
             SQL(
                 """
-                SELECT partner_id, (EXTRACT(YEAR FROM month) * 12 + EXTRACT(MONTH FROM month) - 1)::int AS month
+                SELECT partner_id, %s AS month
                   FROM customer_sales_month
                  WHERE company_id = %s AND document_count > 0 AND month <= %s
                 """,
+                month_number(SQL("month")),
                 company.id,
                 run_date,
             ),

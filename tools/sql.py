@@ -17,6 +17,14 @@ def month_pairs(pairs):
     return SQL("(SELECT * FROM unnest(%s::int4[], %s::date[]) AS pair (partner_id, month))", partners, months)
 
 
+def month_number(month):
+    """SQL of the month number (analytics.lifecycle.month_index: year * 12 +
+    month - 1) of the date `month` (SQL), from date_part, a float: EXTRACT
+    gives a numeric since PostgreSQL 14, and the 1.5 million months of a
+    large base took 0.64 s to read that way instead of 0.39 s."""
+    return SQL("(date_part('year', %s) * 12 + date_part('month', %s) - 1)::int4", month, month)
+
+
 def local_date(moment, zone):
     """SQL of the date of `moment` (SQL of a timestamp in UTC, as Odoo stores
     them) in the time zone `zone` (SQL of its name)."""
