@@ -30,13 +30,13 @@ class CustomerProductCost(models.Model):
         of product-months recorded.
 
         The product lines of the posted entries of the company's sales
-        journals (_sales_journals), read from the
-        lines alone (their state, date and company are stored on them): a
-        superset of the sales (customer.sales.source) without their join
-        with every invoice, which an INSERT ... SELECT also ran without
-        parallel workers (1.3 s at 25,000 customers, now 0.45 s). A
-        product-month invoiced there otherwise (a credit note left out of
-        the sales) gets its cost recorded too, as a sale would."""
+        journals (_sales_journals), read from the lines alone (their state,
+        date and company are stored on them): a superset of the sales
+        (customer.sales.source) without their join with every invoice,
+        which an INSERT ... SELECT also ran without parallel workers (1.3 s
+        at 25,000 customers, now 0.45 s). A product-month invoiced there
+        otherwise (a credit note left out of the sales) gets its cost
+        recorded too, as a sale would."""
         self.env.flush_all()
         # the product-months found through CREATE TABLE AS, which PostgreSQL
         # may run in parallel (an INSERT ... SELECT it runs alone)

@@ -119,13 +119,10 @@ class CustomerSalesSource(models.AbstractModel):
                    invoice.revenue - %(sign)s * invoice.cost AS margin
               FROM (
                     SELECT line.move_id, SUM(-line.balance) AS revenue,
-                           SUM(%(quantity)s * COALESCE(frozen.unit_cost, %(unit_cost)s)) AS cost
+                           SUM(%(cost)s) AS cost
                       FROM account_move_line line
                       %(product_joins)s
-                      LEFT JOIN customer_product_cost frozen
-                             ON frozen.company_id = line.company_id
-                            AND frozen.product_id = line.product_id
-                            AND frozen.month = date_trunc('month', line.invoice_date)::date
+                      %(frozen_join)s
                      WHERE line.company_id = %(company)s AND line.parent_state = 'posted'
                        AND line.display_type = 'product' AND %(scope)s
                      GROUP BY line.move_id
@@ -137,9 +134,9 @@ class CustomerSalesSource(models.AbstractModel):
             """,
             customer=self._customer(company),
             sign=INVOICE_SIGN,
-            quantity=self._product_quantity(SQL("line.quantity")),
-            unit_cost=self._unit_cost(company),
+            cost=self._invoice_cost(company, self._product_quantity(SQL("line.quantity"))),
             product_joins=PRODUCT_JOINS,
+            frozen_join=self._frozen_cost_join(SQL("line")),
             company=company.id,
             scope=SQL("TRUE") if document_ids is None else SQL("line.move_id = ANY(%s)", document_ids),
             group_join=self._group_join(company),
@@ -159,25 +156,44 @@ class CustomerSalesSource(models.AbstractModel):
                    template.categ_id,
                    %(quantity)s AS quantity,
                    -line.balance AS revenue,
-                   %(quantity)s * COALESCE(frozen.unit_cost, %(unit_cost)s) AS cost
+                   %(cost)s AS cost
               FROM account_move_line line
               JOIN account_move move ON move.id = line.move_id
               JOIN res_partner customer ON customer.id = move.commercial_partner_id
               %(group_join)s
               %(product_joins)s
-              LEFT JOIN customer_product_cost frozen
-                     ON frozen.company_id = move.company_id
-                    AND frozen.product_id = line.product_id
-                    AND frozen.month = date_trunc('month', move.invoice_date)::date
+              %(frozen_join)s
              WHERE %(moves)s AND line.display_type = 'product' AND customer.active
             """,
             quantity=quantity,
-            unit_cost=self._unit_cost(company),
+            cost=self._invoice_cost(company, quantity),
             product_joins=PRODUCT_JOINS,
+            frozen_join=self._frozen_cost_join(SQL("move")),
             moves=self._invoice_moves(company),
             customer=self._customer(company),
             group_join=self._group_join(company),
         )
+
+    def _frozen_cost_join(self, invoice):
+        """The cost frozen (alias `frozen`, customer.product.cost) for the
+        product of a line (alias `line`) in the month of its invoice, whose
+        company and date are read on `invoice` (SQL of the alias of the
+        invoice, or of the line, which stores them too)."""
+        return SQL(
+            """
+            LEFT JOIN customer_product_cost frozen
+                   ON frozen.company_id = %(invoice)s.company_id
+                  AND frozen.product_id = line.product_id
+                  AND frozen.month = date_trunc('month', %(invoice)s.invoice_date)::date
+            """,
+            invoice=invoice,
+        )
+
+    def _invoice_cost(self, company, quantity):
+        """The cost of `quantity` (SQL, in the product's unit) of a line's
+        product: its frozen cost (see _frozen_cost_join), or its current one
+        for a month not frozen yet."""
+        return SQL("%s * COALESCE(frozen.unit_cost, %s)", quantity, self._unit_cost(company))
 
     def _order_lines(self, company):
         """Confirmed sales orders, converted to company currency at the
