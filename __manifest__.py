@@ -1,7 +1,7 @@
 {
     "name": "Customer Segmentation",
     "summary": "ABC/XYZ classes on every customer, per company, recomputed on schedule",
-    "version": "19.0.1.10.0",
+    "version": "19.0.1.11.0",
     "category": "Sales/Sales",
     "author": "Customer Segmentation contributors",
     "website": "https://github.com/customer-segmentation/customer_segmentation",

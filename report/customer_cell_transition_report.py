@@ -56,7 +56,7 @@ class CustomerCellTransitionReport(models.Model):
         "res.partner", string="Customer", readonly=True, index=True, ondelete="cascade"
     )
     comparison = fields.Selection(COMPARISONS, readonly=True)
-    compared_by_id = fields.Many2one(
+    compared_by_id = Many2oneWithoutForeignKey(
         "res.users",
         string="Compared by",
         readonly=True,

@@ -35,7 +35,9 @@ class CustomerPlanActualReport(models.Model):
     team_id = fields.Many2one(
         related="partner_id.user_id.sale_team_id", string="Sales Team", falsy_value_label=NO_SALES_TEAM
     )
-    plan_id = fields.Many2one(
+    # a deleted plan's rows go with the refresh of its customers that its
+    # unlink runs (customer.sales.plan.unlink)
+    plan_id = Many2oneWithoutForeignKey(
         "customer.sales.plan",
         string="Sales Plan",
         readonly=True,

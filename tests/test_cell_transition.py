@@ -163,6 +163,11 @@ class TestCellTransition(SegmentationTestCase):
         # a new comparison replaces the user's previous one
         self._compare("2025-01-15", "2025-03-15")
         self.assertEqual(self._custom_rows(), second)
+        # a deleted user's comparison goes with it (its key has no foreign key)
+        other_id = other.id
+        other.unlink()
+        self.assertEqual(self.Report.search_count([("compared_by_id", "=", other_id)]), 0)
+        self.assertEqual(self._custom_rows(), second)
 
     def test_between_chosen_dates_out_of_range(self):
         with freeze_time(RUN_DATE):

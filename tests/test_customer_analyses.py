@@ -172,11 +172,14 @@ class TestCustomerAnalyses(SegmentationTestCase):
         )
         # the group's actual (Steady's 80 and Cycle's unplanned 100) over its plan, as its gap
         self.assertEqual((achievement, gap), (180.0, -80.0))
+        plan_id = self.plan.id
         self.plan.unlink()
         self.assertRecordValues(
             Report.search([("partner_id", "=", self.steady.id), ("date_start", "=", date(2025, 3, 1))]),
             [{"is_planned": False, "planned_amount": 0.0, "actual_amount": 80.0}],
         )
+        # no row is left pointing at the deleted plan (its key has no foreign key)
+        self.assertEqual(Report.search_count([("plan_id", "=", plan_id)]), 0)
 
     def test_plan_actual_groups_salespeople_by_name(self):
         zed, abe = (new_test_user(self.env, login=login, name=name) for login, name in (("zed", "Zed"), ("abe", "Abe")))
