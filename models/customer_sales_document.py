@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.sync import leave_room_for_updates, sync_rows
+from ..tools.sync import leave_room_for_updates, stage_query, sync_rows, sync_staged
 from .common import MONEY_READERS, Many2oneWithoutForeignKey
 
 
@@ -139,21 +139,24 @@ class CustomerSalesDocument(models.Model):
         `since` is None (a rebuild), else those changed since `since` (see
         _changed_documents), freezing first the product costs of the months
         they sell in (customer.product.cost). Returns the rows written, the
-        product-months frozen, and the (customer, month) pairs whose sales
-        may have changed (None: all of them)."""
+        product-months frozen, the (customer, month) pairs whose sales
+        may have changed (None: all of them) and, when they all may have,
+        the temporary table of every document, staged to be stored and left
+        for the months to be summed from (see customer.sales.month._refresh;
+        the caller drops it), else None."""
         self.env.flush_all()
         values = ("partner_id", "date", "is_refund", "revenue", "margin")
         deleted = self.env["customer.sales.document.deletion"]._take(company)
         document_ids = None if since is None else self._changed_documents(company, since, deleted)
         if document_ids == []:
-            return 0, 0, set()
+            return 0, 0, set(), None
         frozen = 0
         if company._segmentation_sales_source() == "invoice":
             frozen = self.env["customer.product.cost"]._freeze(company, document_ids)
         documents = self.env["customer.sales.source"]._sale_documents(company, document_ids)
         if document_ids is None:
-            written = sync_rows(self, company, documents, keys=("document_id",), values=values)
-            return written, frozen, None
+            staged = stage_query(self.env.cr, "customer_sales_document_new", documents)
+            return sync_staged(self, company, staged, keys=("document_id",), values=values), frozen, None, staged
         before = self._months_of(company, document_ids)
         written = sync_rows(
             self,
@@ -164,8 +167,8 @@ class CustomerSalesDocument(models.Model):
             scope=SQL("stored.document_id = ANY(%s)", document_ids),
         )
         if not written:
-            return 0, frozen, set()
-        return written, frozen, before | self._months_of(company, document_ids)
+            return 0, frozen, set(), None
+        return written, frozen, before | self._months_of(company, document_ids), None
 
 
 class CustomerSalesDocumentDeletion(models.Model):

@@ -52,15 +52,31 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     a refresh of a few customers reads theirs through an index rather than
     the whole table. Money columns are numeric, so the comparison is
     exact. Returns the number of rows written."""
+    staged = stage_query(model.env.cr, "customer_analysis_rows", query)
+    written = sync_staged(model, company, staged, keys, values, nullable_keys, scope)
+    model.env.cr.execute(SQL("DROP TABLE %s", staged))
+    return written
+
+
+def stage_query(cr, name, query):
+    """A temporary table `name` of the rows of `query`, dropped at the end
+    of the transaction; returns its identifier. Through CREATE TABLE AS,
+    which PostgreSQL may run in parallel (an INSERT ... SELECT it runs
+    alone)."""
+    table = SQL.identifier(name)
+    cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", table, query))
+    return table
+
+
+def sync_staged(model, company, staged, keys, values, nullable_keys=(), scope=None):
+    """sync_rows from the rows of the temporary table `staged` (with the
+    columns `keys` + `values`, any other left out), which stays: a caller
+    that staged the rows itself (through COPY, or to read them again)
+    spares copying them into another table."""
     cr = model.env.cr
     scope = scope or SQL("TRUE")
     table = SQL.identifier(model._table)
     columns = _column_list((*keys, *values))
-    staged = SQL.identifier("customer_analysis_rows")
-    # staged through CREATE TABLE AS, which PostgreSQL may run in parallel
-    # (an INSERT ... SELECT it runs alone)
-    cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", staged, query))
-    staged_rows = cr.rowcount
     cr.execute(
         SQL(
             "SELECT EXISTS (SELECT 1 FROM %s stored WHERE stored.company_id = %s AND %s)",
@@ -71,6 +87,9 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     )
     if not cr.fetchone()[0]:
         # nothing stored yet (a first run): every row is new
+        [(staged_rows,)] = model.env.execute_query(
+            SQL("SELECT COUNT(*) FROM (SELECT FROM %s LIMIT %s) AS staged", staged, BULK_INSERT_ROWS)
+        )
         written = insert_all(
             model,
             staged_rows,
@@ -82,7 +101,6 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
                 staged=staged,
             ),
         )
-        cr.execute(SQL("DROP TABLE %s", staged))
         return _written(model, written)
     cr.execute(SQL("ANALYZE %s", staged))
 
@@ -107,7 +125,6 @@ def sync_rows(model, company, query, keys, values, nullable_keys=(), scope=None)
     merges = min(cr.connection.server_version, psycopg2.extensions.libpq_version()) >= MERGE_VERSION
     statement = _merge if merges else _update_then_insert
     written += statement(cr, table, staged, company, (*keys, *values), values, same_key, scope)
-    cr.execute(SQL("DROP TABLE %s", staged))
     return _written(model, written)
 
 
@@ -156,30 +173,35 @@ def _update_then_insert(cr, table, staged, company, columns, values, same_key, s
         )
     )
     written = cr.rowcount
-    # the rows already stored are dropped from the staged ones first, in
-    # a statement of their own: an INSERT whose NOT EXISTS reads the
-    # table it fills is planned as a nested loop over that table when
-    # PostgreSQL knows it empty (analyzed with no rows), and the loop
-    # rescans every page the INSERT adds, one scan per new row
-    cr.execute(
+    # the rows not stored yet are staged apart first, in a statement of
+    # their own: an INSERT whose NOT EXISTS reads the table it fills is
+    # planned as a nested loop over that table when PostgreSQL knows it
+    # empty (analyzed with no rows), and the loop rescans every page the
+    # INSERT adds, one scan per new row; the staged rows stay as they are
+    new_rows = stage_query(
+        cr,
+        "customer_analysis_new_rows",
         SQL(
-            "DELETE FROM %(staged)s new USING %(table)s stored WHERE %(same_key)s AND %(scope)s",
+            "SELECT * FROM %(staged)s new"
+            " WHERE NOT EXISTS (SELECT 1 FROM %(table)s stored WHERE %(same_key)s AND %(scope)s)",
             table=table,
             staged=staged,
             same_key=same_key,
             scope=scope,
-        )
+        ),
     )
     cr.execute(
         SQL(
-            "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(staged)s new",
+            "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(new_rows)s",
             table=table,
             columns=_column_list(columns),
             company=company.id,
-            staged=staged,
+            new_rows=new_rows,
         )
     )
-    return written + cr.rowcount
+    written += cr.rowcount
+    cr.execute(SQL("DROP TABLE %s", new_rows))
+    return written
 
 
 def insert_all(model, rows, insert):
