@@ -10,9 +10,9 @@ from odoo.tools import SQL
 from ..analytics import cadence
 from ..analytics.lifecycle import month_start
 from ..analytics.priority import CELLS
-from ..tools.frames import CENTS, copy_frame, stage_frame
+from ..tools.frames import CENTS, MONTH, copy_frame, stage_frame
 from ..tools.sql import month_number
-from ..tools.sync import sync_company_values, sync_rows
+from ..tools.sync import sync_company_values, sync_rows, sync_staged
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ CONTACT_TYPES = {column: "date" if column.endswith("_date") else "int4" for colu
 # the columns of the cadence report and of the recommendations the run writes, with their SQL types
 REPORT_COLUMNS = {
     "partner_id": "int4",
-    "month": "int4",  # the month number of analytics.lifecycle.month_index, a date in the report
+    "date": MONTH,
     "user_id": "int4",
     "team_id": "int4",
     "abc_xyz_class": "varchar",
@@ -34,6 +34,7 @@ REPORT_COLUMNS = {
     "next_margin": CENTS,
     "net_margin": CENTS,
     "net_margin_vs_own": CENTS,
+    "customer_count": "int4",
 }
 REPORT_VALUES = tuple(REPORT_COLUMNS)[2:]
 RECOMMENDATION_COLUMNS = {
@@ -312,22 +313,14 @@ class CustomerCadence(models.AbstractModel):
 
     def _write_report(self, company, panel, profiles, scope=None):
         """The cadence report's rows of the customers `scope` (None: all)."""
-        staged = stage_frame(
-            self.env.cr, "customer_cadence_new", REPORT_COLUMNS, panel.join(profiles, on="partner_id", how="left")
-        )
-        written = sync_rows(
+        rows = panel.rename(columns={"month": "date"}).join(profiles, on="partner_id", how="left")
+        staged = stage_frame(self.env.cr, "customer_cadence_new", REPORT_COLUMNS, rows.assign(customer_count=1))
+        written = sync_staged(
             self.env["customer.cadence.report"],
             company,
-            SQL(
-                """
-                SELECT partner_id, make_date(month / 12, month %% 12 + 1, 1) AS date, %s, 1 AS customer_count
-                  FROM %s
-                """,
-                SQL(", ").join(SQL.identifier(column) for column in REPORT_VALUES),
-                staged,
-            ),
+            staged,
             keys=("partner_id", "date"),
-            values=(*REPORT_VALUES, "customer_count"),
+            values=REPORT_VALUES,
             scope=None if scope is None else SQL("stored.partner_id = ANY(%s)", scope),
         )
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
