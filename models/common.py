@@ -78,7 +78,9 @@ class Many2oneWithoutForeignKey(fields.Many2one):
 
     What the foreign key did is done where it happens: when records are
     deleted, `apply_ondelete` (called by their unlink) deletes the rows that
-    point at them (ondelete="cascade") or empties the field ("set null");
+    point at them (ondelete="cascade") or empties the field ("set null"),
+    but for a deleted plan, whose rows the refresh of its customers run by
+    its unlink rewrites (customer.sales.plan.unlink);
     the merge of customers removes or moves the rows of the merged ones
     itself (see base.partner.merge.automatic.wizard); a run only writes
     rows of the customers, company and salespeople it reads. A model of

@@ -377,10 +377,10 @@ class CustomerCadence(models.AbstractModel):
             segment_id=[int(key) if kind == "segment" else None for kind, key in profiles],
         )
         staged = stage_frame(self.env.cr, "customer_cadence_recommendation_new", RECOMMENDATION_COLUMNS, rows)
-        written = sync_rows(
+        written = sync_staged(
             self.env["customer.cadence.recommendation"],
             company,
-            SQL("SELECT * FROM %s", staged),
+            staged,
             keys=("abc_xyz_class", "segment_id"),
             values=list(RECOMMENDATION_COLUMNS)[2:],
             nullable_keys=("abc_xyz_class", "segment_id"),

@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from ..analytics import RELATIVE_COLUMNS
 from ..tools.frames import stage_frame
-from ..tools.sync import leave_room_for_updates, sync_rows
+from ..tools.sync import leave_room_for_updates, sync_staged
 from .common import MONEY_READERS, Many2oneWithoutForeignKey
 
 # the SQL type of each figure (RELATIVE_COLUMNS)
@@ -51,13 +51,7 @@ class CustomerClassificationStanding(models.Model):
             {"partner_id": "int4", **FIGURE_TYPES},
             standings.reset_index(),
         )
-        written = sync_rows(
-            self,
-            company,
-            SQL("SELECT * FROM %s", staged),
-            keys=("partner_id",),
-            values=RELATIVE_COLUMNS,
-        )
+        written = sync_staged(self, company, staged, keys=("partner_id",), values=RELATIVE_COLUMNS)
         self.env.cr.execute(SQL("DROP TABLE %s", staged))
         self.env["res.partner"].invalidate_model(list(RELATIVE_COLUMNS))
         return written

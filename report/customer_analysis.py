@@ -57,12 +57,12 @@ class CustomerAnalysis(models.AbstractModel):
         since = None if rebuild else company.segmentation_facts_since or None
         started = self._oldest_transaction_start()
         first_month = self._first_month(company)
-        documents, frozen, months, staged = self.env["customer.sales.document"]._refresh(company, since)
+        documents_written, frozen, months, staged = self.env["customer.sales.document"]._refresh(company, since)
         written = self.env["customer.sales.month"]._refresh(company, months, documents=staged)
         if staged is not None:
             self.env.cr.execute(SQL("DROP TABLE %s", staged))
         company.sudo().segmentation_facts_since = started
-        stats = {"documents_written": documents, "costs_frozen": frozen, "months_written": written}
+        stats = {"documents_written": documents_written, "costs_frozen": frozen, "months_written": written}
         if months is None or self._first_month(company) != first_month:
             return stats, None, {}
         entities = self.env["res.partner"]._entities_written_since(since)

@@ -13,6 +13,13 @@ CENTS = "cents"
 # a column of stage_frame holding month numbers
 # (analytics.lifecycle.month_index), staged as the months' first days
 MONTH = "month"
+# the types of stage_frame written in one column and staged in another,
+# which PostgreSQL generates from it: {type: (written type, staged type,
+# SQL of the staged value from the written one)}
+GENERATED = {
+    CENTS: ("int8", "numeric", "%(written)s * 0.01"),
+    MONTH: ("int4", "date", "make_date(%(written)s / 12, %(written)s %% 12 + 1, 1)"),
+}
 
 
 def copy_frame(cr, query):
@@ -64,19 +71,19 @@ def stage_frame(cr, name, types, frame):
     for column, kind in types.items():
         if kind in GENERATED:
             written_type, staged_type, expression = GENERATED[kind]
-            definitions.append(SQL("%s %s", SQL.identifier(_written(column, kind)), SQL(written_type)))
+            definitions.append(SQL("%s %s", SQL.identifier(_written_column(column, kind)), SQL(written_type)))
             definitions.append(
                 SQL(
                     "%s %s GENERATED ALWAYS AS (%s) STORED",
                     SQL.identifier(column),
                     SQL(staged_type),
-                    SQL(expression, written=SQL.identifier(_written(column, kind))),
+                    SQL(expression, written=SQL.identifier(_written_column(column, kind))),
                 )
             )
         else:
             definitions.append(SQL("%s %s", SQL.identifier(column), SQL(kind)))
     cr.execute(SQL("CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP", table, SQL(", ").join(definitions)))
-    written = {_written(column, kind): _typed(frame[column], kind) for column, kind in types.items()}
+    written = {_written_column(column, kind): _typed(frame[column], kind) for column, kind in types.items()}
     buffer = io.StringIO()
     pd.DataFrame(written).to_csv(buffer, header=False, index=False, na_rep="")
     buffer.seek(0)
@@ -85,23 +92,14 @@ def stage_frame(cr, name, types, frame):
     return table
 
 
-# the types of stage_frame written in one column and staged in another,
-# which PostgreSQL generates from it: {type: (written type, staged type,
-# SQL of the staged value from the written one)}
-GENERATED = {
-    CENTS: ("int8", "numeric", "%(written)s * 0.01"),
-    MONTH: ("int4", "date", "make_date(%(written)s / 12, %(written)s %% 12 + 1, 1)"),
-}
-
-
-def _written(column, kind):
+def _written_column(column, kind):
     """The column written for the staged column `column` of `kind`."""
     return f"{column}_{kind}" if kind in GENERATED else column
 
 
 def _typed(series, kind):
-    """`series` as COPY reads a column of `kind` (an SQL type, or CENTS:
-    whole cents)."""
+    """`series` as COPY reads a column of `kind` (an SQL type; CENTS: whole
+    cents; MONTH: month numbers)."""
     if kind == "date":
         return pd.to_datetime(series).dt.strftime("%Y-%m-%d")
     if kind in ("int4", MONTH):
