@@ -7,6 +7,8 @@ import pandas as pd
 
 from odoo.tools import SQL
 
+from .sql import month_date
+
 # a column of stage_frame holding money already rounded to cents (it is
 # written as whole cents: a value between two cents would be rounded)
 CENTS = "cents"
@@ -15,10 +17,10 @@ CENTS = "cents"
 MONTH = "month"
 # the types of stage_frame written in one column and staged in another,
 # which PostgreSQL generates from it: {type: (written type, staged type,
-# SQL of the staged value from the written one)}
+# the SQL of the staged value from that of the written one)}
 GENERATED = {
-    CENTS: ("int8", "numeric", "%(written)s * 0.01"),
-    MONTH: ("int4", "date", "make_date(%(written)s / 12, %(written)s %% 12 + 1, 1)"),
+    CENTS: ("int8", "numeric", lambda written: SQL("%s * 0.01", written)),
+    MONTH: ("int4", "date", month_date),
 }
 
 
@@ -70,14 +72,14 @@ def stage_frame(cr, name, types, frame):
     definitions = []
     for column, kind in types.items():
         if kind in GENERATED:
-            written_type, staged_type, expression = GENERATED[kind]
+            written_type, staged_type, generated = GENERATED[kind]
             definitions.append(SQL("%s %s", SQL.identifier(_written_column(column, kind)), SQL(written_type)))
             definitions.append(
                 SQL(
                     "%s %s GENERATED ALWAYS AS (%s) STORED",
                     SQL.identifier(column),
                     SQL(staged_type),
-                    SQL(expression, written=SQL.identifier(_written_column(column, kind))),
+                    generated(SQL.identifier(_written_column(column, kind))),
                 )
             )
         else:

@@ -17,6 +17,12 @@ def month_pairs(pairs):
     return SQL("(SELECT * FROM unnest(%s::int4[], %s::date[]) AS pair (partner_id, month))", partners, months)
 
 
+def month_date(number):
+    """SQL of the first day of the month of number `number` (SQL, see
+    month_number), which it inverts."""
+    return SQL("make_date(%s / 12, %s %% 12 + 1, 1)", number, number)
+
+
 def month_number(month):
     """SQL of the month number (analytics.lifecycle.month_index: year * 12 +
     month - 1) of the date `month` (SQL), from date_part, a float: EXTRACT
