@@ -18,6 +18,7 @@ from . import test_customer_sales_plan
 from . import test_customer_segment
 from . import test_dashboard_tour
 from . import test_engine
+from . import test_frames
 from . import test_manager_activity
 from . import test_manager_activity_tour
 from . import test_incremental_run
