@@ -104,7 +104,10 @@ def sync_staged(model, company, staged, keys, values, nullable_keys=(), scope=No
             ),
         )
         return _written(model, written)
-    cr.execute(SQL("ANALYZE %s", staged))
+    # the statistics the join with the stored rows is planned from: those of
+    # the keys alone, in a quarter of the time of every column's (0.04 s
+    # against 0.17 s for the 95,000 dynamics rows of 20,000 customers)
+    cr.execute(SQL("ANALYZE %s (%s)", staged, _column_list(keys)))
 
     def match(key):
         if key in nullable_keys:
