@@ -89,6 +89,22 @@ class TestFrames(TransactionCase):
         self.assertNoCopyThread()
 
     @patch.object(frames, "CHUNK_ROWS", 1)
+    def test_an_exit_while_formatting_is_raised(self):
+        """Not only errors: an exit raised while formatting ends the COPY
+        and is raised as itself, rather than leaving the COPY waiting for a
+        chunk that never comes."""
+        self.env.cr.execute("CREATE TEMPORARY TABLE test_frames_exit (id int4)")
+
+        def chunk(start, _end):
+            if start == 1:
+                raise SystemExit("stopped")
+            return f"{start}\n"
+
+        with self.assertRaises(SystemExit), self.env.cr.savepoint():
+            frames._copy_chunks(self.env.cr, SQL("COPY test_frames_exit FROM STDIN WITH (FORMAT csv)"), 4, chunk)
+        self.assertNoCopyThread()
+
+    @patch.object(frames, "CHUNK_ROWS", 1)
     def test_a_value_refused_raises_its_error(self):
         with self.assertRaises(psycopg2.errors.InvalidTextRepresentation), self.env.cr.savepoint():
             frames.stage_rows(self.env.cr, "test_frames_refused", {"id": "int4"}, [["x", *range(50)]])
@@ -110,5 +126,5 @@ class TestFrames(TransactionCase):
 
         with self.assertRaisesRegex(psycopg2.OperationalError, "connection lost"):
             frames._copy_chunks(LostCursor(), SQL("COPY ..."), 50, lambda start, _end: f"{start}\n")
-        self.assertEqual(read, [b"0\n"])
+        self.assertEqual(read, ["0\n"])
         self.assertNoCopyThread()
