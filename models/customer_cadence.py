@@ -96,6 +96,7 @@ class CustomerCadence(models.AbstractModel):
             # members: the recommendations and the figures stand as they are
             stats["seconds"] = time.perf_counter() - clock
             return stats
+        profiles = None
         if scope != []:
             stats["contact_months_written"] = self._refresh_contact_months(company, run_date, scope)
             panel = self._panel(company, run_date, settings, scope)
@@ -104,7 +105,8 @@ class CustomerCadence(models.AbstractModel):
             if stats["cadence_rows_written"]:
                 self.env["customer.cadence.summary"]._refresh(company)
         contact_figures = self._contact_figures(company, run_date)
-        members = self._members(company, self._profiles(company, []))
+        # the profiles just read hold every classified customer's cell too
+        members = self._members(company, self._profiles(company, []) if profiles is None else profiles)
         if (
             scope is not None
             and not stats.get("cadence_rows_written")
