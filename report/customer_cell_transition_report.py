@@ -268,13 +268,18 @@ class CustomerCellTransitionReport(models.Model):
         """Make the rows of `company` within `scope` (an SQL condition on
         the stored rows) those of `comparisons` (see `_comparisons`), for
         the customers `partner_ids` or all; returns the rows written. The
-        revenue of the twelve months before an end date is summed in one
-        grouped pass per end date, which the run's comparisons share (at
-        100,000 customers 0.2 s, where a sum per customer and comparison
-        took 1.1 s)."""
+        revenue of the twelve months before an end date is summed once per
+        customer and end date, which the run's comparisons share: at
+        100,000 customers the statement took 1.45 to 1.55 s instead of 1.65
+        to 1.75 s with a sum per customer and comparison, and for 17 % of
+        them 0.34 to 0.39 s instead of 0.55 to 0.69 s."""
         comparisons = SQL(", ").join(
             SQL("(%s, %s::int4, %s::date, %s::date)", *comparison) for comparison in comparisons
         )
+        # the months of a few customers read through them, every customer's window at once
+        sale_partners = SQL("sale.partner_id IN (SELECT partner_id FROM customer)")
+        if partner_ids is None:
+            sale_partners = SQL("TRUE")
         query = SQL(
             """
             WITH comparison (key, compared_by_id, date_from, date_to) AS (VALUES %(comparisons)s),
@@ -316,7 +321,7 @@ class CustomerCellTransitionReport(models.Model):
             cell_before=self._cell_on(company, SQL("comparison.date_from")),
             cell_after=self._cell_on(company, SQL("comparison.date_to")),
             partners=partner_scope("history", partner_ids),
-            sale_partners=partner_scope("sale", partner_ids),
+            sale_partners=sale_partners,
         )
         return sync_rows(
             self,
