@@ -56,12 +56,11 @@ class CustomerSalesMonth(models.Model):
             if not months:
                 return 0
             pairs = month_pairs(months)
-            # the customer first, for the index on (company, customer, month)
-            scope = SQL(
-                "stored.partner_id = ANY(%s) AND (stored.partner_id, stored.month) IN (SELECT * FROM %s AS pair)",
-                sorted({partner for partner, _month in months}),
-                pairs,
-            )
+            # the pairs alone, which PostgreSQL looks up one by one in the
+            # index on (company, customer, month); with their customers' ids
+            # too, it filtered every stored row by those (a DELETE 0.25 s
+            # instead of 0.16 to 0.23 s for 26,000 pairs of 100,000 customers)
+            scope = SQL("(stored.partner_id, stored.month) IN (SELECT * FROM %s AS pair)", pairs)
             # each month's documents read as a range of the index on
             # (company, customer, date)
             documents = SQL(
