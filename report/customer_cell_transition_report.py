@@ -277,9 +277,9 @@ class CustomerCellTransitionReport(models.Model):
             SQL("(%s, %s::int4, %s::date, %s::date)", *comparison) for comparison in comparisons
         )
         # the months of a few customers read through them, every customer's window at once
-        sale_partners = SQL("sale.partner_id IN (SELECT partner_id FROM customer)")
-        if partner_ids is None:
-            sale_partners = SQL("TRUE")
+        sale_partners = (
+            SQL("TRUE") if partner_ids is None else SQL("sale.partner_id IN (SELECT partner_id FROM customer)")
+        )
         query = SQL(
             """
             WITH comparison (key, compared_by_id, date_from, date_to) AS (VALUES %(comparisons)s),
