@@ -1,5 +1,6 @@
 import logging
 import time
+from datetime import date
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
@@ -71,10 +72,12 @@ class CustomerCadence(models.AbstractModel):
     _description = "Customer Contact Cadence Refresh"
 
     @api.model
-    def _refresh(self, company, run_date, partner_ids=None):
+    def _refresh(self, company, run_date, partner_ids=None, moved_months=None):
         """Refresh the cadence analysis of `company` on `run_date`;
         `partner_ids` are the customers whose sales or class changed since
-        the last run (None: any may have)."""
+        the last run (None: any may have), of them `moved_months`
+        ({customer: months}, see customer.analysis._refresh_facts) those
+        changed only in some months of sales."""
         settings = company._settings_checked("cadence")
         clock = time.perf_counter()
         self.env.flush_all()
@@ -85,7 +88,11 @@ class CustomerCadence(models.AbstractModel):
         key = repr((cadence.analysed_months(run_date, settings), settings))
         last_date = company.segmentation_cadence_date
         if changed is not None and partner_ids is not None and last_date and company.segmentation_cadence_key == key:
-            changed |= partner_ids | self._moved_profiles(company) | self._dated_between(company, last_date, run_date)
+            first, last = cadence.analysed_months(run_date, settings)
+            # the panel reads the sales of the analysed months and of their horizon
+            read = {date(*month_start(month), 1) for month in range(first, last + settings.horizon_months + 1)}
+            changed |= self.env["customer.analysis"]._reaching(partner_ids, moved_months or {}, read)
+            changed |= self._moved_profiles(company) | self._dated_between(company, last_date, run_date)
             scope = sorted(changed)
         else:
             scope = None

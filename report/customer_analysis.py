@@ -72,6 +72,18 @@ class CustomerAnalysis(models.AbstractModel):
                 moved.setdefault(partner_id, set()).add(month)
         return stats, entities | {partner_id for partner_id, _month in months}, moved
 
+    def _reaching(self, partner_ids, moved_months, months_read):
+        """The customers of `partner_ids` whose change may reach an analysis
+        that reads only the sales of `months_read` (first days of months):
+        all but those of `moved_months` (see _refresh_facts) changed in
+        other months only, such as the run's own month, where a nightly run
+        finds most of its new invoices."""
+        return {
+            partner_id
+            for partner_id in partner_ids
+            if partner_id not in moved_months or not moved_months[partner_id].isdisjoint(months_read)
+        }
+
     def _oldest_transaction_start(self):
         """When the oldest transaction still open on this database started
         (in UTC, as Odoo writes write_date): a document written by any
@@ -109,7 +121,8 @@ class CustomerAnalysis(models.AbstractModel):
         refreshes every customer. Nothing to refresh when `partner_ids` is
         empty on the same date. `moved_months` ({customer: months}, see
         _refresh_facts) narrows the refresh of the tables kept per month to
-        those months where it can; `spell_rows`, the spells of activity the
+        those months where it can and spares the analyses that read none of
+        them (see _reaching); `spell_rows`, the spells of activity the
         classification run computed for the statuses (see
         _lifecycle_spells), spares reading them again."""
         run_date = run_date or company._segmentation_today()
@@ -126,7 +139,7 @@ class CustomerAnalysis(models.AbstractModel):
             # counted for every customer: a salesperson moved to another team
             # moves its customers' counts without writing any customer
             stats.update(self._refresh_lifecycle(company, run_date, spell_rows))
-        stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date, changed)
+        stats["cadence"] = self.env["customer.cadence"]._refresh(company, run_date, changed, moved_months)
         # the recurring follow-ups are planned from the contact figures just refreshed
         stats["follow_ups_planned"] = self.env["customer.segment"]._plan_company_follow_ups(company, run_date)
         if last_date != run_date:
@@ -175,7 +188,8 @@ class CustomerAnalysis(models.AbstractModel):
         the plans running on either day (and the cell comparisons of the
         customers whose cells on the compared dates moved, see the report's
         _refresh); the plan rows of the customers of `moved_months` (see
-        _refresh_facts) only in those months, with every row of their plans.
+        _refresh_facts) only in those months, with every row of their plans,
+        and their cell comparisons only when they read those months.
         Returns the rows written per table."""
         plan_partners = partner_ids
         if partner_ids is not None and last_date not in (None, run_date):
@@ -186,7 +200,9 @@ class CustomerAnalysis(models.AbstractModel):
             "plans_written": self.env["customer.plan.actual.report"]._refresh(
                 company, plan_partners, run_date, moved_months
             ),
-            "transitions_written": self.env["customer.cell.transition.report"]._refresh(company, run_date, partner_ids),
+            "transitions_written": self.env["customer.cell.transition.report"]._refresh(
+                company, run_date, partner_ids, moved_months
+            ),
         }
 
     @api.model

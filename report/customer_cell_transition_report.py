@@ -18,6 +18,8 @@ from ..tools.sync import leave_room_for_updates, sync_rows
 
 COMPARISONS = [("year", "Against a Year Ago"), ("quarter", "Against a Quarter Ago"), ("custom", "Between Chosen Dates")]
 COMPARISON_MONTHS = {"year": 12, "quarter": 3}
+# the full months before a comparison's second date whose revenue it shows
+REVENUE_MONTHS = 12
 # the nine cells, `new` (no cell on the first date) and `none` (no cell on the second date: lost)
 TRANSITION_CELLS = [*ABC_XYZ_CELLS, ("new", "New"), ("none", "Lost")]
 MOVEMENTS = [
@@ -173,13 +175,23 @@ class CustomerCellTransitionReport(models.Model):
         )
 
     @api.model
-    def _refresh(self, company, run_date, partner_ids=None):
+    def _refresh(self, company, run_date, partner_ids=None, moved_months=None):
         """Bring the rows of `company` (of the customers `partner_ids` only,
-        when given) up to date: the comparisons ending on `run_date` and
-        those users chose; on another date than that of the stored comparisons, also
-        for the customers whose cells on the compared dates moved (all of
-        them when none is stored or in another month). Returns the number
-        of rows written."""
+        when given; of them, those of `moved_months` only when their sales
+        changed in the months compared, see customer.analysis._reaching) up
+        to date: the comparisons ending on `run_date` and those users chose;
+        on another date than that of the stored comparisons, also for the
+        customers whose cells on the compared dates moved (all of them when
+        none is stored or in another month). Returns the number of rows
+        written."""
+        comparisons = self._comparisons(company, run_date)
+        if partner_ids is not None and moved_months:
+            compared = {
+                date_to.replace(day=1) - relativedelta(months=back)
+                for _key, _user, _date_from, date_to in comparisons
+                for back in range(1, REVENUE_MONTHS + 1)
+            }
+            partner_ids = self.env["customer.analysis"]._reaching(partner_ids, moved_months, compared)
         compared_on = company.segmentation_compared_on
         if partner_ids is not None and compared_on != run_date:
             # the revenue compared is of the months before the end date's
@@ -188,9 +200,7 @@ class CustomerCellTransitionReport(models.Model):
                 if compared_on and compared_on.replace(day=1) == run_date.replace(day=1)
                 else None
             )
-        written = self._sync(
-            company, self._comparisons(company, run_date), partner_scope("stored", partner_ids), partner_ids
-        )
+        written = self._sync(company, comparisons, partner_scope("stored", partner_ids), partner_ids)
         if compared_on != run_date:
             company.sudo().segmentation_compared_on = run_date
         return written
@@ -291,7 +301,7 @@ class CustomerCellTransitionReport(models.Model):
                 SELECT sale.partner_id, period.date_to, SUM(sale.revenue) AS revenue
                   FROM customer_sales_month sale
                   JOIN (SELECT DISTINCT date_to FROM comparison) AS period
-                    ON sale.month >= date_trunc('month', period.date_to - INTERVAL '12 months')
+                    ON sale.month >= date_trunc('month', period.date_to) - make_interval(months => %(revenue_months)s)
                    AND sale.month < date_trunc('month', period.date_to)
                  WHERE sale.company_id = %(company)s AND %(sale_partners)s
                  GROUP BY sale.partner_id, period.date_to
@@ -322,6 +332,7 @@ class CustomerCellTransitionReport(models.Model):
             cell_after=self._cell_on(company, SQL("comparison.date_to")),
             partners=partner_scope("history", partner_ids),
             sale_partners=sale_partners,
+            revenue_months=REVENUE_MONTHS,
         )
         return sync_rows(
             self,

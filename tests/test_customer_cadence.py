@@ -626,3 +626,36 @@ class TestCadenceNightly(TimedRunCase, CadenceCase):
         self.assertEqual(shops.mapped("recommended_contact_interval_days"), [3, 3, 3])
         self.assertEqual(shops[0].last_contact_date, self.run_date)
         self.assertEqual(shops[0].next_contact_date, self.run_date + timedelta(days=3))
+
+    def test_a_sale_the_panel_does_not_read_counts_no_cadence_again(self):
+        """Shop 1 buys in June, the run's month, which no customer-month
+        reads (the analysed months end in April, their horizon in May): its
+        cadence is not counted again. Shop 2 buys in May, April's horizon:
+        its rows are counted again, April's next margin grows by the sale's
+        (25 of each 100). Both runs store what a rebuild stores."""
+        self._run()
+        april = self.env["customer.cadence.report"].search(
+            [("partner_id", "=", self.shops[1].id), ("date", "=", date(2025, 4, 1))]
+        )
+        next_margin = april.next_margin
+        product = self._create_product(name="Mustard", lst_price=100.0, standard_price=75.0, taxes_id=[])
+        self._changes_stamped_later()
+        customer_invoices(
+            self.env, self.company, [(self.shops[0], date(2025, 6, 2), [(product, 10, 100.0)])]
+        ).action_post()
+        stats = self._run()["analyses"]["cadence"]
+        self.assertEqual(stats["customers_counted"], 0)
+        self.assertEqual(self.shops[0].with_company(self.company).classification_revenue, 1360000.0)
+        incremental = self._stored()
+        self._run(rebuild=True)
+        self.assertEqual(self._stored(), incremental)
+        self._changes_stamped_later()
+        customer_invoices(
+            self.env, self.company, [(self.shops[1], date(2025, 5, 20), [(product, 10, 100.0)])]
+        ).action_post()
+        stats = self._run()["analyses"]["cadence"]
+        self.assertEqual(stats["customers_counted"], 1)
+        self.assertEqual(april.next_margin, next_margin + 250.0)
+        incremental = self._stored()
+        self._run(rebuild=True)
+        self.assertEqual(self._stored(), incremental)

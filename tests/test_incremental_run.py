@@ -661,6 +661,31 @@ class TestIncrementalRun(TimedRunCase):
         with self.assertRaises(AccessError):
             self.company.with_user(salesman).action_rebuild_customer_analyses()
 
+    def test_a_class_moved_by_others_refreshes_a_customer_changed_in_the_run_month(self):
+        """Delta buys in April, the run's month, whose sales no cell
+        comparison reads (their revenue is of the twelve months before) and
+        Omega's large March invoice moves Delta from BX to CX: Delta's
+        comparisons are refreshed all the same, as a rebuild gives them."""
+        self._run()
+        self._changes_stamped_later()
+        customer_invoices(
+            self.env,
+            self.company,
+            [
+                (self.delta, date(2025, 4, 2), [(self.tea, 1, None)]),
+                (self.omega, date(2025, 3, 20), [(self.tea, 500, None)]),
+            ],
+        ).action_post()
+        self._run()
+        self.assertEqual(self.delta.with_company(self.company).abc_xyz_class, "CX")
+        rows = self.env["customer.cell.transition.report"].search(
+            [("partner_id", "=", self.delta.id), ("comparison", "in", ("year", "quarter"))]
+        )
+        self.assertEqual(rows.mapped("to_cell"), ["CX", "CX"])
+        incremental = self._stored()
+        self._run(rebuild=True)
+        self.assertEqual(self._stored(), incremental)
+
 
 @tagged("post_install", "-at_install")
 class TestIncrementalRunBeforeMerge(TestIncrementalRun):
