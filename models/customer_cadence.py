@@ -63,10 +63,10 @@ class CustomerCadence(models.AbstractModel):
     customers changed), the contacts per month, the customers' contact
     figures, the cadence report, the recommendations and each customer's
     recommended interval and next contact. Within the months and settings of
-    the last refresh only the customers whose contacts, sales or profile
-    changed are counted again; every stored table and figure is refreshed by
-    comparing with what it holds, so a rerun on unchanged data writes
-    nothing."""
+    the last refresh only the customers whose contacts, profile or sales in
+    the months it reads changed are counted again; every stored table and
+    figure is refreshed by comparing with what it holds, so a rerun on
+    unchanged data writes nothing."""
 
     _name = "customer.cadence"
     _description = "Customer Contact Cadence Refresh"
@@ -244,7 +244,7 @@ class CustomerCadence(models.AbstractModel):
         the customers `scope` (None: all), from the stored contacts and
         sales per month."""
         first, _last = cadence.analysed_months(run_date, settings)
-        since = pd.Timestamp(year=month_start(first)[0], month=month_start(first)[1], day=1).date()
+        since = date(*month_start(first), 1)
         since -= relativedelta(months=cadence.DORMANT_MONTHS - 1)
         in_scope = SQL("TRUE") if scope is None else SQL("partner_id = ANY(%s)", scope)
         contacts = copy_frame(

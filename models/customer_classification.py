@@ -112,7 +112,7 @@ class CustomerClassification(models.AbstractModel):
         activities = self._plan_drop_activities(company, changes, computed, run_date, priority)
         if partner_ids is not None:
             partner_ids |= set(changes.index.tolist())
-            # a customer whose class changed changed beyond its months of sales
+            # a class change reaches every analysis, whatever months the sales changed in
             moved_months = {
                 partner_id: months for partner_id, months in moved_months.items() if partner_id not in changes.index
             }

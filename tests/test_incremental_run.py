@@ -662,26 +662,67 @@ class TestIncrementalRun(TimedRunCase):
             self.company.with_user(salesman).action_rebuild_customer_analyses()
 
     def test_a_class_moved_by_others_refreshes_a_customer_changed_in_the_run_month(self):
-        """Delta buys in April, the run's month, whose sales no cell
-        comparison reads (their revenue is of the twelve months before) and
-        Omega's large March invoice moves Delta from BX to CX: Delta's
-        comparisons are refreshed all the same, as a rebuild gives them."""
+        """Alpha and Delta buy in April, the run's month, whose sales no
+        cell comparison reads (their revenue is of the twelve months
+        before), and Omega's large March invoice moves Delta from BX to CX:
+        Alpha's comparisons are left as they are, Delta's are refreshed, as
+        a rebuild gives them."""
         self._run()
         self._changes_stamped_later()
         customer_invoices(
             self.env,
             self.company,
             [
+                (self.alpha, date(2025, 4, 2), [(self.tea, 1, None)]),
                 (self.delta, date(2025, 4, 2), [(self.tea, 1, None)]),
                 (self.omega, date(2025, 3, 20), [(self.tea, 500, None)]),
             ],
         ).action_post()
-        self._run()
+        Report = self.env.registry["customer.cell.transition.report"]
+        with patch.object(Report, "_sync", autospec=True, side_effect=Report._sync) as sync:
+            self._run()
+        refreshed = sync.call_args.args[4]
+        self.assertIn(self.delta.id, refreshed)
+        self.assertIn(self.omega.id, refreshed)
+        self.assertNotIn(self.alpha.id, refreshed)
+        self.assertEqual(self.alpha.with_company(self.company).abc_xyz_class, "AX")
         self.assertEqual(self.delta.with_company(self.company).abc_xyz_class, "CX")
         rows = self.env["customer.cell.transition.report"].search(
             [("partner_id", "=", self.delta.id), ("comparison", "in", ("year", "quarter"))]
         )
         self.assertEqual(rows.mapped("to_cell"), ["CX", "CX"])
+        incremental = self._stored()
+        self._run(rebuild=True)
+        self.assertEqual(self._stored(), incremental)
+
+    def test_a_month_only_a_chosen_comparison_reads_refreshes_it(self):
+        """A user compares the cells of 15 April and 10 May 2025, whose
+        revenue is of May 2024 to April 2025; the runs of November compare
+        up to their day (November 2024 to October 2025). An invoice of
+        Omega dated October 2024, which only the chosen comparison reads,
+        is counted in its revenue by the next run of the month, as a
+        rebuild counts it."""
+        self._run()
+        self.run_date = date(2025, 11, 20)
+        self._run()
+        with freeze_time(self.run_date):
+            self.env["customer.cell.transition.wizard"].create(
+                {"date_from": RUN_DATE, "date_to": date(2025, 5, 10)}
+            ).action_compare()
+        chosen = self.env["customer.cell.transition.report"].search(
+            [("partner_id", "=", self.omega.id), ("comparison", "=", "custom")]
+        )
+        self.assertEqual(chosen.revenue, 15.0)
+        self._changes_stamped_later()
+        customer_invoices(
+            self.env, self.company, [(self.omega, date(2024, 10, 20), [(self.cups, 4, None)])]
+        ).action_post()
+        self.run_date = date(2025, 11, 21)
+        Analysis = self.env.registry["customer.analysis"]
+        with patch.object(Analysis, "_reaching", autospec=True, side_effect=Analysis._reaching) as reaching:
+            self._run()
+        self.assertEqual(reaching.call_args_list[0].args[2], {self.omega.id: {date(2024, 10, 1)}})
+        self.assertEqual(chosen.revenue, 35.0)
         incremental = self._stored()
         self._run(rebuild=True)
         self.assertEqual(self._stored(), incremental)
