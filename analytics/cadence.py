@@ -134,6 +134,14 @@ def analysed_months(run_date, settings):
     return last - settings.window_months + 1, last
 
 
+def sales_months(run_date, settings):
+    """(first, last) month numbers of the sales the panel reads on
+    `run_date` (see cadence_panel): the analysed months and their horizon,
+    which ends with the month before the run date's."""
+    first, last = analysed_months(run_date, settings)
+    return first, last + settings.horizon_months
+
+
 def cadence_of(contacts, contacted_recently):
     """The cadence of customer-months (arrays): by their number of contacts,
     and dormant when neither the month nor the two before have any
@@ -197,7 +205,7 @@ def cadence_panel(contacts, sales, run_date, settings):
     origin = first - (DORMANT_MONTHS - 1)  # column 0 of the dense arrays
     span = last + horizon - origin + 1
     contacts = contacts[(contacts["month"] >= origin) & (contacts["month"] <= last)]
-    sales = sales[(sales["month"] >= first) & (sales["month"] <= last + horizon)]
+    sales = sales[sales["month"].between(*sales_months(run_date, settings))]
     customers = np.union1d(contacts["partner_id"].to_numpy(np.int64), sales["partner_id"].to_numpy(np.int64))
     if not len(customers) or last < first:
         return _empty_panel()

@@ -88,9 +88,8 @@ class CustomerCadence(models.AbstractModel):
         key = repr((cadence.analysed_months(run_date, settings), settings))
         last_date = company.segmentation_cadence_date
         if changed is not None and partner_ids is not None and last_date and company.segmentation_cadence_key == key:
-            first, last = cadence.analysed_months(run_date, settings)
-            # the panel reads the sales of the analysed months and of their horizon
-            read = {date(*month_start(month), 1) for month in range(first, last + settings.horizon_months + 1)}
+            first, last = cadence.sales_months(run_date, settings)
+            read = {date(*month_start(month), 1) for month in range(first, last + 1)}
             changed |= self.env["customer.analysis"]._reaching(partner_ids, moved_months or {}, read)
             changed |= self._moved_profiles(company) | self._dated_between(company, last_date, run_date)
             scope = sorted(changed)
