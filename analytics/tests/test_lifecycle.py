@@ -47,6 +47,21 @@ def test_spells():
         spells(purchases(ROWS), 0)
 
 
+def test_spells_of_rows_in_any_order():
+    """The months come from the database in no order, and a customer may
+    follow a customer whose last month is later than its first one."""
+    shuffled = purchases([ROWS[4], (3, (2024, 12)), *reversed(ROWS), ROWS[0]])
+    result = spells(shuffled, 6)
+    assert result.values.tolist() == spells(purchases(ROWS), 6).values.tolist()
+    assert result[["partner_id", "start", "last", "is_first"]].values.tolist() == [
+        [1, m(2024, 1), m(2024, 2), True],
+        [1, m(2025, 3), m(2025, 3), False],
+        [2, m(2024, 1), m(2025, 1), True],
+        [3, m(2024, 12), m(2024, 12), True],
+    ]
+    assert spells(purchases([]).reindex(columns=["partner_id", "month"]), 6).empty
+
+
 def test_monthly_counts_by_hand():
     groups = pd.DataFrame({"user_id": [10, 10, 20]}, index=pd.Index([1, 2, 3], name="partner_id"))
     counts = base_counts(spells(purchases(ROWS), 6), groups, m(2025, 9), m(2024, 1))
