@@ -75,17 +75,19 @@ def spells(purchases, threshold):
     if threshold < 1:
         raise ValueError("the churn threshold must be at least one month")
     # the (customer, month) pairs in order, sorted as one number each (month
-    # numbers stay below 2 ** MONTH_BITS until the year 87,000): a run reads
-    # 1.5 million months at 100,000 customers, which pandas grouped in 0.36
-    # to 0.43 s. A month twice is no gap.
-    pairs = np.sort((purchases["partner_id"].to_numpy(np.int64) << MONTH_BITS) | purchases["month"].to_numpy(np.int64))
+    # numbers stay below 2 ** MONTH_BITS until the year 87,000, customer ids
+    # within the 43 bits left): a run reads 1.5 million months at 100,000
+    # customers, which a pandas grouping took 0.40 to 0.79 s to split into
+    # spells, this 0.03 to 0.06 s. A month twice is no gap; a missing value
+    # raises.
+    partner_ids, months = (purchases[column].astype(np.int64).to_numpy() for column in ("partner_id", "month"))
+    pairs = np.sort((partner_ids << MONTH_BITS) | months)
     partner, month = pairs >> MONTH_BITS, pairs & ((1 << MONTH_BITS) - 1)
     new_customer = np.ones(len(pairs), dtype=bool)
     new_customer[1:] = partner[1:] != partner[:-1]
     starts = np.flatnonzero(new_customer | (np.diff(month, prepend=month[:1]) > threshold))
-    lasts = np.empty_like(starts)
-    lasts[:-1] = starts[1:] - 1
-    lasts[-1:] = len(pairs) - 1
+    # a spell ends where the next one starts, the last one with the last pair
+    lasts = np.append(starts[1:], len(pairs))[: len(starts)] - 1
     return pd.DataFrame(
         {
             "partner_id": partner[starts],

@@ -27,7 +27,7 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
-from odoo.sql_db import connection_info_for, db_connect
+from odoo.sql_db import close_db, connection_info_for, db_connect
 from odoo.tools import config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,6 +130,22 @@ def superuser_env(args, paths):
     registry = open_registry(args, paths)
     with registry.cursor() as cr:
         yield api.Environment(cr, SUPERUSER_ID, {})
+
+
+@contextmanager
+def database_copy(args, suffix):
+    """The options of a copy of the database named with `suffix`, made from
+    it and dropped when the block ends, however it ends: a benchmark that
+    commits or forgets leaves the database it was given as it was."""
+    copy = argparse.Namespace(**{**vars(args), "db": f"{args.db}{suffix}"})
+    close_db(args.db)  # the pooled connections would keep createdb from copying it
+    subprocess.run(["dropdb", "--if-exists", copy.db], check=True)
+    subprocess.run(["createdb", "-T", args.db, copy.db], check=True)
+    try:
+        yield copy
+    finally:
+        close_db(copy.db)
+        subprocess.run(["dropdb", "--if-exists", copy.db], check=True)
 
 
 @contextmanager

@@ -52,14 +52,16 @@ def test_spells_of_rows_in_any_order():
     follow a customer whose last month is later than its first one."""
     shuffled = purchases([ROWS[4], (3, (2024, 12)), *reversed(ROWS), ROWS[0]])
     result = spells(shuffled, 6)
-    assert result.values.tolist() == spells(purchases(ROWS), 6).values.tolist()
-    assert result[["partner_id", "start", "last", "is_first"]].values.tolist() == [
-        [1, m(2024, 1), m(2024, 2), True],
-        [1, m(2025, 3), m(2025, 3), False],
-        [2, m(2024, 1), m(2025, 1), True],
-        [3, m(2024, 12), m(2024, 12), True],
+    assert result.values.tolist() == [
+        [1, m(2024, 1), m(2024, 2), m(2024, 8), True],
+        [1, m(2025, 3), m(2025, 3), m(2025, 9), False],
+        [2, m(2024, 1), m(2025, 1), m(2025, 7), True],
+        [3, m(2024, 12), m(2024, 12), m(2025, 6), True],
     ]
-    assert spells(purchases([]).reindex(columns=["partner_id", "month"]), 6).empty
+    assert result.dtypes.tolist() == ["int64"] * 4 + ["bool"]
+    none = spells(purchases([]).reindex(columns=["partner_id", "month"]), 6)
+    assert none.empty
+    assert list(none.columns) == ["partner_id", "start", "last", "lost", "is_first"]
 
 
 def test_monthly_counts_by_hand():
