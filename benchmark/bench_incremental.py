@@ -154,6 +154,14 @@ def forget_everything(env, company):
     env.invalidate_all()
 
 
+def forget_before_a_first_run(env, company):
+    """forget_everything, committed, and the dead rows it leaves vacuumed
+    away: the tables as a company that never ran finds them."""
+    forget_everything(env, company)
+    env.cr.commit()
+    vacuum(env.cr.dbname, RUN_TABLES)
+
+
 def sample_moves(env, company, share, seed):
     """Three equal lists of posted invoice ids (a `share` of them in all),
     drawn at random after the first month of the history (an edit moves an
@@ -319,10 +327,7 @@ def measure(env, args):
         flush=True,
     )
 
-    forget_everything(env, company)
-    env.cr.commit()
-    # a company that never ran has no dead rows of its own in the tables
-    vacuum(env.cr.dbname, RUN_TABLES)
+    forget_before_a_first_run(env, company)
     first, _written = timed_run(env, company, "first run", floor, TARGET_FIRST)
     env.cr.commit()
     vacuum(env.cr.dbname, RUN_TABLES)

@@ -24,15 +24,8 @@ import sys
 import time
 import traceback
 
-from bench_incremental import (
-    RUN_TABLES,
-    another_day,
-    change_documents,
-    forget_everything,
-    written_rows,
-    written_since,
-)
-from odoo_session import bench_parser, database_copy, installed_addon, superuser_env, vacuum
+from bench_incremental import another_day, change_documents, forget_before_a_first_run, written_rows, written_since
+from odoo_session import bench_parser, database_copy, installed_addon, superuser_env
 
 from odoo.sql_db import Cursor
 
@@ -94,15 +87,6 @@ def timed_statements(timings, min_seconds):
         del Cursor.copy_expert
 
 
-def forget(copy, paths):
-    """Make `copy` a database in which the company never ran: its stored
-    figures forgotten, committed and vacuumed away."""
-    with superuser_env(copy, paths) as env:
-        forget_everything(env, env.ref("base.main_company"))
-        env.cr.commit()
-    vacuum(copy.db, RUN_TABLES)
-
-
 def measure(env, args):
     company = env.ref("base.main_company")
     if args.phase in ("changed", "nextday"):
@@ -134,10 +118,9 @@ def main(argv=None):
             with superuser_env(args, paths) as env:
                 measure(env, args)
             return
-        with database_copy(args, "_first") as copy:
-            forget(copy, paths)
-            with superuser_env(copy, paths) as env:
-                measure(env, args)
+        with database_copy(args, "_first") as copy, superuser_env(copy, paths) as env:
+            forget_before_a_first_run(env, env.ref("base.main_company"))
+            measure(env, args)
 
 
 if __name__ == "__main__":
