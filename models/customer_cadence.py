@@ -108,8 +108,6 @@ class CustomerCadence(models.AbstractModel):
             panel = self._panel(company, run_date, settings, scope)
             profiles = self._profiles(company, sorted(panel["partner_id"].unique().tolist()))
             stats["cadence_rows_written"] = self._write_report(company, panel, profiles, scope)
-            if stats["cadence_rows_written"]:
-                self.env["customer.cadence.summary"]._refresh(company)
         contact_figures = self._contact_figures(company, run_date)
         # the profiles just read hold every classified customer's cell too
         members = self._members(company, self._profiles(company, []) if profiles is None else profiles)
@@ -320,9 +318,12 @@ class CustomerCadence(models.AbstractModel):
         return {partner_id for (partner_id,) in rows}
 
     def _write_report(self, company, panel, profiles, scope=None):
-        """The cadence report's rows of the customers `scope` (None: all)."""
+        """The cadence report's rows of the customers `scope` (None: all),
+        and its summary after them."""
         rows = panel.rename(columns={"month": "date"}).join(profiles, on="partner_id", how="left")
         staged = stage_frame(self.env.cr, "customer_cadence_new", REPORT_COLUMNS, rows.assign(customer_count=1))
+        summary = self.env["customer.cadence.summary"]
+        before = summary._before_writing(company, scope)
         written = sync_staged(
             self.env["customer.cadence.report"],
             company,
@@ -331,7 +332,11 @@ class CustomerCadence(models.AbstractModel):
             values=REPORT_VALUES,
             scope=None if scope is None else SQL("stored.partner_id = ANY(%s)", scope),
         )
-        self.env.cr.execute(SQL("DROP TABLE %s", staged))
+        if written:
+            summary._after_writing(company, before, staged)
+        for table in (staged, before):
+            if table is not None:
+                self.env.cr.execute(SQL("DROP TABLE %s", table))
         return written
 
     def _members_digest(self, company):

@@ -5,7 +5,7 @@ from odoo.tools import SQL
 from ..analytics.cadence import PANEL_COLUMNS
 from ..models.common import MONEY_READERS
 from ..models.res_partner import ABC_XYZ_CELLS
-from ..tools.sync import sync_rows
+from ..tools.sync import stage_query, sync_rows
 from .customer_cadence_report import CADENCE_HELP, CADENCE_SELECTION
 
 # the fields of customer.cadence.report the summary groups by: those of a
@@ -14,6 +14,14 @@ SUMMARY_DIMENSIONS = ("company_id", "date", "user_id", "team_id", "abc_xyz_class
 # the figures of customer.cadence.report it sums, those of the cadence panel
 # (never empty in the report: the panel is dense)
 SUMMARY_MEASURES = tuple(column for column in PANEL_COLUMNS if column not in ("partner_id", "month", "cadence"))
+# the figures summed as integers, the others as numeric
+INTEGER_FIGURES = ("month_count", "contact_count")
+# the share of a company's customers up to which a refresh of their report
+# rows adds their differences to the summary rather than summing every row
+# again: reading their rows twice costs about as much as reading every row
+# once at a quarter of the customers (0.35 s against 0.55 s for 16,000 of
+# 100,000, 0.85 s against 0.6 s for 40,000)
+DIFFERENCES_SHARE = 0.2
 
 
 class CustomerCadenceSummary(models.Model):
@@ -127,28 +135,147 @@ class CustomerCadenceSummary(models.Model):
             nullable_keys=SUMMARY_DIMENSIONS[1:],
         )
 
-    def _columns_sql(self):
-        return SQL(", ").join(
-            SQL.identifier(column) for column in (*SUMMARY_DIMENSIONS[1:], "month_count", *SUMMARY_MEASURES)
-        )
+    @api.model
+    def _before_writing(self, company, partner_ids):
+        """Before the report rows of the customers `partner_ids` of `company`
+        (None: all) are written again: their sums as the summary sums them,
+        in a temporary table (its identifier), for _after_writing to take
+        off; None when they are more than DIFFERENCES_SHARE of the company's
+        customers, whose rows are then summed again whole."""
+        if partner_ids is None or len(partner_ids) > DIFFERENCES_SHARE * self._customer_count(company):
+            return None
+        return stage_query(self.env.cr, "customer_cadence_summary_before", self._summary_query(company, partner_ids))
 
-    def _summary_query(self, company=None):
-        """The report's rows summed (of `company`, else of every company,
-        with their company_id)."""
-        dimensions = SQL(", ").join(
-            SQL.identifier(column) for column in (SUMMARY_DIMENSIONS if company is None else SUMMARY_DIMENSIONS[1:])
+    @api.model
+    def _after_writing(self, company, before, after):
+        """Bring the summary of `company` up to date once the report rows of
+        some customers were written again: summed again whole when `before`
+        is None (see _before_writing), else without summing the others' rows
+        again (0.5 s at 100,000 customers, 0.05 s for the rows of 2,000):
+        their sums `before` taken off, the sums of their rows now added
+        (`after`, the temporary table of every row of theirs the report now
+        holds, as the refresh staged it). The same figures either way, as
+        the sums are exact (`numeric`); a group that no row counts any more
+        goes. Returns the number of rows written."""
+        if before is None:
+            return self._refresh(company)
+        cr = self.env.cr
+        keys = SUMMARY_DIMENSIONS[1:]
+        figures = ("month_count", *SUMMARY_MEASURES)
+        change = stage_query(
+            cr,
+            "customer_cadence_summary_change",
+            SQL(
+                """
+                SELECT %(keys)s, %(sums)s
+                  FROM (SELECT * FROM (%(after)s) AS after UNION ALL SELECT %(keys)s, %(negated)s FROM %(before)s)
+                       AS change
+                 GROUP BY %(keys)s
+                HAVING %(moved)s
+                """,
+                keys=_columns(keys),
+                sums=SQL(", ").join(
+                    SQL(
+                        "SUM(%s)%s AS %s",
+                        SQL.identifier(column),
+                        SQL("::int4") if column in INTEGER_FIGURES else SQL(),
+                        SQL.identifier(column),
+                    )
+                    for column in figures
+                ),
+                after=self._summary_query(rows=after),
+                negated=SQL(", ").join(SQL("-%s", SQL.identifier(column)) for column in figures),
+                before=before,
+                moved=SQL(" OR ").join(SQL("SUM(%s) <> 0", SQL.identifier(column)) for column in figures),
+            ),
         )
+        table = SQL.identifier(self._table)
+        same_key = SQL(" AND ").join(
+            [
+                SQL("stored.company_id = %s", company.id),
+                *(
+                    SQL("stored.%s IS NOT DISTINCT FROM change.%s", SQL.identifier(key), SQL.identifier(key))
+                    for key in keys
+                ),
+            ]
+        )
+        cr.execute(
+            SQL(
+                "UPDATE %(table)s stored SET %(added)s FROM %(change)s change WHERE %(same_key)s",
+                table=table,
+                added=SQL(", ").join(
+                    SQL("%s = stored.%s + change.%s", *[SQL.identifier(column)] * 3) for column in figures
+                ),
+                change=change,
+                same_key=same_key,
+            )
+        )
+        written = cr.rowcount
+        cr.execute(
+            SQL(
+                "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(change)s change"
+                " WHERE NOT EXISTS (SELECT 1 FROM %(table)s stored WHERE %(same_key)s)",
+                table=table,
+                columns=_columns((*keys, *figures)),
+                company=company.id,
+                change=change,
+                same_key=same_key,
+            )
+        )
+        written += cr.rowcount
+        cr.execute(SQL("DELETE FROM %s WHERE company_id = %s AND month_count = 0", table, company.id))
+        written += cr.rowcount
+        cr.execute(SQL("DROP TABLE %s", change))
+        self.invalidate_model()
+        return written
+
+    def _customer_count(self, company):
+        """The customers of `company` in the report: each runs up to the last
+        month analysed (see customer.cadence._moved_profiles), where the
+        summary counts one customer-month each."""
+        [(count,)] = self.env.execute_query(
+            SQL(
+                "SELECT COALESCE(SUM(month_count), 0) FROM %(table)s WHERE company_id = %(company)s"
+                " AND date = (SELECT MAX(date) FROM %(table)s WHERE company_id = %(company)s)",
+                table=SQL.identifier(self._table),
+                company=company.id,
+            )
+        )
+        return count
+
+    def _columns_sql(self):
+        return _columns((*SUMMARY_DIMENSIONS[1:], "month_count", *SUMMARY_MEASURES))
+
+    def _summary_query(self, company=None, partner_ids=None, rows=None):
+        """The report's rows summed: of `company` (of its customers
+        `partner_ids` only, when given), else of every company, with their
+        company_id; or the rows of the table `rows` (SQL), report rows of
+        one company."""
+        if rows is not None:
+            source, condition = rows, SQL("TRUE")
+        else:
+            source = SQL.identifier(self.env["customer.cadence.report"]._table)
+            condition = SQL(
+                "%s AND %s",
+                SQL("TRUE") if company is None else SQL("company_id = %s", company.id),
+                SQL("TRUE") if partner_ids is None else SQL("partner_id = ANY(%s)", partner_ids),
+            )
+        dimensions = _columns(SUMMARY_DIMENSIONS if company is None and rows is None else SUMMARY_DIMENSIONS[1:])
         return SQL(
             """
             SELECT %(dimensions)s, COUNT(*)::int4 AS month_count, SUM(contact_count)::int4 AS contact_count, %(sums)s
-              FROM %(report)s
-             WHERE %(company)s
+              FROM %(source)s
+             WHERE %(condition)s
              GROUP BY %(dimensions)s
             """,
             dimensions=dimensions,
             sums=SQL(", ").join(
                 SQL("SUM(%s) AS %s", SQL.identifier(column), SQL.identifier(column)) for column in SUMMARY_MEASURES[1:]
             ),
-            report=SQL.identifier(self.env["customer.cadence.report"]._table),
-            company=SQL("TRUE") if company is None else SQL("company_id = %s", company.id),
+            source=source,
+            condition=condition,
         )
+
+
+def _columns(names):
+    return SQL(", ").join(SQL.identifier(name) for name in names)

@@ -10,6 +10,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..report import customer_cadence_summary as cadence_summary
 from ..tools import sync
 from .common import TimedRunCase, confirmed_order, customer_invoices
 
@@ -124,7 +125,12 @@ class TestIncrementalRun(TimedRunCase):
                 (self.omega | self.gamma).ids, self.gamma, extra_checks=False
             )
 
-        changed = self._run()
+        Summary = self.env.registry["customer.cadence.summary"]
+        with patch.object(Summary, "_after_writing", autospec=True, side_effect=Summary._after_writing) as summed:
+            # as few customers of a large base: their differences added to the cadence summary
+            self.patch(cadence_summary, "DIFFERENCES_SHARE", 1.0)
+            changed = self._run()
+        self.assertIsNotNone(summed.call_args.args[2], "the summary followed the differences")
         # written: the new invoice and credit note, the cancelled, deleted and
         # edited invoices (the merge moved Omega's rows itself)
         self.assertEqual(changed["facts"]["documents_written"], 5)
@@ -137,6 +143,21 @@ class TestIncrementalRun(TimedRunCase):
         self.assertEqual(self._month(self.beta, date(2024, 11, 1)), [])
         # Gamma got Omega's January cups and the new tea of March; its own March invoice is cancelled
         self.assertEqual(self._month(self.gamma, date(2025, 3, 1)), [(40.0, 16.0, 1)])
+        # the cadence summary kept by differences: as summed whole
+        summary = self.env["customer.cadence.summary"]
+        self.assertEqual(summary._refresh(self.company), 0)
+        # customers whose rows are written again as they were: no group written
+        partner_ids = [self.alpha.id, self.beta.id]
+        before = summary._before_writing(self.company, partner_ids)
+        self.env.cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE cadence_rows AS SELECT * FROM customer_cadence_report"
+                " WHERE company_id = %s AND partner_id = ANY(%s)",
+                self.company.id,
+                partner_ids,
+            )
+        )
+        self.assertEqual(summary._after_writing(self.company, before, SQL("cadence_rows")), 0)
         incremental = self._stored()
 
         rebuild = self._run(rebuild=True)
