@@ -87,6 +87,8 @@ PANEL_COLUMNS = (
     "net_margin",
     "net_margin_vs_own",
 )
+# per customer and cadence: its customer-months and their net margin summed (cadence_sums)
+SUM_COLUMNS = ("partner_id", "cadence", "month_count", "net_margin")
 RECOMMENDATION_COLUMNS = (
     "profile",
     "state",
@@ -270,32 +272,48 @@ def paired_p_value(differences):
     return float(2 * stats.t.sf(abs(mean) / error, len(differences) - 1))
 
 
-def within_estimates(months):
-    """The net margin per customer-month of each cadence of `months` (panel
-    rows of one profile), each customer compared with itself: the least
-    squares fit of net_margin on one dummy per cadence after subtracting
-    each customer's own average from both (customer fixed effects), put
-    back on the profile's scale (the estimates average, over the months, to
-    the profile's average net margin). Cadences that no customer links
-    (nobody was served at both, directly or through others) cannot be
-    compared: the fit then takes the smallest solution, and the pair test
-    of `recommend` finds no customer to compare them on."""
-    cadences = sorted(months["cadence"].unique(), key=CADENCES.index)
-    dummies = pd.get_dummies(months["cadence"]).reindex(columns=cadences).astype(float)
-    customer = months["partner_id"].to_numpy()
-    design = dummies - dummies.groupby(customer).transform("mean")
-    target = months["net_margin"] - months.groupby("partner_id")["net_margin"].transform("mean")
-    matrix = design.to_numpy()
-    effects = np.linalg.pinv(matrix.T @ matrix) @ (matrix.T @ target.to_numpy())
-    effects = pd.Series(effects, index=cadences)
-    row_effects = effects.reindex(months["cadence"]).to_numpy()
-    return effects + months["net_margin"].mean() - row_effects.mean()
+def cadence_sums(panel):
+    """Per customer and cadence of `panel` (cadence_panel rows): its
+    customer-months and their net margin summed (SUM_COLUMNS), all that
+    recommend reads of them."""
+    return panel.groupby(["partner_id", "cadence"], as_index=False).agg(
+        month_count=("net_margin", "size"), net_margin=("net_margin", "sum")
+    )[list(SUM_COLUMNS)]
 
 
-def recommend(panel, members, settings):
+def within_estimates(sums):
+    """The net margin per customer-month of each cadence of `sums`
+    (cadence_sums of one profile), each customer compared with itself: the
+    least squares fit of the customer-months' net_margin on one dummy per
+    cadence after subtracting each customer's own average from both
+    (customer fixed effects), put back on the profile's scale (the
+    estimates average, over the months, to the profile's average net
+    margin). The fit needs only each customer's months and net margin per
+    cadence, not the months themselves: with n and s a customer's months
+    and sums per cadence, N and S their totals, the normal equations sum
+    diag(n) - n n'/N and s - n S/N over the customers. Cadences that no
+    customer links (nobody was served at both, directly or through others)
+    cannot be compared: the fit then takes the smallest solution, and the
+    pair test of `recommend` finds no customer to compare them on."""
+    cadences = sorted(sums["cadence"].unique(), key=CADENCES.index)
+    table = sums.groupby(["partner_id", "cadence"])[["month_count", "net_margin"]].sum().unstack("cadence")
+    months = table["month_count"].reindex(columns=cadences).fillna(0).to_numpy(float)
+    margins = table["net_margin"].reindex(columns=cadences).fillna(0).to_numpy(float)
+    own_months = months.sum(axis=1)
+    own_average = margins.sum(axis=1) / own_months
+    gram = np.diag(months.sum(axis=0)) - (months / own_months[:, None]).T @ months
+    moments = margins.sum(axis=0) - months.T @ own_average
+    effects = np.linalg.pinv(gram) @ moments
+    cadence_months = months.sum(axis=0)
+    average = margins.sum() / cadence_months.sum()
+    return pd.Series(effects + average - cadence_months @ effects / cadence_months.sum(), index=cadences)
+
+
+def recommend(sums, members, settings):
     """The recommended cadence of each profile (RECOMMENDATION_COLUMNS).
 
-    `panel` comes from cadence_panel; `members` holds (profile, partner_id):
+    `sums` comes from cadence_sums (or is read summed so from the stored
+    cadence report); `members` holds (profile, partner_id):
     the customers of each profile (a customer may be in several profiles,
     such as its cell and segments; a profile without customers has a
     missing partner_id, and gets its row all the same). Per profile and cadence: its
@@ -319,23 +337,24 @@ def recommend(panel, members, settings):
     customers cannot tell the two apart.
     """
     known = members.dropna(subset=["partner_id"]).astype({"partner_id": np.int64})
-    groups = dict(list(known.merge(panel, on="partner_id").groupby("profile")))
+    groups = dict(list(known.merge(sums, on="partner_id").groupby("profile")))
     rows = [
-        _recommend_profile(profile, groups.get(profile, panel.iloc[:0]), settings)
+        _recommend_profile(profile, groups.get(profile, sums.iloc[:0]), settings)
         for profile in members["profile"].drop_duplicates()
     ]
     return pd.DataFrame(rows, columns=list(RECOMMENDATION_COLUMNS))
 
 
-def _recommend_profile(profile, months, settings):
+def _recommend_profile(profile, sums, settings):
     result = dict.fromkeys(RECOMMENDATION_COLUMNS)
     result.update(profile=profile, state="no_data")
-    if months.empty:
+    if sums.empty:
         return result
-    by_cadence = months.groupby("cadence").agg(
-        customers=("partner_id", "nunique"), months=("partner_id", "size"), plain=("net_margin", "mean")
+    by_cadence = sums.groupby("cadence").agg(
+        customers=("partner_id", "nunique"), months=("month_count", "sum"), total=("net_margin", "sum")
     )
-    by_cadence["within"] = within_estimates(months)
+    by_cadence["plain"] = by_cadence["total"] / by_cadence["months"]
+    by_cadence["within"] = within_estimates(sums)
     eligible = by_cadence[by_cadence["customers"] >= settings.min_customers]
     if eligible.empty:
         return result
@@ -361,7 +380,8 @@ def _recommend_profile(profile, months, settings):
         difference=round(float(eligible.at[leader, "within"] - eligible.at[runner_up, "within"]), MONEY_DIGITS),
         state="undecided",
     )
-    means = months.groupby(["partner_id", "cadence"])["net_margin"].mean().unstack("cadence")
+    table = sums.groupby(["partner_id", "cadence"])[["month_count", "net_margin"]].sum()
+    means = (table["net_margin"] / table["month_count"]).unstack("cadence")
     differences = (means[leader] - means[runner_up]).dropna()
     if len(differences) < 2:
         return result

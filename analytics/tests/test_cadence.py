@@ -12,6 +12,7 @@ from analytics.cadence import (
     analysed_months,
     cadence_of,
     cadence_panel,
+    cadence_sums,
     contact_stats,
     next_contacts,
     paired_p_value,
@@ -187,7 +188,7 @@ class TestRecommendation:
         # 95,000 - 10,000 = 85,000; weekly 70,000 - 4,000 = 66,000
         assert by_cadence["net_margin"].to_dict() == {"daily": 80000.0, "twice_weekly": 85000.0, "weekly": 66000.0}
         members = pd.DataFrame({"profile": "shops", "partner_id": [1, 2, 3]})
-        [result] = recommend(panel, members, settings).to_dict("records")
+        [result] = recommend(cadence_sums(panel), members, settings).to_dict("records")
         assert result["state"] == "recommended"
         assert result["cadence"] == result["leading_cadence"] == "twice_weekly"
         assert result["interval_days"] == 3
@@ -203,7 +204,7 @@ class TestRecommendation:
         settings = CadenceSettings(window_months=3, min_customers=4)
         panel = cadence_panel(contacts, sales, RUN_DATE, settings)
         members = pd.DataFrame({"profile": "shops", "partner_id": [1, 2, 3]})
-        [result] = recommend(panel, members, settings).to_dict("records")
+        [result] = recommend(cadence_sums(panel), members, settings).to_dict("records")
         assert result["state"] == "no_data"
         assert result["cadence"] is None and result["leading_cadence"] is None
 
@@ -233,7 +234,7 @@ class TestRecommendation:
         panel = cadence_panel(contacts, sales, RUN_DATE, settings)
         assert panel.groupby("cadence")["net_margin"].mean().idxmax() == "daily"
         members = pd.DataFrame({"profile": "all", "partner_id": range(1, 13)})
-        [result] = recommend(panel, members, settings).to_dict("records")
+        [result] = recommend(cadence_sums(panel), members, settings).to_dict("records")
         assert result["state"] == "recommended"
         assert result["cadence"] == "biweekly"
         assert result["runner_up_cadence"] == "weekly"
@@ -255,7 +256,7 @@ class TestRecommendation:
         settings = CadenceSettings(window_months=4, min_customers=4)
         panel = cadence_panel(contacts, sales, RUN_DATE, settings)
         members = pd.DataFrame({"profile": "all", "partner_id": range(1, 9)})
-        [result] = recommend(panel, members, settings).to_dict("records")
+        [result] = recommend(cadence_sums(panel), members, settings).to_dict("records")
         # the fit says: twice a week (+500 against daily among big customers)
         # and every other week (+150 against weekly among small ones) lead
         assert {result["leading_cadence"], result["runner_up_cadence"]} == {"twice_weekly", "biweekly"}
@@ -276,7 +277,7 @@ class TestRecommendation:
         settings = CadenceSettings(window_months=len(months), min_customers=10)
         panel = cadence_panel(contacts, sales, RUN_DATE, settings)
         members = pd.DataFrame({"profile": "all", "partner_id": range(1, 21)})
-        [result] = recommend(panel, members, settings).to_dict("records")
+        [result] = recommend(cadence_sums(panel), members, settings).to_dict("records")
         assert result["state"] == "undecided"
         assert result["p_value"] >= 0.05
 
@@ -288,8 +289,51 @@ class TestRecommendation:
         )
         settings = CadenceSettings(window_months=3, min_customers=2)
         panel = cadence_panel(contacts, sales, RUN_DATE, settings)
-        [result] = recommend(panel, pd.DataFrame({"profile": "x", "partner_id": [1, 2]}), settings).to_dict("records")
+        [result] = recommend(
+            cadence_sums(panel), pd.DataFrame({"profile": "x", "partner_id": [1, 2]}), settings
+        ).to_dict("records")
         assert (result["state"], result["leading_cadence"], result["cadence"]) == ("single", "weekly", None)
+
+    def test_months_summed_per_customer_and_cadence(self):
+        # three customers at two cadences, with unequal months at each:
+        # (customer, cadence, net margin of each month)
+        months = [
+            (1, "weekly", (100.0, 120.0)),
+            (1, "biweekly", (150.0,)),
+            (2, "weekly", (200.0,)),
+            (2, "biweekly", (260.0, 240.0)),
+            (3, "weekly", (50.0, 70.0, 60.0)),
+            (3, "biweekly", (90.0,)),
+        ]
+        panel = pd.DataFrame(
+            [(partner, cadence, margin) for partner, cadence, margins in months for margin in margins],
+            columns=["partner_id", "cadence", "net_margin"],
+        )
+        sums = cadence_sums(panel)
+        assert sums.to_dict("list") == {
+            "partner_id": [1, 1, 2, 2, 3, 3],
+            "cadence": ["biweekly", "weekly"] * 3,
+            "month_count": [1, 2, 2, 1, 1, 3],
+            "net_margin": [150.0, 220.0, 500.0, 200.0, 90.0, 180.0],
+        }
+        members = pd.DataFrame({"profile": "all", "partner_id": [1, 2, 3]})
+        [result] = recommend(sums, members, CadenceSettings(min_customers=3)).to_dict("records")
+        # each customer's months less its own average (123.33, 233.33, 67.5),
+        # against its biweekly dummy less its biweekly share (1/3, 2/3, 1/4):
+        # biweekly earns 82.5 / 2.0833 = 39.6 a month more; the two
+        # estimates, +-19.8, put back on the average of the 10 months (134,
+        # of which the estimates' own average over them, -3.96, is taken off)
+        assert result["leading_cadence"] == result["cadence"] == "biweekly"
+        assert result["net_margin_per_month"] == 157.76
+        assert result["runner_up_net_margin"] == 118.16
+        assert result["difference"] == 39.6
+        # plainly, across customers: 740 / 4 months biweekly
+        assert result["plain_net_margin_per_month"] == 185.0
+        assert (result["customer_count"], result["month_count"]) == (3, 4)
+        # each customer's averages: 150 - 110, 250 - 200, 90 - 60: mean 40,
+        # standard error 10 / sqrt(3), t = 6.93 with 2 degrees of freedom
+        assert result["p_value"] == pytest.approx(0.020204, abs=1e-6)
+        assert (result["state"], result["interval_days"]) == ("recommended", 14)
 
     def test_paired_p_value(self):
         # differences 1, 2, 3: mean 2, standard error 1 / sqrt(3): t = 3.464, 2 degrees of freedom
@@ -303,6 +347,6 @@ def test_a_profile_without_customers_has_no_data():
     settings = CadenceSettings(window_months=3, min_customers=3)
     panel = cadence_panel(contacts, sales, RUN_DATE, settings)
     members = pd.DataFrame({"profile": ["shops", "shops", "shops", "empty"], "partner_id": [1, 2, 3, None]})
-    result = recommend(panel, members, settings).set_index("profile")
+    result = recommend(cadence_sums(panel), members, settings).set_index("profile")
     assert result.loc["shops", "state"] == "recommended"
     assert result.loc["empty", "state"] == "no_data"
