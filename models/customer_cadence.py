@@ -331,7 +331,7 @@ class CustomerCadence(models.AbstractModel):
         rows = panel.rename(columns={"month": "date"}).join(profiles, on="partner_id", how="left")
         staged = stage_frame(self.env.cr, "customer_cadence_new", REPORT_COLUMNS, rows.assign(customer_count=1))
         summary = self.env["customer.cadence.summary"]
-        before = summary._before_writing(company, scope)
+        old_sums = summary._before_writing(company, scope)
         written = sync_staged(
             self.env["customer.cadence.report"],
             company,
@@ -341,8 +341,8 @@ class CustomerCadence(models.AbstractModel):
             scope=None if scope is None else SQL("stored.partner_id = ANY(%s)", scope),
         )
         if written:
-            summary._after_writing(company, before, staged)
-        for table in (staged, before):
+            summary._after_writing(company, old_sums, staged)
+        for table in (staged, old_sums):
             if table is not None:
                 self.env.cr.execute(SQL("DROP TABLE %s", table))
         return written

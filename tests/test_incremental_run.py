@@ -125,11 +125,12 @@ class TestIncrementalRun(TimedRunCase):
                 (self.omega | self.gamma).ids, self.gamma, extra_checks=False
             )
 
+        # as few customers of a large base: their differences added to the cadence summary
+        self.patch(cadence_summary, "DIFFERENCES_SHARE", 1.0)
         Summary = self.env.registry["customer.cadence.summary"]
         with patch.object(Summary, "_after_writing", autospec=True, side_effect=Summary._after_writing) as summed:
-            # as few customers of a large base: their differences added to the cadence summary
-            self.patch(cadence_summary, "DIFFERENCES_SHARE", 1.0)
             changed = self._run()
+        summed.assert_called_once()
         self.assertIsNotNone(summed.call_args.args[2], "the summary followed the differences")
         # written: the new invoice and credit note, the cancelled, deleted and
         # edited invoices (the merge moved Omega's rows itself)
@@ -148,7 +149,7 @@ class TestIncrementalRun(TimedRunCase):
         self.assertEqual(summary._refresh(self.company), 0)
         # customers whose rows are written again as they were: no group written
         partner_ids = [self.alpha.id, self.beta.id]
-        before = summary._before_writing(self.company, partner_ids)
+        old_sums = summary._before_writing(self.company, partner_ids)
         self.env.cr.execute(
             SQL(
                 "CREATE TEMPORARY TABLE cadence_rows AS SELECT * FROM customer_cadence_report"
@@ -157,7 +158,8 @@ class TestIncrementalRun(TimedRunCase):
                 partner_ids,
             )
         )
-        self.assertEqual(summary._after_writing(self.company, before, SQL("cadence_rows")), 0)
+        self.assertEqual(summary._after_writing(self.company, old_sums, SQL("cadence_rows")), 0)
+        self.env.cr.execute(SQL("DROP TABLE cadence_rows; DROP TABLE %s", old_sums))
         incremental = self._stored()
 
         rebuild = self._run(rebuild=True)

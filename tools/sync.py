@@ -78,7 +78,7 @@ def sync_staged(model, company, staged, keys, values, nullable_keys=(), scope=No
     cr = model.env.cr
     scope = scope or SQL("TRUE")
     table = SQL.identifier(model._table)
-    columns = _column_list((*keys, *values))
+    columns = column_list((*keys, *values))
     cr.execute(
         SQL(
             "SELECT EXISTS (SELECT 1 FROM %s stored WHERE stored.company_id = %s AND %s)",
@@ -107,14 +107,9 @@ def sync_staged(model, company, staged, keys, values, nullable_keys=(), scope=No
     # the statistics the join with the stored rows is planned from: those of
     # the keys alone, in a quarter of the time of every column's (0.04 s
     # against 0.17 s for the 95,000 dynamics rows of 20,000 customers)
-    cr.execute(SQL("ANALYZE %s (%s)", staged, _column_list(keys)))
+    cr.execute(SQL("ANALYZE %s (%s)", staged, column_list(keys)))
 
-    def match(key):
-        if key in nullable_keys:
-            return SQL("stored.%s IS NOT DISTINCT FROM new.%s", SQL.identifier(key), SQL.identifier(key))
-        return SQL("stored.%s = new.%s", SQL.identifier(key), SQL.identifier(key))
-
-    same_key = SQL(" AND ").join([SQL("stored.company_id = %s", company.id), *(match(key) for key in keys)])
+    same_key = key_match(company, keys, nullable_keys)
     cr.execute(
         SQL(
             "DELETE FROM %(table)s stored WHERE stored.company_id = %(company)s AND %(scope)s"
@@ -133,6 +128,17 @@ def sync_staged(model, company, staged, keys, values, nullable_keys=(), scope=No
     return _written(model, written)
 
 
+def key_match(company, keys, nullable_keys=(), alias="new"):
+    """SQL matching a stored row (alias `stored`) of `company` with a row of
+    alias `alias` on `keys` (those of `nullable_keys` may both be NULL)."""
+
+    def match(key):
+        operator = SQL("IS NOT DISTINCT FROM") if key in nullable_keys else SQL("=")
+        return SQL("stored.%s %s %s.%s", SQL.identifier(key), operator, SQL.identifier(alias), SQL.identifier(key))
+
+    return SQL(" AND ").join([SQL("stored.company_id = %s", company.id), *(match(key) for key in keys)])
+
+
 def _merge(cr, table, staged, company, columns, values, same_key, scope):
     """Update the stored rows whose `values` differ from the staged ones and
     insert the staged rows not stored yet (all their `columns`), in one join
@@ -147,14 +153,14 @@ def _merge(cr, table, staged, company, columns, values, same_key, scope):
             staged=staged,
             same_key=same_key,
             scope=scope,
-            stored_values=_column_list(values, "stored"),
-            new_values=_column_list(values, "new"),
+            stored_values=column_list(values, "stored"),
+            new_values=column_list(values, "new"),
             assignments=SQL(", ").join(
                 SQL("%s = new.%s", SQL.identifier(value), SQL.identifier(value)) for value in values
             ),
-            columns=_column_list(columns),
+            columns=column_list(columns),
             company=company.id,
-            new_columns=_column_list(columns, "new"),
+            new_columns=column_list(columns, "new"),
         )
     )
     return cr.rowcount
@@ -170,8 +176,8 @@ def _update_then_insert(cr, table, staged, company, columns, values, same_key, s
             " WHERE %(same_key)s AND %(scope)s AND (%(stored_values)s) IS DISTINCT FROM (%(new_values)s)",
             table=table,
             names=SQL(", ").join(SQL.identifier(value) for value in values),
-            new_values=_column_list(values, "new"),
-            stored_values=_column_list(values, "stored"),
+            new_values=column_list(values, "new"),
+            stored_values=column_list(values, "stored"),
             staged=staged,
             same_key=same_key,
             scope=scope,
@@ -199,7 +205,7 @@ def _update_then_insert(cr, table, staged, company, columns, values, same_key, s
         SQL(
             "INSERT INTO %(table)s (company_id, %(columns)s) SELECT %(company)s, %(columns)s FROM %(new_rows)s",
             table=table,
-            columns=_column_list(columns),
+            columns=column_list(columns),
             company=company.id,
             new_rows=new_rows,
         )
@@ -270,7 +276,7 @@ def _indexes_to_build(model):
     )
 
 
-def _column_list(columns, alias=None):
+def column_list(columns, alias=None):
     """`columns` as an SQL list, each of the table `alias` when given."""
     if alias is None:
         return SQL(", ").join(SQL.identifier(column) for column in columns)
