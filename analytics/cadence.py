@@ -369,8 +369,9 @@ def _recommend_profile(profile, sums, settings):
     if sums.empty:
         return result
     months, margins = customer_table(sums)
+    cadence_months = months.sum()
     by_cadence = pd.DataFrame(
-        {"customers": (months > 0).sum(), "months": months.sum(), "plain": margins.sum() / months.sum()}
+        {"customers": (months > 0).sum(), "months": cadence_months, "plain": margins.sum() / cadence_months}
     )
     by_cadence["within"] = within_estimates(months, margins)
     eligible = by_cadence[by_cadence["customers"] >= settings.min_customers]

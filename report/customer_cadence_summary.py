@@ -14,6 +14,11 @@ SUMMARY_DIMENSIONS = ("company_id", "date", "user_id", "team_id", "abc_xyz_class
 # the figures of customer.cadence.report it sums, those of the cadence panel
 # (never empty in the report: the panel is dense)
 SUMMARY_MEASURES = tuple(column for column in PANEL_COLUMNS if column not in ("partner_id", "month", "cadence"))
+# a summary row: its keys (within its company), of which the ones that may be
+# empty (the month and the cadence of a report row never are), and its figures
+SUMMARY_KEYS = SUMMARY_DIMENSIONS[1:]
+NULLABLE_KEYS = ("user_id", "team_id", "abc_xyz_class")
+SUMMARY_FIGURES = ("month_count", *SUMMARY_MEASURES)
 # the figures summed as integers, the others as numeric
 INTEGER_FIGURES = ("month_count", "contact_count")
 # the share of a company's customers up to which a refresh of their report
@@ -130,9 +135,9 @@ class CustomerCadenceSummary(models.Model):
             self,
             company,
             self._summary_query(company),
-            keys=SUMMARY_DIMENSIONS[1:],
-            values=("month_count", *SUMMARY_MEASURES),
-            nullable_keys=SUMMARY_DIMENSIONS[1:],
+            keys=SUMMARY_KEYS,
+            values=SUMMARY_FIGURES,
+            nullable_keys=NULLABLE_KEYS,
         )
 
     @api.model
@@ -160,8 +165,7 @@ class CustomerCadenceSummary(models.Model):
         if old_sums is None:
             return self._refresh(company)
         cr = self.env.cr
-        keys = SUMMARY_DIMENSIONS[1:]
-        figures = ("month_count", *SUMMARY_MEASURES)
+        keys, figures = SUMMARY_KEYS, SUMMARY_FIGURES
         change = stage_query(
             cr,
             "customer_cadence_summary_change",
@@ -183,8 +187,7 @@ class CustomerCadenceSummary(models.Model):
             ),
         )
         table = SQL.identifier(self._table)
-        # the month and the cadence of a report row are never empty
-        same_key = key_match(company, keys, nullable_keys=("user_id", "team_id", "abc_xyz_class"), alias="change")
+        same_key = key_match(company, keys, NULLABLE_KEYS, alias="change")
         cr.execute(
             SQL(
                 "DELETE FROM %(table)s stored USING %(change)s change"
@@ -238,7 +241,7 @@ class CustomerCadenceSummary(models.Model):
         return count
 
     def _columns_sql(self):
-        return column_list((*SUMMARY_DIMENSIONS[1:], "month_count", *SUMMARY_MEASURES))
+        return column_list((*SUMMARY_KEYS, *SUMMARY_FIGURES))
 
     def _summary_query(self, company=None, partner_ids=None, rows=None):
         """The report's rows summed: of `company` (of its customers
@@ -254,7 +257,7 @@ class CustomerCadenceSummary(models.Model):
                 SQL("TRUE") if company is None else SQL("company_id = %s", company.id),
                 SQL("TRUE") if partner_ids is None else SQL("partner_id = ANY(%s)", partner_ids),
             )
-        dimensions = column_list(SUMMARY_DIMENSIONS if company is None and rows is None else SUMMARY_DIMENSIONS[1:])
+        dimensions = column_list(SUMMARY_DIMENSIONS if company is None and rows is None else SUMMARY_KEYS)
         return SQL(
             """
             SELECT %(dimensions)s, %(sums)s
